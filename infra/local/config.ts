@@ -1,0 +1,197 @@
+/**
+ * Settings of the no-Docker local stack, and the pure generators of each server's configuration files.
+ *
+ * This is the single source of the stack's ports, directories and server settings: the process manager
+ * (`stack.ts`), the migrations, the tests and the docker-compose consistency test all read it from here.
+ * Every value can be overridden through the environment, which is read only in `loadStackConfig`.
+ */
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** Repository root (two levels above this file). */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const mavenDir = join(repoRoot, 'infra', 'local', 'maven');
+
+const port = z.coerce.number().int().min(1).max(65535);
+const heap = z.string().regex(/^\d+[mMgG]$/, 'a JVM heap size such as 512m or 1g');
+
+const envSchema = z.object({
+  LOCAL_STACK_DIR: z.string().min(1).optional(),
+  KAFKA_PORT: port.default(9092),
+  KAFKA_CONTROLLER_PORT: port.default(9093),
+  KAFKA_HEAP: heap.default('512m'),
+  CASSANDRA_PORT: port.default(9042),
+  CASSANDRA_STORAGE_PORT: port.default(7000),
+  CASSANDRA_JMX_PORT: port.default(7199),
+  CASSANDRA_HEAP: heap.default('1g'),
+  PGHOST: z.string().min(1).default('127.0.0.1'),
+  PGPORT: port.default(5432),
+  PGUSER: z.string().min(1).optional(),
+  PIPELINE_PGDATABASE: z.string().min(1).default('pipeline'),
+  LOCAL_PG_PORT: port.default(55432),
+  /** JDK used for Cassandra, which supports Java 11 and 17 only. Found automatically when unset. */
+  CASSANDRA_JAVA_HOME: z.string().min(1).optional(),
+  JAVA_HOME: z.string().min(1).optional(),
+});
+
+export interface StackConfig {
+  stateDir: string;
+  jarsDir: string;
+  kafka: { host: string; port: number; controllerPort: number; heap: string; version: string };
+  cassandra: {
+    host: string;
+    port: number;
+    storagePort: number;
+    jmxPort: number;
+    heap: string;
+    version: string;
+    localDataCenter: string;
+    javaHome: string | undefined;
+  };
+  postgres: { host: string; port: number; user: string; database: string; privatePort: number };
+  javaHome: string | undefined;
+}
+
+/** Reads a `<name>` property from one of the Maven POMs under infra/local/maven. */
+export function pomProperty(pom: string, name: string): string {
+  const text = readFileSync(join(mavenDir, pom), 'utf8');
+  const match = new RegExp(`<${name.replaceAll('.', '\\.')}>([^<]+)</`).exec(text);
+  if (!match?.[1]) throw new Error(`property <${name}> is missing from ${join(mavenDir, pom)}`);
+  return match[1].trim();
+}
+
+/** Parses the stack settings from an environment (defaults suit a laptop and CI). */
+export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid local stack setting: ${detail}`);
+  }
+  const e = parsed.data;
+  const stateDir = resolve(e.LOCAL_STACK_DIR ?? join(repoRoot, '.local'));
+  return {
+    stateDir,
+    // Jars are shared by every state directory of this checkout: they depend only on the POMs.
+    jarsDir: join(repoRoot, '.local', 'jars'),
+    kafka: {
+      host: '127.0.0.1',
+      port: e.KAFKA_PORT,
+      controllerPort: e.KAFKA_CONTROLLER_PORT,
+      heap: e.KAFKA_HEAP,
+      version: pomProperty('kafka.pom.xml', 'kafka.version'),
+    },
+    cassandra: {
+      host: '127.0.0.1',
+      port: e.CASSANDRA_PORT,
+      storagePort: e.CASSANDRA_STORAGE_PORT,
+      jmxPort: e.CASSANDRA_JMX_PORT,
+      heap: e.CASSANDRA_HEAP,
+      version: pomProperty('cassandra.pom.xml', 'cassandra.version'),
+      localDataCenter: 'datacenter1',
+      javaHome: e.CASSANDRA_JAVA_HOME,
+    },
+    postgres: {
+      host: e.PGHOST,
+      port: e.PGPORT,
+      user: e.PGUSER ?? userInfo().username,
+      database: e.PIPELINE_PGDATABASE,
+      privatePort: e.LOCAL_PG_PORT,
+    },
+    javaHome: e.JAVA_HOME,
+  };
+}
+
+/** The Kafka topics the pipeline needs, with their partition counts. */
+export const kafkaTopics = [
+  { topic: 'users_created', numPartitions: 6 },
+  { topic: 'users_created.dlq', numPartitions: 1 },
+] as const;
+
+/**
+ * Broker settings of the single-node KRaft cluster (broker and controller in one process).
+ * The docker-compose file sets the same values through the apache/kafka image's KAFKA_* variables.
+ */
+export function kafkaSettings(cfg: StackConfig): Record<string, string> {
+  const { host, port, controllerPort } = cfg.kafka;
+  return {
+    'process.roles': 'broker,controller',
+    'node.id': '1',
+    'controller.quorum.bootstrap.servers': `${host}:${controllerPort}`,
+    listeners: `PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
+    // `format --standalone` takes the controller from the advertised CONTROLLER listener, so advertise it.
+    'advertised.listeners': `PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'num.partitions': '1',
+    'auto.create.topics.enable': 'false',
+    'offsets.topic.replication.factor': '1',
+    'transaction.state.log.replication.factor': '1',
+    'transaction.state.log.min.isr': '1',
+    'share.coordinator.state.topic.replication.factor': '1',
+    'share.coordinator.state.topic.min.isr': '1',
+    'group.initial.rebalance.delay.ms': '0',
+  };
+}
+
+/** `server.properties` for the local broker, with its log directory. */
+export function kafkaServerProperties(cfg: StackConfig, logDir: string): string {
+  const settings = { ...kafkaSettings(cfg), 'log.dirs': logDir };
+  return `${Object.entries(settings)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n')}\n`;
+}
+
+/** Cassandra settings shared by the local node and the compose service. */
+export function cassandraSettings(cfg: StackConfig) {
+  return {
+    cluster_name: 'realtime-user-pipeline',
+    num_tokens: 1,
+    endpoint_snitch: 'SimpleSnitch',
+    native_transport_port: cfg.cassandra.port,
+    storage_port: cfg.cassandra.storagePort,
+  } as const;
+}
+
+/** A minimal `cassandra.yaml` for a single local node whose state lives under `dataRoot`. */
+export function cassandraYaml(cfg: StackConfig, dataRoot: string): string {
+  const s = cassandraSettings(cfg);
+  const host = cfg.cassandra.host;
+  return `# Generated by infra/local/config.ts: edit that file, not this one.
+cluster_name: ${s.cluster_name}
+num_tokens: ${s.num_tokens}
+partitioner: org.apache.cassandra.dht.Murmur3Partitioner
+endpoint_snitch: ${s.endpoint_snitch}
+seed_provider:
+  - class_name: org.apache.cassandra.locator.SimpleSeedProvider
+    parameters:
+      - seeds: "${host}:${s.storage_port}"
+listen_address: ${host}
+rpc_address: ${host}
+storage_port: ${s.storage_port}
+native_transport_port: ${s.native_transport_port}
+start_native_transport: true
+commitlog_sync: periodic
+commitlog_sync_period: 10000ms
+data_file_directories:
+  - ${join(dataRoot, 'data')}
+commitlog_directory: ${join(dataRoot, 'commitlog')}
+saved_caches_directory: ${join(dataRoot, 'saved_caches')}
+hints_directory: ${join(dataRoot, 'hints')}
+cdc_raw_directory: ${join(dataRoot, 'cdc_raw')}
+# Small caches and pools: one laptop node, shared with Kafka, Spark and the functions.
+key_cache_size: 16MiB
+file_cache_size: 64MiB
+concurrent_reads: 8
+concurrent_writes: 16
+concurrent_counter_writes: 8
+concurrent_compactors: 1
+memtable_heap_space: 128MiB
+memtable_offheap_space: 128MiB
+# Local tests create and drop many tables; snapshots on drop would only fill the disk.
+auto_snapshot: false
+`;
+}
