@@ -1,0 +1,125 @@
+/**
+ * `npm run stack:<command>`: the command line of the no-Docker local stack.
+ *
+ *   up [--only kafka,cassandra,postgres]   start (or reuse) the servers; prints start times
+ *   down [--only ...]                      stop the servers this stack started
+ *   status                                 table of service, pid, port, health, version, uptime, memory
+ *   logs [service] [-n 50] [--follow]      log file locations and their last lines
+ *   reset [--yes]                          stop everything and wipe the local state (asks first)
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { loadStackConfig } from './config.ts';
+import { StackError } from './errors.ts';
+import { SERVICE_NAMES, type ServiceName } from './services.ts';
+import { down, logs, reset, status, up } from './stack.ts';
+import { formatBytes, formatDuration, renderTable } from './table.ts';
+
+function parseOnly(value: string | undefined): ServiceName[] | undefined {
+  if (!value) return undefined;
+  const names = value.split(',').map((s) => s.trim());
+  for (const name of names) {
+    if (!SERVICE_NAMES.includes(name as ServiceName)) {
+      throw new StackError(`unknown service "${name}" in --only (expected ${SERVICE_NAMES.join(', ')})`);
+    }
+  }
+  return names as ServiceName[];
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      only: { type: 'string' },
+      yes: { type: 'boolean', short: 'y', default: false },
+      lines: { type: 'string', short: 'n', default: '40' },
+      follow: { type: 'boolean', short: 'f', default: false },
+    },
+  });
+  const cfg = loadStackConfig();
+  switch (command) {
+    case 'up': {
+      const t0 = performance.now();
+      console.log(`local stack in ${cfg.stateDir}`);
+      const results = await up(cfg, { only: parseOnly(values.only), log: (line) => console.log(line) });
+      for (const r of results) {
+        const what =
+          r.outcome === 'started'
+            ? `started (${r.cold ? 'cold' : 'warm'}) in ${r.seconds.toFixed(1)}s`
+            : r.outcome === 'reused'
+              ? 'already running, reused'
+              : 'external server, used as is';
+        console.log(`  ${r.name.padEnd(10)} ${r.version.padEnd(8)} ${what}`);
+      }
+      console.log(`stack up in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+      return;
+    }
+    case 'down': {
+      for (const r of await down(cfg, { only: parseOnly(values.only) })) {
+        console.log(`  ${r.name.padEnd(10)} ${r.outcome}${r.seconds ? ` in ${r.seconds.toFixed(1)}s` : ''}`);
+      }
+      return;
+    }
+    case 'status': {
+      const rows = await status(cfg);
+      console.log(
+        renderTable(
+          ['service', 'pid', 'port', 'health', 'version', 'uptime', 'rss'],
+          rows.map((r) => [
+            r.service,
+            r.pid === undefined ? (r.managed ? '-' : 'external') : String(r.pid),
+            String(r.port),
+            r.health,
+            r.version,
+            r.uptimeMs === undefined ? '-' : formatDuration(r.uptimeMs),
+            r.rssBytes === undefined ? '-' : formatBytes(r.rssBytes),
+          ]),
+        ),
+      );
+      if (rows.some((r) => r.health !== 'healthy')) process.exitCode = 3;
+      return;
+    }
+    case 'logs': {
+      const only = positionals[0] ? parseOnly(positionals[0]) : undefined;
+      const entries = logs(cfg, Number(values.lines)).filter((e) => !only || only.includes(e.name));
+      if (values.follow) {
+        const child = spawn('tail', ['-n', values.lines ?? '40', '-F', ...entries.map((e) => e.file)], {
+          stdio: 'inherit',
+        });
+        await new Promise((resolve) => child.on('close', resolve));
+        return;
+      }
+      for (const e of entries) console.log(`==> ${e.name}: ${e.file} <==\n${e.tail || '(no log yet)'}\n`);
+      return;
+    }
+    case 'reset': {
+      if (!values.yes) {
+        if (!process.stdin.isTTY)
+          throw new StackError('stack:reset deletes all local data; pass --yes to confirm');
+        const rl = createInterface({ input: process.stdin, output: process.stdout });
+        const answer = await rl.question(
+          `Delete all Kafka, Cassandra and private PostgreSQL data in ${cfg.stateDir}? [y/N] `,
+        );
+        rl.close();
+        if (!/^y(es)?$/i.test(answer.trim())) {
+          console.log('nothing deleted');
+          return;
+        }
+      }
+      await reset(cfg);
+      console.log(`local state wiped (${cfg.stateDir}); the jar cache was kept`);
+      return;
+    }
+    default:
+      throw new StackError(`unknown command "${command ?? ''}": use up, down, status, logs or reset`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof StackError) console.error(`error: ${error.message}`);
+  else console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,326 @@
+/**
+ * The local stack: brings Kafka, Cassandra and PostgreSQL up as plain processes, reuses what it already
+ * started, stops only its own processes (by pid), reports status, and wipes state on request.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { StackConfig } from './config.ts';
+import { CorruptStateError, PortInUseError, StartupError } from './errors.ts';
+import { postgresHealth } from './health.ts';
+import { ownedPid, portHolder, portOpen, spawnDetached, stopPid, tailFile, usage, waitFor } from './proc.ts';
+import { SERVICE_NAMES, type Service, type ServiceName, services } from './services.ts';
+
+export type Log = (line: string) => void;
+
+/** Where clients find PostgreSQL; written by `up` to `<stateDir>/postgres.json`. */
+export interface PostgresEndpoint {
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+  /** True when the stack runs this server itself. */
+  managed: boolean;
+}
+
+export interface UpResult {
+  name: ServiceName;
+  outcome: 'started' | 'reused' | 'external';
+  cold: boolean;
+  seconds: number;
+  pid: number | undefined;
+  version: string;
+}
+
+const LOG_ROTATE_BYTES = 64 * 1024 * 1024;
+
+export const postgresEndpointFile = (cfg: StackConfig) => join(cfg.stateDir, 'postgres.json');
+
+/** The PostgreSQL endpoint recorded by the last `up`, if any. */
+export function readPostgresEndpoint(cfg: StackConfig): PostgresEndpoint | undefined {
+  const file = postgresEndpointFile(cfg);
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as PostgresEndpoint;
+}
+
+/** Throws PortInUseError if any port of `service` is held by a process this stack did not start. */
+async function checkPorts(service: Service): Promise<void> {
+  for (const { port } of service.ports) {
+    if (await portOpen('127.0.0.1', port, 500)) {
+      throw new PortInUseError(service.name, port, await portHolder(port));
+    }
+  }
+}
+
+async function rotateLog(file: string): Promise<void> {
+  if (existsSync(file) && statSync(file).size > LOG_ROTATE_BYTES) await rename(file, `${file}.1`);
+}
+
+/** Launches one prepared service and waits until its health check passes. */
+async function start(service: Service, launch: { command: string; args: string[]; env?: NodeJS.ProcessEnv }) {
+  await rotateLog(service.logFile);
+  const logStart = existsSync(service.logFile) ? statSync(service.logFile).size : 0;
+  const pid = await spawnDetached({
+    ...launch,
+    cwd: service.dir,
+    logFile: service.logFile,
+    pidFile: service.pidFile,
+  });
+  let exited = false;
+  const healthy = await waitFor(service.health, {
+    timeoutMs: service.startTimeoutMs,
+    intervalMs: 500,
+    abort: () => {
+      try {
+        process.kill(pid, 0);
+        return undefined;
+      } catch {
+        exited = true;
+        return 'exited';
+      }
+    },
+  }).catch(() => undefined);
+  if (healthy) return { pid, healthy };
+
+  const output = readFileSync(service.logFile, 'utf8').slice(logStart);
+  const lastLines = output.split('\n').slice(-25).join('\n');
+  if (!exited) await stopPid(pid, service.pidFile, 10_000);
+  else await rm(service.pidFile, { force: true });
+  const corrupt = service.corruptPatterns.find((p) => p.test(output));
+  if (corrupt) {
+    throw new CorruptStateError(
+      service.name,
+      `the server failed on it at start-up (log: ${service.logFile})`,
+      service.dataDir,
+    );
+  }
+  throw new StartupError(
+    `${service.name} ${exited ? 'exited during start-up' : `was not healthy after ${service.startTimeoutMs / 1000}s`}. ` +
+      `Last log lines (full log: ${service.logFile}):\n${lastLines}`,
+  );
+}
+
+async function ensureDatabase(endpoint: PostgresEndpoint): Promise<void> {
+  const client = new pg.Client({
+    host: endpoint.host,
+    port: endpoint.port,
+    user: endpoint.user,
+    database: 'postgres',
+  });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [endpoint.database]);
+    if (found.rowCount === 0) {
+      // Identifiers cannot be bound as parameters; the name comes from validated config.
+      await client
+        .query(`CREATE DATABASE "${endpoint.database.replaceAll('"', '""')}"`)
+        .catch((error: unknown) => {
+          // Another `up` created it concurrently.
+          if ((error as { code?: string }).code !== '42P04') throw error;
+        });
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Brings the selected services up. Idempotent: a service this stack already runs is reused untouched.
+ * Checks every port before starting anything, so a conflict leaves nothing half-started.
+ */
+export async function up(
+  cfg: StackConfig,
+  opts: { only?: readonly ServiceName[]; log?: Log } = {},
+): Promise<UpResult[]> {
+  const log = opts.log ?? (() => undefined);
+  const names = opts.only ?? SERVICE_NAMES;
+  const all = services(cfg);
+  await mkdir(cfg.stateDir, { recursive: true });
+
+  const plans: { service: Service; pid: number | undefined; external?: PostgresEndpoint }[] = [];
+  for (const name of names) {
+    const service = all[name];
+    const pid = await ownedPid(service.pidFile, service.marker);
+    if (name === 'postgres' && pid === undefined) {
+      const { host, port, user, database } = cfg.postgres;
+      if (await postgresHealth(host, port, user)) {
+        plans.push({ service, pid, external: { host, port, user, database, managed: false } });
+        continue;
+      }
+    }
+    plans.push({ service, pid });
+  }
+  for (const plan of plans) {
+    if (plan.pid === undefined && !plan.external) await checkPorts(plan.service);
+  }
+
+  // Resolve jars and write configuration one service at a time (Maven's progress bars would interleave),
+  // then start the servers together.
+  const launches = new Map<ServiceName, Awaited<ReturnType<Service['prepare']>>>();
+  for (const plan of plans) {
+    if (plan.pid !== undefined || plan.external) continue;
+    await mkdir(plan.service.dir, { recursive: true });
+    launches.set(plan.service.name, await plan.service.prepare());
+  }
+
+  const results = await Promise.all(
+    plans.map(async ({ service, pid, external }): Promise<UpResult> => {
+      const t0 = performance.now();
+      if (external) {
+        const version = (await postgresHealth(external.host, external.port, external.user))?.version ?? '?';
+        return { name: service.name, outcome: 'external', cold: false, seconds: 0, pid: undefined, version };
+      }
+      if (pid !== undefined) {
+        const healthy = await waitFor(service.health, { timeoutMs: service.startTimeoutMs });
+        if (!healthy)
+          throw new StartupError(
+            `${service.name} (pid ${pid}) is running but not healthy; see ${service.logFile}`,
+          );
+        return {
+          name: service.name,
+          outcome: 'reused',
+          cold: false,
+          seconds: 0,
+          pid,
+          version: healthy.version,
+        };
+      }
+      const launch = launches.get(service.name);
+      if (!launch) throw new Error(`no launch prepared for ${service.name}`);
+      log(`  starting ${service.name}${launch.cold ? ' (first start: creating its state)' : ''}…`);
+      const started = await start(service, launch);
+      const seconds = (performance.now() - t0) / 1000;
+      log(`  ${service.name} healthy in ${seconds.toFixed(1)}s (pid ${started.pid})`);
+      return {
+        name: service.name,
+        outcome: 'started',
+        cold: launch.cold,
+        seconds,
+        pid: started.pid,
+        version: started.healthy.version,
+      };
+    }),
+  );
+
+  if (names.includes('postgres')) {
+    const plan = plans.find((p) => p.service.name === 'postgres');
+    const endpoint: PostgresEndpoint = plan?.external ?? {
+      host: all.postgres.endpoint.host,
+      port: all.postgres.endpoint.port,
+      user: cfg.postgres.user,
+      database: cfg.postgres.database,
+      managed: true,
+    };
+    await ensureDatabase(endpoint);
+    await writeFile(postgresEndpointFile(cfg), `${JSON.stringify(endpoint, null, 2)}\n`);
+  }
+  return results;
+}
+
+export interface DownResult {
+  name: ServiceName;
+  outcome: 'stopped' | 'killed' | 'not running';
+  seconds: number;
+}
+
+/** Stops the selected services that this stack started, by pid, and waits for them to exit. */
+export async function down(
+  cfg: StackConfig,
+  opts: { only?: readonly ServiceName[] } = {},
+): Promise<DownResult[]> {
+  const all = services(cfg);
+  return Promise.all(
+    (opts.only ?? SERVICE_NAMES).map(async (name): Promise<DownResult> => {
+      const service = all[name];
+      const pid = await ownedPid(service.pidFile, service.marker);
+      if (pid === undefined) {
+        await rm(service.pidFile, { force: true });
+        return { name, outcome: 'not running', seconds: 0 };
+      }
+      const t0 = performance.now();
+      const outcome = await stopPid(pid, service.pidFile, service.stopGraceMs);
+      return { name, outcome, seconds: (performance.now() - t0) / 1000 };
+    }),
+  );
+}
+
+export interface StatusRow {
+  service: ServiceName;
+  pid: number | undefined;
+  port: number;
+  health: 'healthy' | 'unhealthy' | 'stopped';
+  version: string;
+  uptimeMs: number | undefined;
+  rssBytes: number | undefined;
+  managed: boolean;
+}
+
+/** Health, version, uptime and resident memory of each service. */
+export async function status(cfg: StackConfig): Promise<StatusRow[]> {
+  const all = services(cfg);
+  return Promise.all(
+    SERVICE_NAMES.map(async (name): Promise<StatusRow> => {
+      const service = all[name];
+      const pid = await ownedPid(service.pidFile, service.marker);
+      if (name === 'postgres' && pid === undefined) {
+        const recorded = readPostgresEndpoint(cfg);
+        const external = recorded && !recorded.managed ? recorded : cfg.postgres;
+        const { host, port } = external;
+        const healthy = await postgresHealth(host, port, cfg.postgres.user);
+        return {
+          service: name,
+          pid: undefined,
+          port,
+          health: healthy ? 'healthy' : 'stopped',
+          version: healthy?.version ?? '-',
+          uptimeMs: undefined,
+          rssBytes: undefined,
+          managed: false,
+        };
+      }
+      const port = service.endpoint.port;
+      if (pid === undefined) {
+        return {
+          service: name,
+          pid,
+          port,
+          health: 'stopped',
+          version: '-',
+          uptimeMs: undefined,
+          rssBytes: undefined,
+          managed: true,
+        };
+      }
+      const [healthy, use] = await Promise.all([service.health(), usage(pid)]);
+      return {
+        service: name,
+        pid,
+        port,
+        health: healthy ? 'healthy' : 'unhealthy',
+        version: healthy?.version ?? service.version,
+        uptimeMs: use?.uptimeMs,
+        rssBytes: use?.rss,
+        managed: true,
+      };
+    }),
+  );
+}
+
+/** Stops the stack and deletes every server's state (data, logs, generated config); keeps the jar cache. */
+export async function reset(cfg: StackConfig): Promise<void> {
+  await down(cfg);
+  const all = services(cfg);
+  for (const name of SERVICE_NAMES) await rm(all[name].dir, { recursive: true, force: true });
+  await rm(postgresEndpointFile(cfg), { force: true });
+}
+
+/** Log files of the services, and their last lines. */
+export function logs(cfg: StackConfig, lines: number): { name: ServiceName; file: string; tail: string }[] {
+  const all = services(cfg);
+  return SERVICE_NAMES.map((name) => ({
+    name,
+    file: all[name].logFile,
+    tail: tailFile(all[name].logFile, lines),
+  }));
+}
