@@ -4,8 +4,8 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import pg from 'pg';
+import { type PostgresEndpoint, postgresEndpointFile, resolvePostgres } from '../migrations/endpoints.ts';
 import type { StackConfig } from './config.ts';
 import { CorruptStateError, PortInUseError, StartupError } from './errors.ts';
 import { postgresHealth } from './health.ts';
@@ -13,16 +13,6 @@ import { ownedPid, portHolder, portOpen, spawnDetached, stopPid, tailFile, usage
 import { SERVICE_NAMES, type Service, type ServiceName, services } from './services.ts';
 
 export type Log = (line: string) => void;
-
-/** Where clients find PostgreSQL; written by `up` to `<stateDir>/postgres.json`. */
-export interface PostgresEndpoint {
-  host: string;
-  port: number;
-  user: string;
-  database: string;
-  /** True when the stack runs this server itself. */
-  managed: boolean;
-}
 
 export interface UpResult {
   name: ServiceName;
@@ -34,15 +24,6 @@ export interface UpResult {
 }
 
 const LOG_ROTATE_BYTES = 64 * 1024 * 1024;
-
-export const postgresEndpointFile = (cfg: StackConfig) => join(cfg.stateDir, 'postgres.json');
-
-/** The PostgreSQL endpoint recorded by the last `up`, if any. */
-export function readPostgresEndpoint(cfg: StackConfig): PostgresEndpoint | undefined {
-  const file = postgresEndpointFile(cfg);
-  if (!existsSync(file)) return undefined;
-  return JSON.parse(readFileSync(file, 'utf8')) as PostgresEndpoint;
-}
 
 /** Throws PortInUseError if any port of `service` is held by a process this stack did not start. */
 async function checkPorts(service: Service): Promise<void> {
@@ -264,9 +245,8 @@ export async function status(cfg: StackConfig): Promise<StatusRow[]> {
       const service = all[name];
       const pid = await ownedPid(service.pidFile, service.marker);
       if (name === 'postgres' && pid === undefined) {
-        const recorded = readPostgresEndpoint(cfg);
-        const external = recorded && !recorded.managed ? recorded : cfg.postgres;
-        const { host, port } = external;
+        const recorded = resolvePostgres(cfg);
+        const { host, port } = recorded.managed ? cfg.postgres : recorded;
         const healthy = await postgresHealth(host, port, cfg.postgres.user);
         return {
           service: name,

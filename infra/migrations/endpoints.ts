@@ -1,0 +1,69 @@
+/**
+ * Where PostgreSQL answers. The local stack uses the PostgreSQL on PGHOST:PGPORT when one answers there, and
+ * otherwise starts a private server on another port; it then writes the endpoint it chose to
+ * `<stateDir>/postgres.json`, which every client of the stack reads through `resolvePostgres`.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { StackConfig } from '../local/config.ts';
+import { describeCause, InvalidEndpointFileError } from './errors.ts';
+
+/** A PostgreSQL endpoint and the database the pipeline uses on it. */
+export interface PostgresEndpoint {
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+  /** Only for stages that need one; the local stack uses trust authentication. */
+  password?: string | undefined;
+  /** True when the local stack runs this server itself (a private cluster). */
+  managed?: boolean | undefined;
+}
+
+const endpointFileSchema = z.object({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  user: z.string().min(1),
+  database: z.string().min(1),
+  password: z.string().optional(),
+  managed: z.boolean().optional(),
+});
+
+/** Path of the endpoint file the local stack writes. */
+export function postgresEndpointFile(cfg: Pick<StackConfig, 'stateDir'>): string {
+  return join(cfg.stateDir, 'postgres.json');
+}
+
+/**
+ * Returns the PostgreSQL endpoint recorded by the local stack in `<cfg.stateDir>/postgres.json`, or
+ * `cfg.postgres` when that file does not exist.
+ *
+ * @throws InvalidEndpointFileError when the file exists but is not JSON of the expected shape: falling back
+ *   to the default port would silently point at another server.
+ */
+export function resolvePostgres(cfg: Pick<StackConfig, 'stateDir' | 'postgres'>): PostgresEndpoint {
+  const file = postgresEndpointFile(cfg);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') {
+      const { host, port, user, database } = cfg.postgres;
+      return { host, port, user, database };
+    }
+    throw new InvalidEndpointFileError(file, describeCause(error), error);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidEndpointFileError(file, 'not valid JSON', error);
+  }
+  const parsed = endpointFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new InvalidEndpointFileError(file, detail, parsed.error);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,225 @@
+/**
+ * Versioned, idempotent schema migrations for the pipeline's three stateful systems: PostgreSQL
+ * (`postgres/NNNN_name.sql`), Cassandra (`cassandra/NNNN_name.cql`) and the Kafka topics of
+ * `infra/local/config.ts`. `npm run migrate` runs them through `cli.ts`; `npm start` and the integration
+ * tests' global setup call `migrate` directly. The runner is hand-written rather than built on node-pg-migrate,
+ * Flyway or cassandra-migrate because no one tool covers all three systems, the JVM tools would add a second
+ * toolchain to a Node repository, and the rules we need are few enough to read in one sitting: one naming
+ * scheme for both languages; a SHA-256 checksum per applied file, so an edited migration is an error instead
+ * of silent drift; a lock per target, so concurrent runs apply each file once; and overridable names
+ * (database, keyspace, topics), so tests run in isolation on the shared servers.
+ */
+import { join } from 'node:path';
+import { loadStackConfig, repoRoot, type StackConfig } from '../local/config.ts';
+import {
+  type CassandraMigrationOptions,
+  type CassandraSummary,
+  cassandraDefaults,
+  migrateCassandra,
+} from './cassandra.ts';
+import { type PostgresEndpoint, resolvePostgres } from './endpoints.ts';
+import { describeCause, MigrationError } from './errors.ts';
+import { type KafkaMigrationOptions, type KafkaSummary, kafkaDefaults, migrateKafka } from './kafka.ts';
+import {
+  migratePostgres,
+  type PostgresMigrationOptions,
+  type PostgresSummary,
+  postgresDefaults,
+} from './postgres.ts';
+import { type MigrationTarget, migrationTargets } from './types.ts';
+
+export type { CassandraSummary, Replication } from './cassandra.ts';
+export { type PostgresEndpoint, resolvePostgres } from './endpoints.ts';
+export * from './errors.ts';
+export type { KafkaSummary, TopicOutcome, TopicSpec } from './kafka.ts';
+export type { PostgresSummary } from './postgres.ts';
+export { type AppliedMigration, type MigrationRef, type MigrationTarget, migrationTargets } from './types.ts';
+
+/** Directory of this module, which holds the `postgres/` and `cassandra/` migration folders. */
+export const migrationsDir = join(repoRoot, 'infra', 'migrations');
+
+/** Overrides for `migrate`. Everything defaults to the local stack, as `loadStackConfig(process.env)` reads it. */
+export interface MigrateOptions {
+  /** Stack settings; default `loadStackConfig()`. */
+  config?: StackConfig;
+  postgres?: Partial<Omit<PostgresMigrationOptions, 'log' | 'endpoint'>> & {
+    /** Default `resolvePostgres(config)`. */
+    endpoint?: PostgresEndpoint;
+    /** Database to migrate, replacing the endpoint's; tests use a unique one per run. */
+    database?: string;
+  };
+  cassandra?: Partial<Omit<CassandraMigrationOptions, 'log'>>;
+  kafka?: Partial<Omit<KafkaMigrationOptions, 'log'>>;
+  /** Progress lines, one call each; default: none. */
+  log?: (target: MigrationTarget, message: string) => void;
+}
+
+/** What a `migrate` run did, per selected target. */
+export interface MigrationSummary {
+  postgres?: PostgresSummary;
+  cassandra?: CassandraSummary;
+  kafka?: KafkaSummary;
+  /** True when this run applied a file or created or grew anything. */
+  changed: boolean;
+}
+
+/** One or more targets failed; `summary` holds the targets that succeeded. */
+export class MigrationFailedError extends MigrationError {
+  readonly failures: ReadonlyArray<{ target: MigrationTarget; error: unknown }>;
+  readonly summary: MigrationSummary;
+
+  constructor(
+    failures: ReadonlyArray<{ target: MigrationTarget; error: unknown }>,
+    summary: MigrationSummary,
+  ) {
+    const lines = failures.map((f) => `${f.target}: ${describeCause(f.error)}`);
+    super(`migration failed: ${lines.join('; ')}`, {
+      cause: failures.length === 1 ? failures[0]?.error : new AggregateError(failures.map((f) => f.error)),
+      retryable: failures.every((f) => f.error instanceof MigrationError && f.error.retryable),
+    });
+    this.failures = failures;
+    this.summary = summary;
+  }
+}
+
+/**
+ * Brings the selected targets up to date: creates the PostgreSQL database and the Cassandra keyspace when
+ * missing, applies pending migration files, and creates or grows the Kafka topics. Targets run in parallel;
+ * running it again changes nothing, and concurrent runs are safe.
+ *
+ * @param targets which systems to migrate; default all three.
+ * @returns what was applied or created, and what was already present.
+ * @throws MigrationFailedError listing every failed target; each failure is a `MigrationError` subclass
+ *   such as `ServerUnreachableError` or `ChecksumMismatchError`.
+ */
+export async function migrate(
+  targets: readonly MigrationTarget[] = migrationTargets,
+  options: MigrateOptions = {},
+): Promise<MigrationSummary> {
+  const config = options.config ?? loadStackConfig();
+  const logFor = (target: MigrationTarget) => (message: string) => options.log?.(target, message);
+  const selected = migrationTargets.filter((t) => targets.includes(t));
+
+  const run = (target: MigrationTarget): Promise<Partial<MigrationSummary>> => {
+    switch (target) {
+      case 'postgres': {
+        const { endpoint, database, ...rest } = options.postgres ?? {};
+        const base = endpoint ?? resolvePostgres(config);
+        return migratePostgres({
+          ...postgresDefaults,
+          directory: join(migrationsDir, 'postgres'),
+          ...rest,
+          endpoint: { ...base, database: database ?? base.database },
+          log: logFor('postgres'),
+        }).then((postgres) => ({ postgres }));
+      }
+      case 'cassandra':
+        return migrateCassandra({
+          ...cassandraDefaults,
+          contactPoints: [`${config.cassandra.host}:${config.cassandra.port}`],
+          localDataCenter: config.cassandra.localDataCenter,
+          directory: join(migrationsDir, 'cassandra'),
+          ...options.cassandra,
+          log: logFor('cassandra'),
+        }).then((cassandra) => ({ cassandra }));
+      case 'kafka':
+        return migrateKafka({
+          ...kafkaDefaults,
+          brokers: [`${config.kafka.host}:${config.kafka.port}`],
+          ...options.kafka,
+          log: logFor('kafka'),
+        }).then((kafka) => ({ kafka }));
+    }
+  };
+
+  // Promise.try would also turn a synchronous throw (a bad endpoint file) into a rejection; it needs Node 22.
+  const settled = await Promise.allSettled(selected.map((t) => Promise.resolve().then(() => run(t))));
+  const summary: MigrationSummary = { changed: false };
+  const failures: Array<{ target: MigrationTarget; error: unknown }> = [];
+  settled.forEach((result, i) => {
+    const target = selected[i];
+    if (target === undefined) return;
+    if (result.status === 'fulfilled') Object.assign(summary, result.value);
+    else failures.push({ target, error: result.reason });
+  });
+  summary.changed = hasChanges(summary);
+  if (failures.length > 0) throw new MigrationFailedError(failures, summary);
+  return summary;
+}
+
+function hasChanges(summary: MigrationSummary): boolean {
+  const { postgres, cassandra, kafka } = summary;
+  return Boolean(
+    postgres?.databaseCreated ||
+      postgres?.applied.length ||
+      cassandra?.keyspaceCreated ||
+      cassandra?.applied.length ||
+      kafka?.topics.some((t) => t.action !== 'present'),
+  );
+}
+
+/**
+ * Parses a comma-separated target list such as `postgres,kafka`.
+ *
+ * @throws MigrationError naming an unknown target.
+ */
+export function parseTargets(list: string): MigrationTarget[] {
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const targets: MigrationTarget[] = [];
+  for (const name of names) {
+    const target = migrationTargets.find((t) => t === name);
+    if (!target) throw new MigrationError(`unknown target "${name}": use ${migrationTargets.join(', ')}`);
+    if (!targets.includes(target)) targets.push(target);
+  }
+  if (targets.length === 0) throw new MigrationError(`no target given: use ${migrationTargets.join(', ')}`);
+  return targets;
+}
+
+/** One line per target, for a terminal. */
+export function formatSummary(summary: MigrationSummary): string[] {
+  const lines: string[] = [];
+  const files = (applied: ReadonlyArray<{ version: number; name: string }>) =>
+    applied.map((m) => `${String(m.version).padStart(4, '0')}_${m.name}`).join(', ');
+  const versioned = (
+    label: string,
+    created: string | undefined,
+    applied: ReadonlyArray<{ version: number; name: string }>,
+    present: readonly unknown[],
+  ) => {
+    const parts = created ? [created] : [];
+    if (applied.length > 0) parts.push(`applied ${files(applied)}`);
+    if (present.length > 0) parts.push(`${present.length} already applied`);
+    if (applied.length === 0 && !created) parts.unshift('up to date');
+    lines.push(`${label}: ${parts.join('; ')}`);
+  };
+  const { postgres, cassandra, kafka } = summary;
+  if (postgres) {
+    versioned(
+      `postgres   database ${postgres.database} at ${postgres.endpoint}`,
+      postgres.databaseCreated ? 'database created' : undefined,
+      postgres.applied,
+      postgres.present,
+    );
+  }
+  if (cassandra) {
+    versioned(
+      `cassandra  keyspace ${cassandra.keyspace} at ${cassandra.endpoint}`,
+      cassandra.keyspaceCreated ? 'keyspace created' : undefined,
+      cassandra.applied,
+      cassandra.present,
+    );
+  }
+  if (kafka) {
+    const topics = kafka.topics.map((t) => {
+      if (t.action === 'increased')
+        return `${t.topic} increased ${t.previousPartitions} -> ${t.partitions} partitions`;
+      const note = t.partitions > t.required ? `, more than the ${t.required} required` : '';
+      return `${t.topic} ${t.action} (${t.partitions} partition${t.partitions === 1 ? '' : 's'}${note})`;
+    });
+    lines.push(`kafka      topics at ${kafka.endpoint}: ${topics.join('; ')}`);
+  }
+  return lines;
+}

@@ -1,0 +1,267 @@
+/**
+ * Applies `postgres/NNNN_name.sql` to one database: creates the database when missing, then applies each
+ * pending file and its `schema_migrations` row in one transaction, all under an advisory lock so that
+ * concurrent runs (two `npm test` processes, say) apply each file once and the later run finds nothing to do.
+ */
+import { createHash } from 'node:crypto';
+import { Client, DatabaseError } from 'pg';
+import type { PostgresEndpoint } from './endpoints.ts';
+import {
+  describeCause,
+  MigrationApplyError,
+  MigrationError,
+  MigrationLockTimeoutError,
+  ServerUnreachableError,
+} from './errors.ts';
+import { loadMigrationFiles, type MigrationFile, parseAppliedRecords, planMigrations } from './files.ts';
+import type { AppliedMigration, MigrationLog, MigrationRef } from './types.ts';
+
+/** Options of `migratePostgres`; `migrate` fills them from the stack config and `postgresDefaults`. */
+export interface PostgresMigrationOptions {
+  /** Server, user and the database to migrate (created when missing). */
+  endpoint: PostgresEndpoint;
+  /** Database to connect to when the target database must be created. */
+  maintenanceDatabase: string;
+  /** Directory of the `NNNN_name.sql` files. */
+  directory: string;
+  /** How long to wait for another run's lock before giving up. */
+  lockTimeoutMs: number;
+  connectTimeoutMs: number;
+  log: MigrationLog;
+}
+
+/** Defaults of the PostgreSQL options that do not depend on the stack config. */
+export const postgresDefaults = {
+  maintenanceDatabase: 'postgres',
+  lockTimeoutMs: 60_000,
+  connectTimeoutMs: 5_000,
+} as const;
+
+/** What `migratePostgres` did. */
+export interface PostgresSummary {
+  endpoint: string;
+  database: string;
+  databaseCreated: boolean;
+  applied: AppliedMigration[];
+  present: MigrationRef[];
+}
+
+/**
+ * Key of the session-level advisory lock a run holds on its database. Advisory locks are scoped to the
+ * current database, so runs against different databases never wait for each other.
+ */
+export const advisoryLockKey = BigInt.asIntN(
+  64,
+  BigInt(`0x${createHash('sha256').update('realtime-user-pipeline/migrations').digest('hex').slice(0, 16)}`),
+).toString();
+
+const networkCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
+
+/** Quotes an SQL identifier. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * Creates the database if missing and applies the pending migration files.
+ *
+ * @throws ServerUnreachableError when PostgreSQL does not answer.
+ * @throws ChecksumMismatchError, MissingMigrationFileError, InvalidMigrationFileError on drift (nothing is applied).
+ * @throws MigrationApplyError when a file fails; that file is rolled back, earlier files stay applied.
+ */
+export async function migratePostgres(options: PostgresMigrationOptions): Promise<PostgresSummary> {
+  const { endpoint, log } = options;
+  if (!endpoint.database || Buffer.byteLength(endpoint.database) > 63) {
+    throw new MigrationError(`invalid PostgreSQL database name "${endpoint.database}" (1 to 63 bytes)`);
+  }
+  const files = await loadMigrationFiles(options.directory, 'sql');
+  const where = `PostgreSQL database ${endpoint.database} at ${endpointOf(endpoint)}`;
+
+  let databaseCreated = false;
+  let client = await tryConnect(endpoint, endpoint.database, options.connectTimeoutMs);
+  if (client === 'missing') {
+    databaseCreated = await createDatabase(options);
+    if (databaseCreated) log(`created database ${endpoint.database}`);
+    client = await tryConnect(endpoint, endpoint.database, options.connectTimeoutMs);
+    if (client === 'missing') throw new MigrationError(`${where} disappeared right after it was created`);
+  }
+
+  try {
+    await checkEncoding(client, where);
+    await lock(client, options.lockTimeoutMs, where);
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY,
+      name text NOT NULL,
+      checksum text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now(),
+      execution_ms integer NOT NULL
+    )`);
+    const recorded = await client.query(
+      'SELECT version, name, checksum FROM schema_migrations ORDER BY version',
+    );
+    const plan = planMigrations(files, parseAppliedRecords(recorded.rows, where), where);
+    const applied: AppliedMigration[] = [];
+    for (const file of plan.pending) {
+      applied.push(await applyFile(client, file));
+      log(`applied ${file.file}`);
+    }
+    return {
+      endpoint: endpointOf(endpoint),
+      database: endpoint.database,
+      databaseCreated,
+      applied,
+      present: plan.present.map(refOf),
+    };
+  } finally {
+    // Ending the session is what releases the session-level advisory lock.
+    await client.end().catch(() => undefined);
+  }
+}
+
+function endpointOf(endpoint: PostgresEndpoint): string {
+  return `${endpoint.host}:${endpoint.port}`;
+}
+
+function refOf(file: MigrationFile): MigrationRef {
+  return { version: file.version, name: file.name, file: file.file };
+}
+
+/** Connects to `database`, or returns 'missing' when the server says it does not exist (SQLSTATE 3D000). */
+async function tryConnect(
+  endpoint: PostgresEndpoint,
+  database: string,
+  connectTimeoutMs: number,
+): Promise<Client | 'missing'> {
+  const client = new Client({
+    host: endpoint.host,
+    port: endpoint.port,
+    user: endpoint.user,
+    password: endpoint.password,
+    database,
+    connectionTimeoutMillis: connectTimeoutMs,
+    application_name: 'realtime-user-pipeline-migrate',
+  });
+  // A connection lost while idle is reported by the next query; without a listener it would crash the process.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    if (error instanceof DatabaseError && error.code === '3D000') return 'missing';
+    const at = `${endpointOf(endpoint)} (database ${database}, user ${endpoint.user})`;
+    // 57P03: the server is starting up or shutting down, which is as good as unreachable for now.
+    if (error instanceof DatabaseError ? error.code === '57P03' : isNetworkError(error)) {
+      throw new ServerUnreachableError('PostgreSQL', at, error);
+    }
+    throw new MigrationError(`cannot connect to PostgreSQL at ${at}: ${describeCause(error)}`, {
+      cause: error,
+    });
+  }
+}
+
+function isNetworkError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if ('code' in error && typeof error.code === 'string' && networkCodes.has(error.code)) return true;
+  // pg reports a connect timeout or a dropped socket as a plain Error without a code.
+  return /connection (timeout|terminated)/i.test(error.message);
+}
+
+/**
+ * Creates the target database through the maintenance database. The lock makes concurrent runs create it
+ * once; `CREATE DATABASE` cannot run inside a transaction, so a transaction-scoped lock is not an option.
+ */
+async function createDatabase(options: PostgresMigrationOptions): Promise<boolean> {
+  const { endpoint } = options;
+  const admin = await tryConnect(endpoint, options.maintenanceDatabase, options.connectTimeoutMs);
+  if (admin === 'missing') {
+    throw new MigrationError(
+      `cannot create database ${endpoint.database}: the maintenance database ${options.maintenanceDatabase} ` +
+        `does not exist at ${endpointOf(endpoint)} either`,
+    );
+  }
+  try {
+    await lock(admin, options.lockTimeoutMs, `PostgreSQL database ${options.maintenanceDatabase}`);
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [endpoint.database]);
+    if (exists.rowCount) return false;
+    await admin.query(`CREATE DATABASE ${quoteIdent(endpoint.database)}`);
+    return true;
+  } catch (error) {
+    // 42P04 duplicate_database: created by something that does not take our lock.
+    if (error instanceof DatabaseError && error.code === '42P04') return false;
+    if (error instanceof MigrationError) throw error;
+    throw new MigrationError(
+      `cannot create database ${endpoint.database} at ${endpointOf(endpoint)}: ${describeCause(error)}`,
+      { cause: error },
+    );
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+}
+
+async function lock(client: Client, timeoutMs: number, where: string): Promise<void> {
+  try {
+    // lock_timeout also bounds advisory-lock waits; it is reset so that it never applies to the migrations.
+    await client.query("SELECT set_config('lock_timeout', $1, false)", [
+      `${Math.max(1, Math.round(timeoutMs))}ms`,
+    ]);
+    await client.query('SELECT pg_advisory_lock($1::bigint)', [advisoryLockKey]);
+    await client.query('RESET lock_timeout');
+  } catch (error) {
+    if (error instanceof DatabaseError && error.code === '55P03') {
+      throw new MigrationLockTimeoutError(
+        `another migration run held the lock on ${where} for more than ${timeoutMs} ms; ` +
+          'see pg_locks (locktype advisory) for the session holding it',
+        error,
+      );
+    }
+    throw error;
+  }
+}
+
+async function checkEncoding(client: Client, where: string): Promise<void> {
+  const result = await client.query<{ server_encoding: string }>('SHOW server_encoding');
+  const encoding = result.rows[0]?.server_encoding;
+  if (encoding !== 'UTF8') {
+    throw new MigrationError(
+      `${where} uses encoding ${encoding ?? 'unknown'}; the pipeline stores names in every alphabet and needs UTF8`,
+    );
+  }
+}
+
+async function applyFile(client: Client, file: MigrationFile): Promise<AppliedMigration> {
+  const started = performance.now();
+  try {
+    await client.query('BEGIN');
+    // Without parameters pg uses the simple query protocol, which runs a whole multi-statement file.
+    await client.query(file.content);
+    const durationMs = Math.round(performance.now() - started);
+    await client.query(
+      'INSERT INTO schema_migrations (version, name, checksum, execution_ms) VALUES ($1, $2, $3, $4)',
+      [file.version, file.name, file.checksum, durationMs],
+    );
+    await client.query('COMMIT');
+    return { ...refOf(file), durationMs };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    const code = error instanceof DatabaseError ? error.code : undefined;
+    const position =
+      error instanceof DatabaseError && error.position ? lineOf(file.content, error.position) : '';
+    throw new MigrationApplyError(file.file, position, error, code);
+  }
+}
+
+/** `at line N` for a 1-based character position reported by PostgreSQL. */
+function lineOf(content: string, position: string): string {
+  const index = Number(position);
+  return Number.isInteger(index) ? `at line ${content.slice(0, index - 1).split('\n').length}` : '';
+}

@@ -1,0 +1,83 @@
+/** Helpers for integration tests: clients for the running local stack and unique names per run. */
+import { randomBytes } from 'node:crypto';
+import cassandra from 'cassandra-driver';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { loadStackConfig, type StackConfig } from '../../infra/local/config.ts';
+import { resolvePostgres } from '../../infra/migrations/endpoints.ts';
+
+/** A name unique to this test run, safe as a Kafka topic, CQL identifier and SQL identifier. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+}
+
+export function stackConfig(): StackConfig {
+  return loadStackConfig();
+}
+
+export function kafkaClient(cfg = stackConfig()): Kafka {
+  return new Kafka({
+    clientId: 'integration-test',
+    brokers: [`${cfg.kafka.host}:${cfg.kafka.port}`],
+    logLevel: logLevel.NOTHING,
+  });
+}
+
+export function cassandraClient(cfg = stackConfig(), keyspace?: string): cassandra.Client {
+  return new cassandra.Client({
+    contactPoints: [`${cfg.cassandra.host}:${cfg.cassandra.port}`],
+    localDataCenter: cfg.cassandra.localDataCenter,
+    ...(keyspace ? { keyspace } : {}),
+  });
+}
+
+/** A client for the pipeline database at the endpoint the stack recorded. */
+export function postgresClient(cfg = stackConfig()): pg.Client {
+  const ep = resolvePostgres(cfg);
+  return new pg.Client({ host: ep.host, port: ep.port, user: ep.user, database: ep.database });
+}
+
+/** Polls `probe` until it returns a value, failing after `timeoutMs` with `what` in the message. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Reads `count` messages from the start of `topic` with a fresh consumer group; returns key → value. */
+export async function consumeFromStart(
+  kafka: Kafka,
+  topic: string,
+  count: number,
+): Promise<Map<string, string>> {
+  const consumer = kafka.consumer({ groupId: uniqueName('it-group') });
+  const seen = new Map<string, string>();
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        seen.set(message.key?.toString() ?? '', message.value?.toString() ?? '');
+      },
+    });
+    await eventually(`${count} messages on ${topic}`, async () => (seen.size >= count ? true : undefined));
+    return seen;
+  } finally {
+    await consumer.disconnect();
+  }
+}
