@@ -20,6 +20,8 @@ const heap = z.string().regex(/^\d+[mMgG]$/, 'a JVM heap size such as 512m or 1g
 
 const envSchema = z.object({
   LOCAL_STACK_DIR: z.string().min(1).optional(),
+  /** Cache of resolved jars; shared by every state directory of a checkout. */
+  LOCAL_JARS_DIR: z.string().min(1).optional(),
   KAFKA_PORT: port.default(9092),
   KAFKA_CONTROLLER_PORT: port.default(9093),
   KAFKA_HEAP: heap.default('512m'),
@@ -75,7 +77,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
   return {
     stateDir,
     // Jars are shared by every state directory of this checkout: they depend only on the POMs.
-    jarsDir: join(repoRoot, '.local', 'jars'),
+    jarsDir: resolve(e.LOCAL_JARS_DIR ?? join(repoRoot, '.local', 'jars')),
     kafka: {
       host: '127.0.0.1',
       port: e.KAFKA_PORT,

@@ -99,6 +99,8 @@ export async function spawnDetached(opts: {
   logFile: string;
   pidFile: string;
   env?: NodeJS.ProcessEnv;
+  /** Run as this account (the caller must be root). */
+  runAs?: { uid: number; gid: number } | undefined;
 }): Promise<number> {
   const fd = openSync(opts.logFile, 'a');
   try {
@@ -107,6 +109,7 @@ export async function spawnDetached(opts: {
       detached: true,
       stdio: ['ignore', fd, fd],
       env: opts.env ?? process.env,
+      ...(opts.runAs ?? {}),
     });
     const pid = child.pid;
     if (pid === undefined) throw new Error(`could not start ${opts.command}`);

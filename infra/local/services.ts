@@ -2,9 +2,11 @@
  * The three local servers as data: how to prepare each one's state, the command that runs it, its ports,
  * its health check, and the log lines that mean its state is corrupt. `stack.ts` drives them uniformly.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chown, mkdir, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { cassandraYaml, kafkaServerProperties, type StackConfig } from './config.ts';
 import { CorruptStateError, StackError } from './errors.ts';
@@ -19,6 +21,7 @@ export interface Launch {
   command: string;
   args: string[];
   env?: NodeJS.ProcessEnv;
+  runAs?: { uid: number; gid: number } | undefined;
   /** True when this start had to create the server's state from scratch. */
   cold: boolean;
 }
@@ -44,6 +47,7 @@ export interface Service {
   version: string;
 }
 
+const execFileAsync = promisify(execFile);
 const VERSION_STAMP = 'STATE_VERSION';
 
 /** The version a state directory was created by, from the stamp written when it was created. */
@@ -187,26 +191,15 @@ function kafka(cfg: StackConfig): Service {
 }
 
 async function format(java: string, classpath: string, props: string, log4j: string): Promise<void> {
-  const { execFile } = await import('node:child_process');
-  const args = [
-    `-Dlog4j2.configurationFile=${log4j}`,
-    '-cp',
-    classpath,
-    'kafka.tools.StorageTool',
-    'format',
-    '-t',
-    newKafkaClusterId(),
-    '-c',
-    props,
-    '--standalone',
-  ];
-  await new Promise<void>((resolve, reject) => {
-    execFile(java, args, { maxBuffer: 10 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error)
-        reject(new StackError(`kafka storage format failed:\n${stderr || stdout}`, { cause: error }));
-      else resolve();
+  const args = [`-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath, 'kafka.tools.StorageTool', 'format'];
+  try {
+    await execFileAsync(java, [...args, '-t', newKafkaClusterId(), '-c', props, '--standalone'], {
+      maxBuffer: 10 * 1024 * 1024,
     });
-  });
+  } catch (error) {
+    const e = error as { stderr?: string; stdout?: string };
+    throw new StackError(`kafka storage format failed:\n${e.stderr || e.stdout || String(error)}`, { cause: error });
+  }
 }
 
 /** JDK 17 module options from Cassandra 5.0's conf/jvm17-server.options (and the client's extra opens). */
@@ -360,23 +353,16 @@ function privatePostgres(cfg: StackConfig): Service {
     version: 'local',
     async prepare() {
       const bin = await findPostgresBin();
+      const runAs = await postgresAccount();
       const cold = !hasEntries(dataDir);
       await mkdir(dir, { recursive: true });
-      if (cold) await initdb(bin, dataDir, cfg.postgres.user);
+      if (runAs) await chown(dir, runAs.uid, runAs.gid);
+      if (cold) await initdb(bin, dataDir, cfg.postgres.user, runAs);
       return {
         command: join(bin, 'postgres'),
-        args: [
-          '-D',
-          dataDir,
-          '-p',
-          String(port),
-          '-c',
-          'listen_addresses=127.0.0.1',
-          '-k',
-          dir,
-          '-c',
-          'fsync=off',
-        ],
+        // fsync off: this cluster holds local test data only, and it makes the suite much faster.
+        args: ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', dir, '-c', 'fsync=off'],
+        runAs,
         cold,
       };
     },
@@ -384,24 +370,40 @@ function privatePostgres(cfg: StackConfig): Service {
   };
 }
 
-async function initdb(bin: string, dataDir: string, user: string): Promise<void> {
-  if (process.getuid?.() === 0) {
-    throw new StackError(
-      'PostgreSQL refuses to run as root, so the stack cannot start a private cluster as root. Run a PostgreSQL ' +
-        'server yourself and point PGHOST/PGPORT at it, or run the stack as an ordinary user.',
+/**
+ * PostgreSQL refuses to run as root. When the stack runs as root (containers, CI), the server runs as the
+ * `postgres` system account, which the distribution's packages create.
+ */
+async function postgresAccount(): Promise<{ uid: number; gid: number } | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  try {
+    const [uid, gid] = await Promise.all(
+      ['-u', '-g'].map(async (flag) => Number((await execFileAsync('id', [flag, 'postgres'])).stdout.trim())),
     );
+    if (uid !== undefined && gid !== undefined && uid > 0) return { uid, gid };
+  } catch {
+    // No such account: reported below.
   }
-  const { execFile } = await import('node:child_process');
-  await new Promise<void>((resolve, reject) => {
-    execFile(
-      join(bin, 'initdb'),
-      ['-D', dataDir, '-U', user, '--auth=trust', '-E', 'UTF8', '--no-locale'],
-      (error, stdout, stderr) => {
-        if (error) reject(new StackError(`initdb failed:\n${stderr || stdout}`, { cause: error }));
-        else resolve();
-      },
-    );
-  });
+  throw new StackError(
+    'PostgreSQL refuses to run as root and there is no `postgres` account to run it as. Run a PostgreSQL server ' +
+      'yourself and point PGHOST/PGPORT at it, or run the stack as an ordinary user.',
+  );
+}
+
+async function initdb(
+  bin: string,
+  dataDir: string,
+  user: string,
+  runAs: { uid: number; gid: number } | undefined,
+): Promise<void> {
+  try {
+    await execFileAsync(join(bin, 'initdb'), ['-D', dataDir, '-U', user, '--auth=trust', '-E', 'UTF8', '--no-locale'], {
+      ...(runAs ?? {}),
+    });
+  } catch (error) {
+    const e = error as { stderr?: string; stdout?: string };
+    throw new StackError(`initdb failed:\n${e.stderr || e.stdout || String(error)}`, { cause: error });
+  }
 }
 
 /** Builds the service definitions for a configuration. */

@@ -10,7 +10,7 @@ import type { StackConfig } from './config.ts';
 import { CorruptStateError, PortInUseError, StartupError } from './errors.ts';
 import { postgresHealth } from './health.ts';
 import { ownedPid, portHolder, portOpen, spawnDetached, stopPid, tailFile, usage, waitFor } from './proc.ts';
-import { SERVICE_NAMES, type Service, type ServiceName, services } from './services.ts';
+import { type Launch, SERVICE_NAMES, type Service, type ServiceName, services } from './services.ts';
 
 export type Log = (line: string) => void;
 
@@ -39,7 +39,7 @@ async function rotateLog(file: string): Promise<void> {
 }
 
 /** Launches one prepared service and waits until its health check passes. */
-async function start(service: Service, launch: { command: string; args: string[]; env?: NodeJS.ProcessEnv }) {
+async function start(service: Service, launch: Launch) {
   await rotateLog(service.logFile);
   const logStart = existsSync(service.logFile) ? statSync(service.logFile).size : 0;
   const pid = await spawnDetached({

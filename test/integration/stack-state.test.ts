@@ -4,14 +4,16 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadStackConfig, repoRoot, type StackConfig } from '../../infra/local/config.ts';
-import { CorruptStateError } from '../../infra/local/errors.ts';
-import { up } from '../../infra/local/stack.ts';
+import { CorruptStateError, ToolchainError } from '../../infra/local/errors.ts';
+import { down, up } from '../../infra/local/stack.ts';
+import { resolvePostgres } from '../../infra/migrations/endpoints.ts';
 
 const run = promisify(execFile);
 
@@ -30,10 +32,68 @@ describe('local stack state', () => {
 
   beforeEach(async () => {
     stateDir = await mkdtemp(join(tmpdir(), 'stack-state-'));
+    // A private PostgreSQL may run as the `postgres` account, which must be able to reach its folder.
+    await chmod(stateDir, 0o755);
     cfg = loadStackConfig(env());
   });
   afterEach(async () => {
+    await down(cfg);
     await rm(stateDir, { recursive: true, force: true });
+  });
+
+  /** A script that impersonates a tool by printing `output` on stderr and stdout. */
+  async function fakeTool(name: string, output: string): Promise<string> {
+    const bin = join(stateDir, 'fake-home', 'bin');
+    await mkdir(bin, { recursive: true });
+    const file = join(bin, name);
+    await writeFile(file, `#!/bin/sh\necho '${output}' >&2\necho '${output}'\n`);
+    await chmod(file, 0o755);
+    return bin;
+  }
+
+  it('starts a private PostgreSQL cluster with the pipeline database when none answers at PGHOST:PGPORT', async () => {
+    cfg = loadStackConfig({ ...env(), PGPORT: '29998', LOCAL_PG_PORT: '29432' });
+
+    const [result] = await up(cfg, { only: ['postgres'] });
+    const endpoint = resolvePostgres(cfg);
+    const client = new pg.Client({ ...endpoint });
+    await client.connect();
+    const row = await client.query('SELECT current_database() AS db, 1 AS one');
+    await client.end();
+
+    expect(result).toMatchObject({ name: 'postgres', outcome: 'started', cold: true });
+    expect(endpoint).toMatchObject({ host: '127.0.0.1', port: 29432, database: 'pipeline', managed: true });
+    expect(row.rows).toEqual([{ db: 'pipeline', one: 1 }]);
+  });
+
+  it('fails early, naming the minimum version, when Java is missing or too old', async () => {
+    const oldJava = await fakeTool('java', 'openjdk version "11.0.22" 2024-01-16');
+
+    const tooOld = up(loadStackConfig({ ...env(), JAVA_HOME: join(oldJava, '..') }), { only: ['kafka'] });
+    await expect(tooOld).rejects.toBeInstanceOf(ToolchainError);
+    await expect(tooOld).rejects.toThrow(/Java 17 or newer is required, found 11\.0\.22.*openjdk-17/);
+
+    const missing = up(loadStackConfig({ ...env(), JAVA_HOME: join(stateDir, 'no-jdk') }), { only: ['kafka'] });
+    await expect(missing).rejects.toThrow(/Java was not found .*Install a JDK 17/);
+  });
+
+  it('fails early, naming the minimum version, when Maven is too old and jars must be resolved', async () => {
+    const bin = await fakeTool('mvn', 'Apache Maven 3.5.4');
+    const withOldMaven = {
+      ...env(),
+      LOCAL_JARS_DIR: join(stateDir, 'jars'),
+      PATH: `${bin}:${process.env.PATH}`,
+    };
+    const previousPath = process.env.PATH;
+    process.env.PATH = withOldMaven.PATH;
+    try {
+      const attempt = up(loadStackConfig(withOldMaven), { only: ['kafka'] });
+
+      await expect(attempt).rejects.toBeInstanceOf(ToolchainError);
+      await expect(attempt).rejects.toThrow(/Maven 3\.6\.3 or newer is required, found 3\.5\.4/);
+    } finally {
+      process.env.PATH = previousPath;
+    }
   });
 
   it('refuses Kafka data that this stack did not create', async () => {
