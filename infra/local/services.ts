@@ -6,8 +6,8 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chown, mkdir, writeFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { cassandraYaml, kafkaServerProperties, type StackConfig } from './config.ts';
 import { CorruptStateError, StackError } from './errors.ts';
 import { cassandraHealth, type Healthy, kafkaHealth, postgresHealth } from './health.ts';
@@ -198,7 +198,9 @@ async function format(java: string, classpath: string, props: string, log4j: str
     });
   } catch (error) {
     const e = error as { stderr?: string; stdout?: string };
-    throw new StackError(`kafka storage format failed:\n${e.stderr || e.stdout || String(error)}`, { cause: error });
+    throw new StackError(`kafka storage format failed:\n${e.stderr || e.stdout || String(error)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -361,7 +363,18 @@ function privatePostgres(cfg: StackConfig): Service {
       return {
         command: join(bin, 'postgres'),
         // fsync off: this cluster holds local test data only, and it makes the suite much faster.
-        args: ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', dir, '-c', 'fsync=off'],
+        args: [
+          '-D',
+          dataDir,
+          '-p',
+          String(port),
+          '-c',
+          'listen_addresses=127.0.0.1',
+          '-k',
+          dir,
+          '-c',
+          'fsync=off',
+        ],
         runAs,
         cold,
       };
@@ -397,9 +410,13 @@ async function initdb(
   runAs: { uid: number; gid: number } | undefined,
 ): Promise<void> {
   try {
-    await execFileAsync(join(bin, 'initdb'), ['-D', dataDir, '-U', user, '--auth=trust', '-E', 'UTF8', '--no-locale'], {
-      ...(runAs ?? {}),
-    });
+    await execFileAsync(
+      join(bin, 'initdb'),
+      ['-D', dataDir, '-U', user, '--auth=trust', '-E', 'UTF8', '--no-locale'],
+      {
+        ...(runAs ?? {}),
+      },
+    );
   } catch (error) {
     const e = error as { stderr?: string; stdout?: string };
     throw new StackError(`initdb failed:\n${e.stderr || e.stdout || String(error)}`, { cause: error });

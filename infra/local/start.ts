@@ -20,7 +20,9 @@ async function main(): Promise<number> {
 
   const summary = await migrate(undefined, { config: cfg });
   for (const line of formatSummary(summary)) console.log(`[start] migrate: ${line}`);
-  console.log(`[start] stack ready in ${((performance.now() - t0) / 1000).toFixed(1)}s; starting serverless-offline`);
+  console.log(
+    `[start] stack ready in ${((performance.now() - t0) / 1000).toFixed(1)}s; starting serverless-offline`,
+  );
 
   // The functions read PostgreSQL's address from their environment; the stack may have chosen a private
   // cluster on another port, so pass on what it recorded.
@@ -33,12 +35,18 @@ async function main(): Promise<number> {
     PIPELINE_PGDATABASE: pgEndpoint.database,
   };
   const sls = join(repoRoot, 'node_modules', '.bin', 'sls');
-  const child = spawn(sls, ['offline', 'start', ...process.argv.slice(2)], { cwd: repoRoot, env, stdio: 'inherit' });
+  const child = spawn(sls, ['offline', 'start', ...process.argv.slice(2)], {
+    cwd: repoRoot,
+    env,
+    stdio: 'inherit',
+  });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
   return new Promise((resolve) => {
-    child.on('close', (code, signal) => resolve(code ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 0 : 1)));
+    child.on('close', (code, signal) =>
+      resolve(code ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 0 : 1)),
+    );
   });
 }
 

@@ -5,6 +5,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { loadStackConfig, type StackConfig } from '../../infra/local/config.ts';
 import { resolvePostgres } from '../../infra/migrations/endpoints.ts';
+import { kafkaDefaults, migrateKafka } from '../../infra/migrations/kafka.ts';
 
 /** A name unique to this test run, safe as a Kafka topic, CQL identifier and SQL identifier. */
 export function uniqueName(prefix: string): string {
@@ -79,5 +80,33 @@ export async function consumeFromStart(
     return seen;
   } finally {
     await consumer.disconnect();
+  }
+}
+
+/**
+ * Creates a topic and waits until every partition has a leader. Goes through the migration code, which
+ * waits on metadata itself: kafkajs' `waitForLeaders` can fail on Kafka 4's metadata lag after a create.
+ */
+export async function createTopic(topic: string, numPartitions: number, cfg = stackConfig()): Promise<void> {
+  await migrateKafka({
+    ...kafkaDefaults,
+    brokers: [`${cfg.kafka.host}:${cfg.kafka.port}`],
+    topics: [{ topic, numPartitions }],
+    log: () => undefined,
+  });
+}
+
+/** Produces keyed string messages with acks=all. */
+export async function produce(
+  kafka: Kafka,
+  topic: string,
+  messages: ReadonlyArray<{ key: string; value: string }>,
+): Promise<void> {
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages: [...messages] });
+  } finally {
+    await producer.disconnect();
   }
 }

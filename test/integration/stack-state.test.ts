@@ -73,7 +73,9 @@ describe('local stack state', () => {
     await expect(tooOld).rejects.toBeInstanceOf(ToolchainError);
     await expect(tooOld).rejects.toThrow(/Java 17 or newer is required, found 11\.0\.22.*openjdk-17/);
 
-    const missing = up(loadStackConfig({ ...env(), JAVA_HOME: join(stateDir, 'no-jdk') }), { only: ['kafka'] });
+    const missing = up(loadStackConfig({ ...env(), JAVA_HOME: join(stateDir, 'no-jdk') }), {
+      only: ['kafka'],
+    });
     await expect(missing).rejects.toThrow(/Java was not found .*Install a JDK 17/);
   });
 

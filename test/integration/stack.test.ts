@@ -12,8 +12,10 @@ import { status, up } from '../../infra/local/stack.ts';
 import {
   cassandraClient,
   consumeFromStart,
+  createTopic,
   kafkaClient,
   postgresClient,
+  produce,
   stackConfig,
   uniqueName,
 } from '../helpers/stack.ts';
@@ -65,15 +67,13 @@ describe('local stack', () => {
   it('produces and consumes through kafkajs', async () => {
     const kafka = kafkaClient(cfg);
     const topic = uniqueName('it-produce');
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
-    await admin.disconnect();
-    const producer = kafka.producer();
-    await producer.connect();
+    await createTopic(topic, 3, cfg);
     const sent = new Map(Array.from({ length: 50 }, (_, i) => [`key-${i}`, `value-${i}-ü-سلام`] as const));
-    await producer.send({ topic, acks: -1, messages: [...sent].map(([key, value]) => ({ key, value })) });
-    await producer.disconnect();
+    await produce(
+      kafka,
+      topic,
+      [...sent].map(([key, value]) => ({ key, value })),
+    );
 
     const received = await consumeFromStart(kafka, topic, sent.size);
 
@@ -134,16 +134,9 @@ describe('local stack', () => {
   });
 
   it('keeps Kafka messages and Cassandra rows across down and up, and refuses a foreign process on 9042', async () => {
-    const kafka = kafkaClient(cfg);
     const topic = uniqueName('it-durable');
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
-    await admin.disconnect();
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({ topic, acks: -1, messages: [{ key: 'durable', value: 'still here' }] });
-    await producer.disconnect();
+    await createTopic(topic, 2, cfg);
+    await produce(kafkaClient(cfg), topic, [{ key: 'durable', value: 'still here' }]);
     const cql = cassandraClient(cfg, keyspace);
     await cql.execute('INSERT INTO kv (k, v) VALUES (?, ?)', ['durable', 'still here'], { prepare: true });
     await cql.shutdown();
