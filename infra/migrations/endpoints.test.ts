@@ -21,9 +21,16 @@ describe('resolvePostgres', () => {
     expect(resolvePostgres(cfg)).toEqual({ host: '127.0.0.1', port: 5433, user: 'me', database: 'pipeline' });
   });
 
-  it('uses the endpoint the stack wrote, ignoring extra keys', async () => {
+  it('uses the endpoint the stack wrote, ignoring unknown keys', async () => {
     const cfg = loadStackConfig({ LOCAL_STACK_DIR: stateDir });
-    const written = { host: '127.0.0.1', port: 55432, user: 'pipeline', database: 'pipeline', managed: true };
+    const written = {
+      host: '127.0.0.1',
+      port: 55432,
+      user: 'pipeline',
+      database: 'pipeline',
+      managed: true,
+      x: 1,
+    };
     await writeFile(postgresEndpointFile(cfg), JSON.stringify(written));
 
     expect(resolvePostgres(cfg)).toEqual({
@@ -31,6 +38,7 @@ describe('resolvePostgres', () => {
       port: 55432,
       user: 'pipeline',
       database: 'pipeline',
+      managed: true,
     });
   });
 

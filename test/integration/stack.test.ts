@@ -118,6 +118,17 @@ describe('local stack', () => {
     expect(jvmRss).toBeLessThan(3 * 1024 ** 3);
   });
 
+  it('stack:logs names each log file and shows its last lines', async () => {
+    const { code, output } = await stackCli('logs');
+
+    expect(code).toBe(0);
+    expect(output).toContain(`==> kafka: ${cfg.stateDir}/kafka/kafka.log <==`);
+    expect(output).toContain(`==> cassandra: ${cfg.stateDir}/cassandra/cassandra.log <==`);
+    // Lines the servers themselves wrote (proves the log4j2 binding and logback config work).
+    expect(output).toMatch(/INFO .*\(kafka\.|org\.apache\.kafka/);
+    expect(output).toMatch(/INFO\s+\[\S+\] \d{4}-\d\d-\d\d/);
+  });
+
   it('up while the stack is up changes nothing', async () => {
     const before = await status(cfg);
 
