@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cassandraYaml, kafkaServerProperties, loadStackConfig } from './config.ts';
 import { foldMavenLine } from './jars.ts';
 import { newKafkaClusterId, parseProperties } from './services.ts';
+import { corruptionEvidence } from './stack.ts';
 import { formatBytes, formatDuration, renderTable } from './table.ts';
 import { parseJavaVersion, parseMavenVersion } from './toolchain.ts';
 
@@ -87,5 +88,24 @@ describe('helpers', () => {
     expect(formatBytes(1.5 * 1024 ** 3)).toBe('1.50 GiB');
     expect(formatBytes(300 * 1024 ** 2)).toBe('300 MiB');
     expect(formatDuration(3_725_000)).toBe('1h02m');
+  });
+});
+
+describe('corruption evidence in a start-up log', () => {
+  const service = { corruptPatterns: [/CorruptSSTableException/], dataDir: '/state/cassandra/data' };
+
+  it('finds a known pattern or an error that names the data directory, and nothing in a clean log', () => {
+    const known =
+      'INFO boot\nERROR org.apache.cassandra.io.sstable.CorruptSSTableException: nb-1-big\nINFO bye';
+    const inDir = 'INFO boot\njava.io.IOException: bad header in /state/cassandra/data/system/x.db\n';
+    const clean = 'INFO boot\nERROR could not bind 9042\n';
+
+    expect(corruptionEvidence(service, known)).toBe(
+      'ERROR org.apache.cassandra.io.sstable.CorruptSSTableException: nb-1-big',
+    );
+    expect(corruptionEvidence(service, inDir)).toBe(
+      'java.io.IOException: bad header in /state/cassandra/data/system/x.db',
+    );
+    expect(corruptionEvidence(service, clean)).toBeUndefined();
   });
 });

@@ -143,6 +143,7 @@ function kafka(cfg: StackConfig): Service {
       /meta\.properties/,
       /CorruptRecordException/,
       /KafkaStorageException/,
+      /Error while reading the Quorum status/,
       /Failed to load metadata/i,
     ],
     version,

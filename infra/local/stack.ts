@@ -68,11 +68,11 @@ async function start(service: Service, launch: Launch) {
   const lastLines = output.split('\n').slice(-25).join('\n');
   if (!exited) await stopPid(pid, service.pidFile, 10_000);
   else await rm(service.pidFile, { force: true });
-  const corrupt = service.corruptPatterns.find((p) => p.test(output));
-  if (corrupt) {
+  const evidence = corruptionEvidence(service, output);
+  if (evidence) {
     throw new CorruptStateError(
       service.name,
-      `the server failed on it at start-up (log: ${service.logFile})`,
+      `the server failed on it at start-up: ${evidence} (full log: ${service.logFile})`,
       service.dataDir,
     );
   }
@@ -80,6 +80,22 @@ async function start(service: Service, launch: Launch) {
     `${service.name} ${exited ? 'exited during start-up' : `was not healthy after ${service.startTimeoutMs / 1000}s`}. ` +
       `Last log lines (full log: ${service.logFile}):\n${lastLines}`,
   );
+}
+
+/**
+ * The log line showing that a server failed on its own state: one of the service's known patterns, or an
+ * error that names a file in its data directory.
+ */
+export function corruptionEvidence(
+  service: Pick<Service, 'corruptPatterns' | 'dataDir'>,
+  log: string,
+): string | undefined {
+  const lines = log.split('\n');
+  const known = lines.find((line) => service.corruptPatterns.some((p) => p.test(line)));
+  const inDataDir = lines.find(
+    (line) => /(ERROR|Exception|Error)\b/.test(line) && line.includes(service.dataDir),
+  );
+  return (known ?? inDataDir)?.trim();
 }
 
 async function ensureDatabase(endpoint: PostgresEndpoint): Promise<void> {

@@ -12,7 +12,7 @@ import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadStackConfig, repoRoot, type StackConfig } from '../../infra/local/config.ts';
 import { CorruptStateError, ToolchainError } from '../../infra/local/errors.ts';
-import { down, up } from '../../infra/local/stack.ts';
+import { down, status, up } from '../../infra/local/stack.ts';
 import { resolvePostgres } from '../../infra/migrations/endpoints.ts';
 
 const run = promisify(execFile);
@@ -116,6 +116,18 @@ describe('local stack state', () => {
     await expect(up(cfg, { only: ['kafka'] })).rejects.toThrow(
       /meta\.properties is missing[\s\S]*stack:reset/,
     );
+  });
+
+  it('reports a Kafka that fails on its damaged data at start-up as corrupt state, naming stack:reset', async () => {
+    await up(cfg, { only: ['kafka'] });
+    await down(cfg, { only: ['kafka'] });
+    await writeFile(join(stateDir, 'kafka', 'data', '__cluster_metadata-0', 'quorum-state'), 'garbage{');
+
+    const attempt = up(cfg, { only: ['kafka'] });
+
+    await expect(attempt).rejects.toBeInstanceOf(CorruptStateError);
+    await expect(attempt).rejects.toThrow(/Quorum status[\s\S]*npm run stack:reset/);
+    expect((await status(cfg)).find((r) => r.service === 'kafka')?.health).toBe('stopped');
   });
 
   it('refuses Cassandra data written by another version', async () => {
