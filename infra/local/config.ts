@@ -20,6 +20,11 @@ const heap = z.string().regex(/^\d+[mMgG]$/, 'a JVM heap size such as 512m or 1g
 
 const envSchema = z.object({
   LOCAL_STACK_DIR: z.string().min(1).optional(),
+  /** Use servers someone else runs (docker compose) at the configured ports; start none. */
+  LOCAL_STACK_EXTERNAL: z
+    .enum(['', '0', '1', 'false', 'true'])
+    .default('')
+    .transform((v) => v === '1' || v === 'true'),
   /** Cache of resolved jars; shared by every state directory of a checkout. */
   LOCAL_JARS_DIR: z.string().min(1).optional(),
   KAFKA_PORT: port.default(9092),
@@ -41,6 +46,8 @@ const envSchema = z.object({
 
 export interface StackConfig {
   stateDir: string;
+  /** Start nothing: use the servers already answering at the configured ports (e.g. docker compose). */
+  external: boolean;
   jarsDir: string;
   kafka: { host: string; port: number; controllerPort: number; heap: string; version: string };
   cassandra: {
@@ -76,6 +83,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
   const stateDir = resolve(e.LOCAL_STACK_DIR ?? join(repoRoot, '.local'));
   return {
     stateDir,
+    external: e.LOCAL_STACK_EXTERNAL,
     // Jars are shared by every state directory of this checkout: they depend only on the POMs.
     jarsDir: resolve(e.LOCAL_JARS_DIR ?? join(repoRoot, '.local', 'jars')),
     kafka: {

@@ -7,7 +7,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import pg from 'pg';
 import { type PostgresEndpoint, postgresEndpointFile, resolvePostgres } from '../migrations/endpoints.ts';
 import type { StackConfig } from './config.ts';
-import { CorruptStateError, PortInUseError, StartupError } from './errors.ts';
+import { CorruptStateError, PortInUseError, StackError, StartupError } from './errors.ts';
 import { postgresHealth } from './health.ts';
 import { ownedPid, portHolder, portOpen, spawnDetached, stopPid, tailFile, usage, waitFor } from './proc.ts';
 import { type Launch, SERVICE_NAMES, type Service, type ServiceName, services } from './services.ts';
@@ -21,6 +21,19 @@ export interface UpResult {
   seconds: number;
   pid: number | undefined;
   version: string;
+}
+
+type Plan =
+  | { service: Service; mode: 'reuse'; pid: number }
+  | { service: Service; mode: 'start' }
+  | { service: Service; mode: 'external'; endpoint: { host: string; port: number } };
+
+/** With LOCAL_STACK_EXTERNAL set, a server the stack expected someone else to run is not there. */
+function notRunning(name: ServiceName, host: string, port: number): StackError {
+  return new StackError(
+    `LOCAL_STACK_EXTERNAL is set, so the stack starts no servers, but no ${name} answers at ${host}:${port}. ` +
+      'Start your servers first (for example `docker compose up -d --wait`), or unset LOCAL_STACK_EXTERNAL.',
+  );
 }
 
 const LOG_ROTATE_BYTES = 64 * 1024 * 1024;
@@ -135,51 +148,69 @@ export async function up(
   const all = services(cfg);
   await mkdir(cfg.stateDir, { recursive: true });
 
-  const plans: { service: Service; pid: number | undefined; external?: PostgresEndpoint }[] = [];
+  // Decide, for each service, whether to reuse our process, use a server someone else runs, or start one.
+  const plans: Plan[] = [];
   for (const name of names) {
     const service = all[name];
     const pid = await ownedPid(service.pidFile, service.marker);
-    if (name === 'postgres' && pid === undefined) {
-      const { host, port, user, database } = cfg.postgres;
-      if (await postgresHealth(host, port, user)) {
-        plans.push({ service, pid, external: { host, port, user, database, managed: false } });
-        continue;
-      }
+    if (pid !== undefined) {
+      plans.push({ service, mode: 'reuse', pid });
+    } else if (name === 'postgres') {
+      const { host, port, user } = cfg.postgres;
+      const answers = await postgresHealth(host, port, user);
+      if (!answers && cfg.external) throw notRunning('postgres', host, port);
+      plans.push(
+        answers ? { service, mode: 'external', endpoint: { host, port } } : { service, mode: 'start' },
+      );
+    } else if (cfg.external) {
+      plans.push({ service, mode: 'external', endpoint: service.endpoint });
+    } else {
+      plans.push({ service, mode: 'start' });
     }
-    plans.push({ service, pid });
   }
   for (const plan of plans) {
-    if (plan.pid === undefined && !plan.external) await checkPorts(plan.service);
+    if (plan.mode === 'start') await checkPorts(plan.service);
   }
 
   // Resolve jars and write configuration one service at a time (Maven's progress bars would interleave),
   // then start the servers together.
-  const launches = new Map<ServiceName, Awaited<ReturnType<Service['prepare']>>>();
+  const launches = new Map<ServiceName, Launch>();
   for (const plan of plans) {
-    if (plan.pid !== undefined || plan.external) continue;
+    if (plan.mode !== 'start') continue;
     await mkdir(plan.service.dir, { recursive: true });
     launches.set(plan.service.name, await plan.service.prepare());
   }
 
   const results = await Promise.all(
-    plans.map(async ({ service, pid, external }): Promise<UpResult> => {
+    plans.map(async (plan): Promise<UpResult> => {
+      const { service } = plan;
       const t0 = performance.now();
-      if (external) {
-        const version = (await postgresHealth(external.host, external.port, external.user))?.version ?? '?';
+      if (plan.mode === 'external') {
+        const { host, port } = plan.endpoint;
+        if (!(await portOpen(host, port))) throw notRunning(service.name, host, port);
+        // The postgres service describes the private cluster; an external server is checked where it is.
+        const check =
+          service.name === 'postgres' ? () => postgresHealth(host, port, cfg.postgres.user) : service.health;
+        const healthy = await waitFor(check, { timeoutMs: service.startTimeoutMs });
+        if (!healthy) {
+          throw new StartupError(`${service.name} at ${host}:${port} accepts connections but is not healthy`);
+        }
+        const version = service.name === 'kafka' ? '?' : healthy.version;
         return { name: service.name, outcome: 'external', cold: false, seconds: 0, pid: undefined, version };
       }
-      if (pid !== undefined) {
+      if (plan.mode === 'reuse') {
         const healthy = await waitFor(service.health, { timeoutMs: service.startTimeoutMs });
-        if (!healthy)
+        if (!healthy) {
           throw new StartupError(
-            `${service.name} (pid ${pid}) is running but not healthy; see ${service.logFile}`,
+            `${service.name} (pid ${plan.pid}) is running but not healthy; see ${service.logFile}`,
           );
+        }
         return {
           name: service.name,
           outcome: 'reused',
           cold: false,
           seconds: 0,
-          pid,
+          pid: plan.pid,
           version: healthy.version,
         };
       }
@@ -202,12 +233,14 @@ export async function up(
 
   if (names.includes('postgres')) {
     const plan = plans.find((p) => p.service.name === 'postgres');
-    const endpoint: PostgresEndpoint = plan?.external ?? {
-      host: all.postgres.endpoint.host,
-      port: all.postgres.endpoint.port,
+    const managed = plan?.mode !== 'external';
+    const { host, port } = managed ? all.postgres.endpoint : cfg.postgres;
+    const endpoint: PostgresEndpoint = {
+      host,
+      port,
       user: cfg.postgres.user,
       database: cfg.postgres.database,
-      managed: true,
+      managed,
     };
     await ensureDatabase(endpoint);
     await writeFile(postgresEndpointFile(cfg), `${JSON.stringify(endpoint, null, 2)}\n`);
@@ -277,15 +310,17 @@ export async function status(cfg: StackConfig): Promise<StatusRow[]> {
       }
       const port = service.endpoint.port;
       if (pid === undefined) {
+        // Someone else's server (LOCAL_STACK_EXTERNAL): report its health, not ours.
+        const healthy = cfg.external ? await service.health() : undefined;
         return {
           service: name,
           pid,
           port,
-          health: 'stopped',
-          version: '-',
+          health: healthy ? 'healthy' : 'stopped',
+          version: healthy && name !== 'kafka' ? healthy.version : '-',
           uptimeMs: undefined,
           rssBytes: undefined,
-          managed: true,
+          managed: !cfg.external,
         };
       }
       const [healthy, use] = await Promise.all([service.health(), usage(pid)]);

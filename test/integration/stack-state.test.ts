@@ -98,6 +98,40 @@ describe('local stack state', () => {
     }
   });
 
+  it('with LOCAL_STACK_EXTERNAL uses the servers already running and starts none', async () => {
+    const shared = loadStackConfig();
+    cfg = loadStackConfig({
+      ...process.env,
+      LOCAL_STACK_DIR: stateDir,
+      LOCAL_STACK_EXTERNAL: '1',
+      KAFKA_PORT: String(shared.kafka.port),
+      CASSANDRA_PORT: String(shared.cassandra.port),
+    });
+
+    const results = await up(cfg);
+    const rows = await status(cfg);
+
+    expect(results.map((r) => [r.name, r.outcome, r.pid])).toEqual([
+      ['kafka', 'external', undefined],
+      ['cassandra', 'external', undefined],
+      ['postgres', 'external', undefined],
+    ]);
+    expect(rows.map((r) => [r.service, r.health, r.managed])).toEqual([
+      ['kafka', 'healthy', false],
+      ['cassandra', 'healthy', false],
+      ['postgres', 'healthy', false],
+    ]);
+    expect(existsSync(join(stateDir, 'kafka'))).toBe(false);
+  });
+
+  it('with LOCAL_STACK_EXTERNAL and no server at a port, says so and how to start one', async () => {
+    cfg = loadStackConfig({ ...env(), LOCAL_STACK_EXTERNAL: 'true' });
+
+    await expect(up(cfg, { only: ['cassandra'] })).rejects.toThrow(
+      /no cassandra answers at 127\.0\.0\.1:29042.*docker compose up -d --wait/,
+    );
+  });
+
   it('refuses Kafka data that this stack did not create', async () => {
     await mkdir(join(stateDir, 'kafka', 'data'), { recursive: true });
     await writeFile(join(stateDir, 'kafka', 'data', 'meta.properties'), 'node.id=1\n');
