@@ -4,8 +4,8 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import pg from 'pg';
 import { type PostgresEndpoint, postgresEndpointFile, resolvePostgres } from '../migrations/endpoints.ts';
+import { ensureDatabase } from '../migrations/postgres.ts';
 import type { StackConfig } from './config.ts';
 import { CorruptStateError, PortInUseError, StackError, StartupError } from './errors.ts';
 import { postgresHealth } from './health.ts';
@@ -109,30 +109,6 @@ export function corruptionEvidence(
     (line) => /(ERROR|Exception|Error)\b/.test(line) && line.includes(service.dataDir),
   );
   return (known ?? inDataDir)?.trim();
-}
-
-async function ensureDatabase(endpoint: PostgresEndpoint): Promise<void> {
-  const client = new pg.Client({
-    host: endpoint.host,
-    port: endpoint.port,
-    user: endpoint.user,
-    database: 'postgres',
-  });
-  await client.connect();
-  try {
-    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [endpoint.database]);
-    if (found.rowCount === 0) {
-      // Identifiers cannot be bound as parameters; the name comes from validated config.
-      await client
-        .query(`CREATE DATABASE "${endpoint.database.replaceAll('"', '""')}"`)
-        .catch((error: unknown) => {
-          // Another `up` created it concurrently.
-          if ((error as { code?: string }).code !== '42P04') throw error;
-        });
-    }
-  } finally {
-    await client.end();
-  }
 }
 
 /**

@@ -176,11 +176,31 @@ function isNetworkError(error: unknown): boolean {
   return /connection (timeout|terminated)/i.test(error.message);
 }
 
+type DatabaseOptions = Pick<
+  PostgresMigrationOptions,
+  'endpoint' | 'maintenanceDatabase' | 'lockTimeoutMs' | 'connectTimeoutMs'
+>;
+
+/**
+ * Creates the endpoint's database when it is missing (the local stack calls this on `up`).
+ *
+ * @returns true when this call created it
+ */
+export async function ensureDatabase(endpoint: PostgresEndpoint): Promise<boolean> {
+  const options: DatabaseOptions = { ...postgresDefaults, endpoint };
+  const client = await tryConnect(endpoint, endpoint.database, options.connectTimeoutMs);
+  if (client !== 'missing') {
+    await client.end();
+    return false;
+  }
+  return createDatabase(options);
+}
+
 /**
  * Creates the target database through the maintenance database. The lock makes concurrent runs create it
  * once; `CREATE DATABASE` cannot run inside a transaction, so a transaction-scoped lock is not an option.
  */
-async function createDatabase(options: PostgresMigrationOptions): Promise<boolean> {
+async function createDatabase(options: DatabaseOptions): Promise<boolean> {
   const { endpoint } = options;
   const admin = await tryConnect(endpoint, options.maintenanceDatabase, options.connectTimeoutMs);
   if (admin === 'missing') {
