@@ -2,7 +2,7 @@
  * Shared building blocks of the pipeline's functions: configuration, errors, logging and, later, the schemas
  * and one client module per external system.
  *
- * This module is the only reader of `process.env` under functions/. It validates the environment once, when
+ * This module is the only reader of the process environment under functions/. It validates the environment once, when
  * it is first imported, so a missing or invalid setting stops the function at cold start with a
  * {@link ConfigError} that names the setting, not halfway through a batch. The defaults suit the local stack;
  * serverless.yml sets the values of every other stage.
@@ -85,7 +85,7 @@ export type LogLevel = Config['logLevel'];
  *
  * An empty variable counts as unset, so a stage can leave an optional setting blank.
  *
- * @param env - the variables to read, such as `process.env`
+ * @param env - the variables to read, such as the process environment
  * @returns the parsed settings, with defaults for the local stack
  * @throws {@link ConfigError} naming every missing or invalid setting (never its value)
  */
