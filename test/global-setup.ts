@@ -5,7 +5,7 @@
  */
 import { loadStackConfig } from '../infra/local/config.ts';
 import { up } from '../infra/local/stack.ts';
-import { migrate } from '../infra/migrations/migrate.ts';
+import { formatSummary, migrate } from '../infra/migrations/migrate.ts';
 
 export default async function setup(): Promise<void> {
   const cfg = loadStackConfig();
@@ -15,5 +15,6 @@ export default async function setup(): Promise<void> {
       `stack: ${r.name} ${r.version} ${r.outcome}${r.outcome === 'started' ? ` in ${r.seconds.toFixed(1)}s` : ''}`,
     );
   }
-  await migrate();
+  for (const line of formatSummary(await migrate(undefined, { config: cfg })))
+    console.log(`migrate: ${line}`);
 }
