@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
+import { resolvePostgres } from '../migrations/endpoints.ts';
 import { loadStackConfig } from './config.ts';
 import { StackError } from './errors.ts';
 import { SERVICE_NAMES, type ServiceName } from './services.ts';
@@ -55,6 +56,12 @@ async function main(argv: string[]): Promise<void> {
         console.log(`  ${r.name.padEnd(10)} ${r.version.padEnd(8)} ${what}`);
       }
       console.log(`stack up in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+      const pgEndpoint = resolvePostgres(cfg);
+      console.log(
+        `  connect: Kafka ${cfg.kafka.host}:${cfg.kafka.port} | Cassandra ${cfg.cassandra.host}:${cfg.cassandra.port} ` +
+          `(dc ${cfg.cassandra.localDataCenter}) | PostgreSQL postgres://${pgEndpoint.user}@${pgEndpoint.host}:` +
+          `${pgEndpoint.port}/${pgEndpoint.database}`,
+      );
       return;
     }
     case 'down': {
