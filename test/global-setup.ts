@@ -1,20 +1,12 @@
 /**
  * Vitest global setup of the integration project: brings the local stack up (reusing servers that already
- * run), applies the migrations, and exports the PostgreSQL endpoint to the test workers' environment.
- * It leaves the stack running afterwards, so repeated test runs start in seconds; `npm run stack:down` stops it.
+ * run) and applies the migrations. It leaves the stack running afterwards, so repeated test runs start in
+ * seconds; `npm run stack:down` stops it. Tests find the servers through infra/local/config.ts and the
+ * PostgreSQL endpoint the stack records.
  */
 import { loadStackConfig } from '../infra/local/config.ts';
-import { up } from '../infra/local/stack.ts';
-import { formatSummary, migrate } from '../infra/migrations/migrate.ts';
+import { readyStack } from '../infra/local/ready.ts';
 
 export default async function setup(): Promise<void> {
-  const cfg = loadStackConfig();
-  const results = await up(cfg, { log: (line) => console.log(line) });
-  for (const r of results) {
-    console.log(
-      `stack: ${r.name} ${r.version} ${r.outcome}${r.outcome === 'started' ? ` in ${r.seconds.toFixed(1)}s` : ''}`,
-    );
-  }
-  for (const line of formatSummary(await migrate(undefined, { config: cfg })))
-    console.log(`migrate: ${line}`);
+  await readyStack(loadStackConfig(), (line) => console.log(`stack: ${line}`));
 }

@@ -14,7 +14,7 @@ import { resolvePostgres } from '../migrations/endpoints.ts';
 import { loadStackConfig } from './config.ts';
 import { StackError } from './errors.ts';
 import { SERVICE_NAMES, type ServiceName } from './services.ts';
-import { down, logs, reset, status, up } from './stack.ts';
+import { describeUp, down, logs, reset, status, up } from './stack.ts';
 import { formatBytes, formatDuration, renderTable } from './table.ts';
 
 function parseOnly(value: string | undefined): ServiceName[] | undefined {
@@ -46,15 +46,7 @@ async function main(argv: string[]): Promise<void> {
       const t0 = performance.now();
       console.log(`local stack in ${cfg.stateDir}`);
       const results = await up(cfg, { only: parseOnly(values.only), log: (line) => console.log(line) });
-      for (const r of results) {
-        const what =
-          r.outcome === 'started'
-            ? `started (${r.cold ? 'cold' : 'warm'}) in ${r.seconds.toFixed(1)}s`
-            : r.outcome === 'reused'
-              ? 'already running, reused'
-              : 'external server, used as is';
-        console.log(`  ${r.name.padEnd(10)} ${r.version.padEnd(8)} ${what}`);
-      }
+      for (const r of results) console.log(`  ${describeUp(r)}`);
       console.log(`stack up in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
       const pgEndpoint = resolvePostgres(cfg);
       console.log(

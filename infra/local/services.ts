@@ -191,18 +191,31 @@ function kafka(cfg: StackConfig): Service {
   return service;
 }
 
-async function format(java: string, classpath: string, props: string, log4j: string): Promise<void> {
-  const args = [`-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath, 'kafka.tools.StorageTool', 'format'];
+/** Runs a one-shot tool to completion; a failure becomes a StackError carrying the tool's own output. */
+async function runTool(
+  what: string,
+  file: string,
+  args: string[],
+  runAs?: { uid: number; gid: number } | undefined,
+): Promise<void> {
   try {
-    await execFileAsync(java, [...args, '-t', newKafkaClusterId(), '-c', props, '--standalone'], {
-      maxBuffer: 10 * 1024 * 1024,
-    });
+    await execFileAsync(file, args, { maxBuffer: 10 * 1024 * 1024, ...(runAs ?? {}) });
   } catch (error) {
     const e = error as { stderr?: string; stdout?: string };
-    throw new StackError(`kafka storage format failed:\n${e.stderr || e.stdout || String(error)}`, {
-      cause: error,
-    });
+    throw new StackError(`${what} failed:\n${e.stderr || e.stdout || String(error)}`, { cause: error });
   }
+}
+
+function format(java: string, classpath: string, props: string, log4j: string): Promise<void> {
+  const args = [`-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath, 'kafka.tools.StorageTool', 'format'];
+  return runTool('kafka storage format', java, [
+    ...args,
+    '-t',
+    newKafkaClusterId(),
+    '-c',
+    props,
+    '--standalone',
+  ]);
 }
 
 /** JDK 17 module options from Cassandra 5.0's conf/jvm17-server.options (and the client's extra opens). */
@@ -404,24 +417,14 @@ async function postgresAccount(): Promise<{ uid: number; gid: number } | undefin
   );
 }
 
-async function initdb(
+function initdb(
   bin: string,
   dataDir: string,
   user: string,
   runAs: { uid: number; gid: number } | undefined,
 ): Promise<void> {
-  try {
-    await execFileAsync(
-      join(bin, 'initdb'),
-      ['-D', dataDir, '-U', user, '--auth=trust', '-E', 'UTF8', '--no-locale'],
-      {
-        ...(runAs ?? {}),
-      },
-    );
-  } catch (error) {
-    const e = error as { stderr?: string; stdout?: string };
-    throw new StackError(`initdb failed:\n${e.stderr || e.stdout || String(error)}`, { cause: error });
-  }
+  const args = ['-D', dataDir, '-U', user, '--auth=trust', '-E', 'UTF8', '--no-locale'];
+  return runTool('initdb', join(bin, 'initdb'), args, runAs);
 }
 
 /** Builds the service definitions for a configuration. */

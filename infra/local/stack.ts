@@ -9,7 +9,17 @@ import { ensureDatabase } from '../migrations/postgres.ts';
 import type { StackConfig } from './config.ts';
 import { CorruptStateError, PortInUseError, StackError, StartupError } from './errors.ts';
 import { postgresHealth } from './health.ts';
-import { ownedPid, portHolder, portOpen, spawnDetached, stopPid, tailFile, usage, waitFor } from './proc.ts';
+import {
+  isAlive,
+  ownedPid,
+  portHolder,
+  portOpen,
+  spawnDetached,
+  stopPid,
+  tailFile,
+  usage,
+  waitFor,
+} from './proc.ts';
 import { type Launch, SERVICE_NAMES, type Service, type ServiceName, services } from './services.ts';
 
 export type Log = (line: string) => void;
@@ -21,6 +31,17 @@ export interface UpResult {
   seconds: number;
   pid: number | undefined;
   version: string;
+}
+
+/** One aligned line describing what `up` did with a service, e.g. `kafka      4.3.1    started (warm) in 9.8s`. */
+export function describeUp(r: UpResult): string {
+  const what =
+    r.outcome === 'started'
+      ? `started (${r.cold ? 'cold' : 'warm'}) in ${r.seconds.toFixed(1)}s`
+      : r.outcome === 'reused'
+        ? 'already running, reused'
+        : 'external server, used as is';
+  return `${r.name.padEnd(10)} ${r.version.padEnd(8)} ${what}`;
 }
 
 type Plan =
@@ -66,13 +87,9 @@ async function start(service: Service, launch: Launch) {
     timeoutMs: service.startTimeoutMs,
     intervalMs: 500,
     abort: () => {
-      try {
-        process.kill(pid, 0);
-        return undefined;
-      } catch {
-        exited = true;
-        return 'exited';
-      }
+      if (isAlive(pid)) return undefined;
+      exited = true;
+      return 'exited';
     },
   }).catch(() => undefined);
   if (healthy) return { pid, healthy };

@@ -6,20 +6,15 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { resolvePostgres } from '../migrations/endpoints.ts';
-import { formatSummary, migrate } from '../migrations/migrate.ts';
 import { loadStackConfig, repoRoot } from './config.ts';
 import { StackError } from './errors.ts';
-import { up } from './stack.ts';
+import { readyStack } from './ready.ts';
 
 async function main(): Promise<number> {
   const cfg = loadStackConfig();
   const t0 = performance.now();
   console.log(`[start] local stack in ${cfg.stateDir}`);
-  const results = await up(cfg, { log: (line) => console.log(`[start] ${line.trim()}`) });
-  for (const r of results) console.log(`[start] ${r.name} ${r.version}: ${r.outcome}`);
-
-  const summary = await migrate(undefined, { config: cfg });
-  for (const line of formatSummary(summary)) console.log(`[start] migrate: ${line}`);
+  await readyStack(cfg, (line) => console.log(`[start] ${line}`));
   console.log(
     `[start] stack ready in ${((performance.now() - t0) / 1000).toFixed(1)}s; starting serverless-offline`,
   );
