@@ -29,6 +29,18 @@ describe('parseConfig', () => {
       },
       postgres: { host: '127.0.0.1', port: 5432, user: undefined, database: 'pipeline' },
       eventBridge: { busName: 'default', endpoint: undefined },
+      fetch: {
+        url: 'http://127.0.0.1:3100/api/1.4/',
+        total: 1000,
+        pageSize: 5000,
+        nat: undefined,
+        timeoutMs: 15_000,
+        maxAttempts: 6,
+        maxResponseBytes: 16 * 1024 * 1024,
+      },
+      topics: { usersCreated: 'users_created', deadLetter: 'users_created.dlq' },
+      relay: { batchSize: 500, maxMessageBytes: 1_048_000, timeMarginMs: 5_000 },
+      sink: { concurrency: 128 },
     });
   });
 
@@ -47,6 +59,19 @@ describe('parseConfig', () => {
       PGDATABASE: 'pipeline_prod',
       EVENT_BUS_NAME: 'pipeline-bus',
       EVENTBRIDGE_ENDPOINT: 'http://127.0.0.1:4010',
+      RANDOMUSER_URL: 'https://randomuser.me/api/1.4/',
+      FETCH_TOTAL: '20000',
+      FETCH_PAGE_SIZE: '2500',
+      FETCH_NAT: 'GB,FR',
+      FETCH_TIMEOUT_MS: '30000',
+      FETCH_MAX_ATTEMPTS: '3',
+      FETCH_MAX_RESPONSE_BYTES: '8388608',
+      KAFKA_TOPIC: 'users_created_prod',
+      KAFKA_DLQ_TOPIC: 'users_created_prod.dlq',
+      KAFKA_MAX_MESSAGE_BYTES: '2000000',
+      OUTBOX_BATCH_SIZE: '1000',
+      RELAY_TIME_MARGIN_MS: '3000',
+      SINK_CONCURRENCY: '256',
     };
 
     const config = parseConfig(env);
@@ -63,6 +88,18 @@ describe('parseConfig', () => {
       },
       postgres: { host: 'db.example', port: 6432, user: 'pipeline', database: 'pipeline_prod' },
       eventBridge: { busName: 'pipeline-bus', endpoint: 'http://127.0.0.1:4010' },
+      fetch: {
+        url: 'https://randomuser.me/api/1.4/',
+        total: 20_000,
+        pageSize: 2500,
+        nat: 'GB,FR',
+        timeoutMs: 30_000,
+        maxAttempts: 3,
+        maxResponseBytes: 8_388_608,
+      },
+      topics: { usersCreated: 'users_created_prod', deadLetter: 'users_created_prod.dlq' },
+      relay: { batchSize: 1000, maxMessageBytes: 2_000_000, timeMarginMs: 3_000 },
+      sink: { concurrency: 256 },
     });
   });
 
@@ -89,6 +126,11 @@ describe('parseConfig', () => {
     ['CASSANDRA_KEYSPACE', 'spark-streams; DROP'],
     ['EVENTBRIDGE_ENDPOINT', 'null'],
     ['STAGE', 'my stage'],
+    ['RANDOMUSER_URL', 'ftp://randomuser.me/'],
+    ['FETCH_PAGE_SIZE', '5001'],
+    ['FETCH_TOTAL', '0'],
+    ['FETCH_NAT', 'GB;FR'],
+    ['OUTBOX_BATCH_SIZE', '1.5'],
   ])('throws a ConfigError naming %s when it is %j', (name, value) => {
     const error = configErrorOf({ [name]: value });
 

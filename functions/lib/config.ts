@@ -1,5 +1,5 @@
 /**
- * Shared building blocks of the pipeline's functions: configuration, errors, logging and, later, the schemas
+ * Shared building blocks of the pipeline's functions: configuration (this module), errors, logging, the schemas
  * and one client module per external system.
  *
  * This module is the only reader of the process environment under functions/. It validates the environment once, when
@@ -58,6 +58,32 @@ const envSchema = z.object({
   PGDATABASE: z.string().default('pipeline'),
   EVENT_BUS_NAME: z.string().default('default'),
   EVENTBRIDGE_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  // Unset means the local randomuser-compatible API of infra/randomuser; the real service is
+  // https://randomuser.me/api/1.4/.
+  RANDOMUSER_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3100/api/1.4/'),
+  FETCH_TOTAL: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  // randomuser serves at most 5000 users per request.
+  FETCH_PAGE_SIZE: z.coerce.number().int().min(1).max(5000).default(5000),
+  FETCH_NAT: z
+    .string()
+    .regex(/^[a-zA-Z]{2}(,[a-zA-Z]{2})*$/, 'expected comma-separated nationality codes such as GB,FR')
+    .optional(),
+  FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  FETCH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  // 5000 users take about 7 MB of JSON; more than this is not a randomuser response.
+  FETCH_MAX_RESPONSE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(16 * 1024 * 1024),
+  KAFKA_TOPIC: z.string().min(1).default('users_created'),
+  KAFKA_DLQ_TOPIC: z.string().min(1).default('users_created.dlq'),
+  // The broker's message.max.bytes (Kafka's default is 1048588); larger outbox messages are marked dead.
+  KAFKA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(1_048_000),
+  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  // The relay stops claiming batches when less than this remains of the invocation's time.
+  RELAY_TIME_MARGIN_MS: z.coerce.number().int().min(0).default(5_000),
+  SINK_CONCURRENCY: z.coerce.number().int().min(1).max(2048).default(128),
 });
 
 const configSchema = envSchema.transform((env) => ({
@@ -72,6 +98,22 @@ const configSchema = envSchema.transform((env) => ({
   },
   postgres: { host: env.PGHOST, port: env.PGPORT, user: env.PGUSER, database: env.PGDATABASE },
   eventBridge: { busName: env.EVENT_BUS_NAME, endpoint: env.EVENTBRIDGE_ENDPOINT },
+  fetch: {
+    url: env.RANDOMUSER_URL,
+    total: env.FETCH_TOTAL,
+    pageSize: env.FETCH_PAGE_SIZE,
+    nat: env.FETCH_NAT,
+    timeoutMs: env.FETCH_TIMEOUT_MS,
+    maxAttempts: env.FETCH_MAX_ATTEMPTS,
+    maxResponseBytes: env.FETCH_MAX_RESPONSE_BYTES,
+  },
+  topics: { usersCreated: env.KAFKA_TOPIC, deadLetter: env.KAFKA_DLQ_TOPIC },
+  relay: {
+    batchSize: env.OUTBOX_BATCH_SIZE,
+    maxMessageBytes: env.KAFKA_MAX_MESSAGE_BYTES,
+    timeMarginMs: env.RELAY_TIME_MARGIN_MS,
+  },
+  sink: { concurrency: env.SINK_CONCURRENCY },
 }));
 
 /** The validated settings of a function. */

@@ -1,0 +1,154 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { describe, expect, it } from 'vitest';
+import { fixtureUsers } from '../../test/helpers/fixtures.ts';
+import { TransientError } from '../lib/errors.ts';
+import type { EventEntry, EventPublisher } from '../lib/eventbridge.ts';
+import {
+  EmptyResultsError,
+  type PageRequest,
+  RandomUserHttpError,
+  type UserSource,
+} from '../lib/randomuser.ts';
+import { RetriesExhaustedError } from '../lib/retry.ts';
+import { type UsersFetched, usersFetchedSchema } from '../lib/schemas.ts';
+import { createHandler } from './handler.ts';
+
+const fetchConfig = {
+  url: 'http://randomuser.test/api/1.4/',
+  total: 100,
+  pageSize: 40,
+  nat: undefined,
+  timeoutMs: 1_000,
+  maxAttempts: 4,
+  maxResponseBytes: 1_000_000,
+};
+
+/** A clock whose sleeps advance time at once. */
+function fakeClock() {
+  const clock = {
+    time: Date.parse('2026-11-24T10:00:00Z'),
+    waits: [] as number[],
+    now: () => clock.time,
+    sleep: async (ms: number) => {
+      clock.waits.push(ms);
+      clock.time += ms;
+    },
+    random: () => 0.5,
+  };
+  return clock;
+}
+
+/** A source serving fixture users by page, failing first with the errors queued in `failures`. */
+function fakeSource(failures: Error[] = []) {
+  const users = fixtureUsers();
+  const requests: PageRequest[] = [];
+  const source: UserSource = {
+    async fetchPage(request) {
+      requests.push(request);
+      const failure = failures.shift();
+      if (failure) throw failure;
+      const start = (request.page - 1) * fetchConfig.pageSize;
+      return { results: users.slice(start, start + request.results), info: undefined, bytes: 1 };
+    },
+  };
+  return { source, requests };
+}
+
+function fakePublisher(): EventPublisher & { entries: EventEntry[] } {
+  const entries: EventEntry[] = [];
+  return {
+    entries,
+    async publish(batch) {
+      entries.push(...batch);
+      return { calls: 1 };
+    },
+  };
+}
+
+const silent = new Logger({ logLevel: 'SILENT' });
+
+function setup(failures: Error[] = []) {
+  const clock = fakeClock();
+  const { source, requests } = fakeSource(failures);
+  const publisher = fakePublisher();
+  const handler = createHandler({ config: { fetch: fetchConfig }, logger: silent, source, publisher, clock });
+  const published = () =>
+    publisher.entries.map((e) => usersFetchedSchema.parse(e.detail) satisfies UsersFetched);
+  return { handler, clock, requests, published };
+}
+
+describe('fetch-users handler', () => {
+  it('fetches the total in pages of pageSize and publishes every user once', async () => {
+    const { handler, requests, published } = setup();
+
+    const summary = await handler({ seed: 'unit' });
+
+    expect(requests.map((r) => [r.page, r.results])).toEqual([
+      [1, 40],
+      [2, 40],
+      [3, 20],
+    ]);
+    const ids = published().flatMap((d) => d.users.map((u) => u.login.uuid));
+    expect(ids).toHaveLength(100);
+    expect(new Set(ids).size).toBe(100);
+    expect(summary).toMatchObject({ seed: 'unit', pages: 3, received: 100, published: 100, quarantined: 0 });
+  });
+
+  it('waits out a 429 for its Retry-After and then carries on', async () => {
+    const { handler, clock, published } = setup([new RandomUserHttpError('rate limited', 429, 7_000)]);
+
+    const summary = await handler({ seed: 'unit' });
+
+    expect(clock.waits[0]).toBeGreaterThanOrEqual(7_000);
+    expect(summary.published).toBe(100);
+    expect(published()).not.toHaveLength(0);
+  });
+
+  it('retries 5xx and empty results with backoff', async () => {
+    const { handler, clock, requests } = setup([
+      new RandomUserHttpError('down', 503, undefined),
+      new EmptyResultsError('empty'),
+    ]);
+
+    const summary = await handler({ seed: 'unit' });
+
+    expect(clock.waits).toHaveLength(2);
+    expect(requests.filter((r) => r.page === 1)).toHaveLength(3);
+    expect(summary.published).toBe(100);
+  });
+
+  it('fails the run with the cause when a page keeps failing, after maxAttempts', async () => {
+    const failures = Array.from(
+      { length: 10 },
+      () => new TransientError('timeout', { code: 'RANDOMUSER_TIMEOUT' }),
+    );
+    const { handler, requests, published } = setup(failures);
+
+    const error = await handler({ seed: 'unit' }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(RetriesExhaustedError);
+    expect(error).toMatchObject({ code: 'RANDOMUSER_TIMEOUT', retryable: true, attempts: 4 });
+    expect(requests).toHaveLength(4);
+    expect(published()).toEqual([]);
+  });
+
+  it('does not retry past the Lambda deadline', async () => {
+    const { handler, requests } = setup([new RandomUserHttpError('rate limited', 429, 60_000)]);
+
+    const error = await handler({ seed: 'unit' }, { getRemainingTimeInMillis: () => 30_000 }).catch(
+      (e: unknown) => e,
+    );
+
+    expect(error).toBeInstanceOf(RetriesExhaustedError);
+    expect(requests).toHaveLength(1);
+  });
+
+  it('rejects an event it cannot read with a validation error', async () => {
+    const { handler } = setup();
+
+    await expect(handler({ total: 'lots' })).rejects.toMatchObject({
+      name: 'ValidationError',
+      retryable: false,
+    });
+  });
+});

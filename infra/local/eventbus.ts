@@ -1,0 +1,170 @@
+/**
+ * A local stand-in for EventBridge's `PutEvents` API, for tests and for `sls invoke local` without AWS. It
+ * speaks the AWS JSON 1.1 protocol the SDK uses, records every entry it accepts as the EventBridge event a
+ * rule target would receive, and can be told to fail entries, so the callers' `FailedEntryCount` handling is
+ * tested against a real HTTP exchange. It does not match rules or invoke functions: under `sls offline
+ * start` that is serverless-offline-aws-eventbridge's job.
+ *
+ * Run it alone with `npx tsx infra/local/eventbus.ts [--port 4010]`; it prints one line per event.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+/** An event as a rule target receives it. */
+export interface BusEvent {
+  version: '0';
+  id: string;
+  'detail-type': string;
+  source: string;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: unknown;
+  /** Not part of AWS's shape: the bus the entry was put on. */
+  eventBusName: string;
+}
+
+const putEventsSchema = z.object({
+  Entries: z
+    .array(
+      z.object({
+        Source: z.string().min(1),
+        DetailType: z.string().min(1),
+        Detail: z.string(),
+        EventBusName: z.string().optional(),
+        Resources: z.array(z.string()).optional(),
+        Time: z.union([z.string(), z.number()]).optional(),
+      }),
+    )
+    .min(1)
+    .max(10),
+});
+
+/** A running bus. */
+export interface LocalEventBus {
+  /** The endpoint to give the SDK, e.g. `http://127.0.0.1:4010`. */
+  endpoint: string;
+  /** Every event accepted so far, in order. */
+  readonly events: BusEvent[];
+  /** Every `PutEvents` call received, accepted entries or not. */
+  readonly calls: number;
+  /** Fails the next `count` entries with `code` (default `InternalFailure`), as EventBridge reports it. */
+  failNextEntries(count: number, code?: string): void;
+  /** Events of one detail type. */
+  ofType(detailType: string): BusEvent[];
+  close(): Promise<void>;
+}
+
+const maxRequestBytes = 256 * 1024 + 64 * 1024;
+
+/**
+ * Starts the bus on `host:port` (port 0 picks a free one).
+ *
+ * @param onEvent - called for each accepted event, e.g. to print it
+ */
+export async function startLocalEventBus(
+  options: { host?: string; port?: number; onEvent?: (event: BusEvent) => void } = {},
+): Promise<LocalEventBus> {
+  const events: BusEvent[] = [];
+  let calls = 0;
+  let failures: { remaining: number; code: string } = { remaining: 0, code: 'InternalFailure' };
+
+  const server: Server = createServer(async (req, res) => {
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method !== 'POST' || req.headers['x-amz-target'] !== 'AWSEvents.PutEvents') {
+      reply(400, { __type: 'UnknownOperationException', message: 'only AWSEvents.PutEvents is served here' });
+      return;
+    }
+    calls++;
+    let parsed: z.output<typeof putEventsSchema>;
+    try {
+      parsed = putEventsSchema.parse(JSON.parse(await readBody(req)));
+    } catch (error) {
+      reply(400, { __type: 'ValidationException', message: error instanceof Error ? error.message : String(error) });
+      return;
+    }
+    const results = parsed.Entries.map((entry) => {
+      if (failures.remaining > 0) {
+        failures = { ...failures, remaining: failures.remaining - 1 };
+        return { ErrorCode: failures.code, ErrorMessage: 'failed on purpose by the local event bus' };
+      }
+      let detail: unknown;
+      try {
+        detail = JSON.parse(entry.Detail);
+      } catch {
+        return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is not valid JSON' };
+      }
+      const event: BusEvent = {
+        version: '0',
+        id: randomUUID(),
+        'detail-type': entry.DetailType,
+        source: entry.Source,
+        account: '000000000000',
+        time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        region: 'us-east-1',
+        resources: entry.Resources ?? [],
+        detail,
+        eventBusName: entry.EventBusName ?? 'default',
+      };
+      events.push(event);
+      options.onEvent?.(event);
+      return { EventId: event.id };
+    });
+    reply(200, { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+
+  return {
+    endpoint: `http://${options.host ?? '127.0.0.1'}:${address.port}`,
+    events,
+    get calls() {
+      return calls;
+    },
+    failNextEntries(count, code = 'InternalFailure') {
+      failures = { remaining: count, code };
+    },
+    ofType: (detailType) => events.filter((e) => e['detail-type'] === detailType),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buffer.byteLength;
+    if (size > maxRequestBytes) throw new Error(`the request is over ${maxRequestBytes} bytes`);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({ options: { port: { type: 'string', default: '4010' }, host: { type: 'string' } } });
+  const bus = await startLocalEventBus({
+    port: z.coerce.number().int().min(0).max(65535).parse(values.port),
+    ...(values.host ? { host: values.host } : {}),
+    onEvent: (event) => {
+      const detail = z.object({ batchId: z.string().optional() }).loose().safeParse(event.detail);
+      console.log(`${event.time} ${event['detail-type']} ${detail.success ? (detail.data.batchId ?? '') : ''}`);
+    },
+  });
+  console.log(`eventbus: PutEvents endpoint at ${bus.endpoint}`);
+  const stop = () => void bus.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
