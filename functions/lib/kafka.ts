@@ -79,7 +79,12 @@ export function createRecordSender(kafka: Kafka): RecordSender {
     if (producer) return Promise.resolve(producer);
     connecting ??= (async () => {
       // Not kafkajs' idempotent mode: it is marked experimental, and every consumer of ours is idempotent.
-      const p = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 1 });
+      const p = kafka.producer({
+        allowAutoTopicCreation: false,
+        maxInFlightRequests: 1,
+        // Java's murmur2 partitioner: a key lands on the partition a Java or Spark producer would pick.
+        createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+      });
       try {
         await p.connect();
       } catch (error) {

@@ -107,8 +107,7 @@ export const userCreatedSchema = z
   .object({
     schemaVersion: z.literal(1),
     type: z.literal('UserCreated'),
-    /** The user id, `login.uuid`; also the record key. */
-    id: z.uuid(),
+    id: z.uuid().describe('The user id: equal to user.login.uuid, and the record key.'),
     batchId: nonEmpty,
     fetchedAt: z.iso.datetime(),
     user: userSchema,

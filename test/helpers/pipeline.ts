@@ -24,7 +24,7 @@ export function freshUsers(count: number): User[] {
 }
 
 /** An EventBridge event as a rule target receives it. */
-export function busEvent(detailType: string, detail: unknown) {
+export function busEvent<D>(detailType: string, detail: D) {
   return {
     version: '0',
     id: randomUUID(),

@@ -8,7 +8,13 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventBridgeClient, createEventPublisher } from '../../functions/lib/eventbridge.ts';
 import { createPool } from '../../functions/lib/postgres.ts';
-import { eventSource, type User, userCreatedSchema, userSchema, usersStoredSchema } from '../../functions/lib/schemas.ts';
+import {
+  eventSource,
+  type User,
+  userCreatedSchema,
+  userSchema,
+  usersStoredSchema,
+} from '../../functions/lib/schemas.ts';
 import { createUserStore } from '../../functions/lib/users-store.ts';
 import { createHandler } from '../../functions/store-users/handler.ts';
 import { type LocalEventBus, startLocalEventBus } from '../../infra/local/eventbus.ts';

@@ -1,0 +1,52 @@
+/**
+ * Builders of valid `UserCreated` payloads and outbox rows for the relay's unit and integration tests. Not
+ * imported by the handler, so never bundled.
+ */
+import type { OutboxMessage } from '../lib/outbox.ts';
+import type { UserCreated } from '../lib/schemas.ts';
+
+/**
+ * A valid `users_created` value for `id`.
+ *
+ * @param pad - extra characters in the street name, to grow the payload
+ */
+export function userCreated(id: string, options: { batchId?: string; pad?: number } = {}): UserCreated {
+  return {
+    schemaVersion: 1,
+    type: 'UserCreated',
+    id,
+    batchId: options.batchId ?? 'seed:1',
+    fetchedAt: '2026-01-01T00:00:00.000Z',
+    user: {
+      gender: 'female',
+      name: { title: 'Ms', first: 'Zoé', last: 'Martin' },
+      location: {
+        street: { number: 12, name: `Rue de la Paix${'x'.repeat(options.pad ?? 0)}` },
+        city: 'Paris',
+        state: 'Île-de-France',
+        country: 'France',
+        postcode: 75002,
+        coordinates: { latitude: '48.8686', longitude: '2.3314' },
+        timezone: { offset: '+1:00', description: 'Brussels, Copenhagen, Madrid, Paris' },
+      },
+      email: 'zoe.martin@example.com',
+      dob: { date: '1990-05-04T10:00:00.000Z', age: 35 },
+      registered: { date: '2015-03-02T09:00:00.000Z', age: 10 },
+      phone: '01-23-45-67-89',
+      cell: '06-12-34-56-78',
+      id: { name: 'INSEE', value: '2900575002001 12' },
+      picture: {
+        large: 'https://randomuser.me/api/portraits/women/1.jpg',
+        medium: 'https://randomuser.me/api/portraits/med/women/1.jpg',
+        thumbnail: 'https://randomuser.me/api/portraits/thumb/women/1.jpg',
+      },
+      nat: 'FR',
+      login: { uuid: id, username: 'zoemartin' },
+    },
+  };
+}
+
+/** A claimed outbox row carrying `payload` (by default a valid `UserCreated` for `id`). */
+export function outboxMessage(id: string, payload: unknown = userCreated(id)): OutboxMessage {
+  return { id, aggregateId: id, type: 'UserCreated', payload: JSON.stringify(payload), attempts: 0 };
+}
