@@ -10,7 +10,8 @@ import { PipelineError, TransientError } from './errors.ts';
 /** One record to send. `key` and `value` are sent as given. */
 export interface OutgoingRecord {
   key: Buffer | string | null;
-  value: Buffer | string;
+  /** Null for none, as a tombstone or a dead-lettered record without a value. */
+  value: Buffer | string | null;
   headers?: Record<string, string | Buffer>;
 }
 

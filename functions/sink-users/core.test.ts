@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { fixtureUsers } from '../../test/helpers/fixtures.ts';
+import { ValidationError } from '../lib/errors.ts';
+import { eventRecords, type KafkaEventRecord, parseKafkaEvent } from '../lib/kafka-event.ts';
+import { type User, userSchema } from '../lib/schemas.ts';
+import { deadLetterHeaders, planSink, rejectionCodes, toDeadLetter } from './core.ts';
+import { toCreatedUserRow } from './mapping.ts';
+import { kafkaEvent, kafkaRecord, type RecordSpec, userCreatedFor } from './testing.ts';
+
+const [alice, bob] = fixtureUsers().map((raw) => userSchema.parse(raw));
+if (alice === undefined || bob === undefined) throw new Error('the fixture has fewer than two users');
+
+/** The records of an event built from `specs`, as the handler hands them to the core. */
+function records(...specs: RecordSpec[]): KafkaEventRecord[] {
+  return eventRecords(parseKafkaEvent(kafkaEvent(specs.map(kafkaRecord))));
+}
+
+function withId(user: User, id: string): User {
+  return { ...user, login: { ...user.login, uuid: id } };
+}
+
+describe('planSink', () => {
+  it('decodes base64 UTF-8 JSON values into rows, in batch order', () => {
+    const batch = records(
+      { partition: 0, offset: 7, key: alice.login.uuid, value: userCreatedFor(alice) },
+      { partition: 1, offset: 3, key: bob.login.uuid, value: userCreatedFor(bob) },
+    );
+
+    const plan = planSink(batch);
+
+    expect(plan.rejected).toEqual([]);
+    expect(plan.duplicates).toBe(0);
+    expect(plan.rows.map((r) => r.row)).toEqual([toCreatedUserRow(alice), toCreatedUserRow(bob)]);
+    expect(plan.rows.map((r) => [r.record.partition, r.record.offset])).toEqual([
+      [0, 7],
+      [1, 3],
+    ]);
+  });
+
+  it('keeps non-ASCII text byte for byte through base64', () => {
+    const user: User = { ...alice, name: { title: 'Mrs', first: 'زهرا', last: 'Vidić-Keçeci' } };
+    const batch = records({ offset: 0, value: userCreatedFor(user) });
+
+    const plan = planSink(batch);
+
+    expect(plan.rows[0]?.row.first_name).toBe('زهرا');
+    expect(plan.rows[0]?.row.last_name).toBe('Vidić-Keçeci');
+  });
+
+  it.each([
+    ['missing', undefined, rejectionCodes.missing, 'invalid users_created-3@42 value: missing'],
+    ['empty', Buffer.alloc(0), rejectionCodes.missing, 'invalid users_created-3@42 value: missing'],
+    ['not JSON', 'hello, world', rejectionCodes.notJson, 'invalid users_created-3@42 value: not JSON'],
+    ['not UTF-8', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), rejectionCodes.notUtf8, 'value: not UTF-8'],
+  ])('rejects a value that is %s, saying what and where', (_, value, code, message) => {
+    const batch = records({ partition: 3, offset: 42, value });
+
+    const plan = planSink(batch);
+
+    expect(plan.rows).toEqual([]);
+    expect(plan.rejected).toHaveLength(1);
+    const { error, record } = plan.rejected[0] ?? {};
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error?.retryable).toBe(false);
+    expect(error?.code).toBe(code);
+    expect(error?.message).toContain(message);
+    expect(error?.where).toBe('users_created-3@42 value');
+    expect(record?.offset).toBe(42);
+  });
+
+  it('rejects a value that is not base64', () => {
+    const [record] = records({ offset: 1, value: 'x' });
+    if (record === undefined) throw new Error('no record');
+
+    const plan = planSink([{ ...record, value: 'not base64!' }]);
+
+    expect(plan.rejected[0]?.error.code).toBe(rejectionCodes.notBase64);
+  });
+
+  it('does not quote the value of a non-JSON record in its error', () => {
+    const batch = records({ offset: 0, value: 'secret-ish text that is not JSON' });
+
+    const plan = planSink(batch);
+
+    expect(plan.rejected[0]?.error.message).not.toContain('secret-ish');
+  });
+
+  it.each([
+    ['a wrong type', { ...userCreatedFor(alice), user: { ...alice, gender: 42 } }, 'user.gender'],
+    ['a missing id', { ...userCreatedFor(alice), id: undefined }, 'id'],
+    ['a non-UUID id', { ...userCreatedFor(alice), id: 'not-a-uuid' }, 'id'],
+    ['a wrong schema version', { ...userCreatedFor(alice), schemaVersion: 2 }, 'schemaVersion'],
+    ['no user', { ...userCreatedFor(alice), user: undefined }, 'user'],
+    ['a number as value', '42', ''],
+  ])('rejects a value with %s, naming the path', (_, value, path) => {
+    const batch = records({ partition: 2, offset: 5, value });
+
+    const plan = planSink(batch);
+
+    expect(plan.rows).toEqual([]);
+    const error = plan.rejected[0]?.error;
+    expect(error?.code).toBe(rejectionCodes.invalid);
+    expect(error?.message).toContain('invalid users_created-2@5 value: ');
+    expect(error?.message).toContain(`${path}${path === '' ? '' : ':'}`);
+  });
+
+  it('rejects a value whose id differs from user.login.uuid', () => {
+    const batch = records({ offset: 0, value: { ...userCreatedFor(alice), id: randomUUID() } });
+
+    const plan = planSink(batch);
+
+    expect(plan.rows).toEqual([]);
+    expect(plan.rejected[0]?.error.message).toContain('id: id must equal user.login.uuid');
+  });
+
+  it('drops __proto__ keys without polluting any prototype', () => {
+    const json = JSON.stringify(userCreatedFor(alice))
+      .replace('{', '{"__proto__":{"polluted":"top"},')
+      .replace('"name":{', '"name":{"__proto__":{"polluted":"name"},');
+    const batch = records({ offset: 0, value: json });
+
+    const plan = planSink(batch);
+
+    expect(plan.rejected).toEqual([]);
+    const row = plan.rows[0]?.row;
+    expect(row).toEqual(toCreatedUserRow(alice));
+    expect(Object.hasOwn(row ?? {}, '__proto__')).toBe(false);
+    expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
+    expect('polluted' in {}).toBe(false);
+    expect(Object.hasOwn(Object.prototype, 'polluted')).toBe(false);
+  });
+
+  it('writes one row per id, from the record with the highest offset', () => {
+    const id = randomUUID();
+    const older = withId({ ...alice, email: 'old@example.com' }, id);
+    const newer = withId({ ...alice, email: 'new@example.com' }, id);
+    // The last record has a lower offset than the newer one, so position alone would pick the wrong one.
+    const batch = records(
+      { offset: 10, value: userCreatedFor(older) },
+      { offset: 11, value: userCreatedFor(bob) },
+      { offset: 12, value: userCreatedFor(newer) },
+      { offset: 9, value: userCreatedFor(older) },
+    );
+
+    const plan = planSink(batch);
+
+    expect(plan.duplicates).toBe(2);
+    expect(plan.rows.map((r) => [r.row.id, r.row.email, r.record.offset])).toEqual([
+      [bob.login.uuid, bob.email, 11],
+      [id, 'new@example.com', 12],
+    ]);
+  });
+
+  it('rejects bad records without dropping their good neighbours', () => {
+    const batch = records(
+      { offset: 0, value: userCreatedFor(alice) },
+      { offset: 1, value: 'garbage' },
+      { offset: 2, value: userCreatedFor(bob) },
+    );
+
+    const plan = planSink(batch);
+
+    expect(plan.rows.map((r) => r.row.id)).toEqual([alice.login.uuid, bob.login.uuid]);
+    expect(plan.rejected.map((r) => r.record.offset)).toEqual([1]);
+  });
+});
+
+describe('toDeadLetter', () => {
+  it('keeps the original key, value and headers as bytes and adds the dlq.* headers', () => {
+    const value = Buffer.from([0x00, 0xff, 0x7b]);
+    const [record] = records({
+      partition: 4,
+      offset: 99,
+      key: 'user-key',
+      value,
+      headers: { 'batch-id': 'b1', 'dlq.error.type': 'OLD' },
+    });
+    if (record === undefined) throw new Error('no record');
+    const error = new ValidationError('invalid users_created-4@99 value: not UTF-8', 'there', { code: 'X' });
+
+    const dead = toDeadLetter({ record, error }, new Date('2026-02-03T04:05:06.007Z'));
+
+    expect(dead.key).toEqual(Buffer.from('user-key'));
+    expect(dead.value).toEqual(value);
+    expect(dead.headers).toEqual({
+      'batch-id': Buffer.from('b1'),
+      [deadLetterHeaders.errorType]: 'X',
+      [deadLetterHeaders.errorMessage]: 'invalid users_created-4@99 value: not UTF-8',
+      [deadLetterHeaders.sourceTopic]: 'users_created',
+      [deadLetterHeaders.sourcePartition]: '4',
+      [deadLetterHeaders.sourceOffset]: '99',
+      [deadLetterHeaders.attempts]: '1',
+      [deadLetterHeaders.failedAt]: '2026-02-03T04:05:06.007Z',
+    });
+  });
+
+  it('keeps a keyless tombstone keyless and valueless', () => {
+    const [record] = records({ offset: 1 });
+    if (record === undefined) throw new Error('no record');
+
+    const dead = toDeadLetter({ record, error: new ValidationError('m', 'w') }, new Date(0));
+
+    expect(dead.key).toBeNull();
+    expect(dead.value).toBeNull();
+  });
+});

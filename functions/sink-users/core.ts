@@ -1,0 +1,160 @@
+/**
+ * The pure part of sink-users: from the records of a Kafka event to the `created_users` rows to write and
+ * the records to reject, and from a failed record to its dead-letter record. No I/O, no clock: the failure
+ * time is an argument.
+ */
+
+import { type PipelineError, ValidationError } from '../lib/errors.ts';
+import type { OutgoingRecord } from '../lib/kafka.ts';
+import { headerBytes, type KafkaEventRecord, recordRef } from '../lib/kafka-event.ts';
+import { type UserCreated, userCreatedSchema } from '../lib/schemas.ts';
+import { type Checked, check } from '../lib/validate.ts';
+import { type CreatedUserRow, toCreatedUserRow } from './mapping.ts';
+
+/** A row to write, with the record it came from. */
+export interface PlannedRow {
+  row: CreatedUserRow;
+  record: KafkaEventRecord;
+}
+
+/** A record that can never be written, and why. */
+export interface FailedRecord {
+  record: KafkaEventRecord;
+  error: PipelineError;
+}
+
+/** What to do with a batch: the rows to upsert and the records to dead-letter. */
+export interface SinkPlan {
+  /** One row per user id, in the order of the batch (partition by partition, by offset). */
+  rows: PlannedRow[];
+  /** Records whose value is missing or invalid, each with a {@link ValidationError}. */
+  rejected: Array<FailedRecord & { error: ValidationError }>;
+  /** Valid records left out because a record with a higher offset carries the same id. */
+  duplicates: number;
+}
+
+/** Codes of the {@link ValidationError}s a record's value can fail with. */
+export const rejectionCodes = {
+  missing: 'VALUE_MISSING',
+  notBase64: 'VALUE_NOT_BASE64',
+  notUtf8: 'VALUE_NOT_UTF8',
+  notJson: 'VALUE_NOT_JSON',
+  invalid: 'VALUE_INVALID',
+} as const;
+
+const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Decodes and validates the records of a batch and plans the writes.
+ *
+ * A record's value must be base64 of UTF-8 JSON that matches `userCreatedSchema`; anything else is rejected
+ * with a {@link ValidationError} saying what and where (`invalid users_created-3@42 value: not JSON`, or
+ * every failing path of the schema). When several valid records carry the same id, the one with the highest
+ * offset is kept (the later one on a tie), so a batch writes each row once and
+ * the newest version wins.
+ *
+ * @param records - the records of one event, in delivery order
+ */
+export function planSink(records: readonly KafkaEventRecord[]): SinkPlan {
+  const rejected: SinkPlan['rejected'] = [];
+  // Keyed by id, remembering each record's position so the kept rows stay in batch order.
+  const latest = new Map<string, PlannedRow & { position: number }>();
+  let duplicates = 0;
+
+  records.forEach((record, position) => {
+    const decoded = decodeValue(record);
+    if (!decoded.ok) {
+      rejected.push({ record, error: decoded.error });
+      return;
+    }
+    const row = toCreatedUserRow(decoded.value.user);
+    const seen = latest.get(row.id);
+    if (seen !== undefined) {
+      duplicates++;
+      if (seen.record.offset > record.offset) return;
+    }
+    latest.set(row.id, { row, record, position });
+  });
+
+  const rows = [...latest.values()]
+    .sort((a, b) => a.position - b.position)
+    .map(({ row, record }) => ({ row, record }));
+  return { rows, rejected, duplicates };
+}
+
+type Decoded = Checked<UserCreated>;
+
+/** base64 → UTF-8 → JSON → `userCreatedSchema`, with the first step that fails named in the error. */
+function decodeValue(record: KafkaEventRecord): Decoded {
+  const where = `${recordRef(record)} value`;
+  const reject = (code: string, problem: string, cause?: unknown): Decoded => ({
+    ok: false,
+    error: new ValidationError(`invalid ${where}: ${problem}`, where, { code, cause }),
+  });
+
+  const { value } = record;
+  if (value === undefined || value === null || value === '') return reject(rejectionCodes.missing, 'missing');
+  if (!base64.test(value)) return reject(rejectionCodes.notBase64, 'not base64');
+  let text: string;
+  try {
+    text = utf8.decode(Buffer.from(value, 'base64'));
+  } catch (error) {
+    return reject(rejectionCodes.notUtf8, 'not UTF-8', error);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    // Not the parser's message: V8 quotes the start of the input in it, and the input may be a user record.
+    return reject(rejectionCodes.notJson, 'not JSON', error);
+  }
+  // The schema strips unknown keys, so a JSON `__proto__` key (an own property after JSON.parse) never
+  // reaches the row, and nothing here assigns keys from the input onto objects.
+  const checked = check(userCreatedSchema, json, where);
+  if (checked.ok) return checked;
+  const { message, cause } = checked.error;
+  return { ok: false, error: new ValidationError(message, where, { code: rejectionCodes.invalid, cause }) };
+}
+
+/** Names of the headers a dead-letter record carries, besides the original record's own headers. */
+export const deadLetterHeaders = {
+  errorType: 'dlq.error.type',
+  errorMessage: 'dlq.error.message',
+  sourceTopic: 'dlq.source.topic',
+  sourcePartition: 'dlq.source.partition',
+  sourceOffset: 'dlq.source.offset',
+  attempts: 'dlq.attempts',
+  failedAt: 'dlq.failed.at',
+} as const;
+
+/**
+ * Builds the dead-letter record of a failed record: the original key and value bytes, the original headers
+ * (except earlier `dlq.*` ones, so a re-driven record describes its latest failure only) and the
+ * `dlq.*` headers of {@link deadLetterHeaders}.
+ *
+ * `dlq.attempts` is always 1: the function sees one delivery and cannot know how often the event source
+ * retried the batch before; a record is dead-lettered only for failures that no retry can fix.
+ *
+ * @param failed - the record and its error; `dlq.error.type` is the error's `code`
+ * @param failedAt - when the failure was decided
+ */
+export function toDeadLetter(failed: FailedRecord, failedAt: Date): OutgoingRecord {
+  const { record, error } = failed;
+  const original = Object.entries(headerBytes(record)).filter(([name]) => !name.startsWith('dlq.'));
+  return {
+    key: record.key === undefined || record.key === null ? null : Buffer.from(record.key, 'base64'),
+    // The sender has no null value; a tombstone is dead-lettered with an empty value.
+    value: record.value === undefined || record.value === null ? null : Buffer.from(record.value, 'base64'),
+    headers: Object.fromEntries([
+      ...original,
+      [deadLetterHeaders.errorType, error.code],
+      [deadLetterHeaders.errorMessage, error.message],
+      [deadLetterHeaders.sourceTopic, record.topic],
+      [deadLetterHeaders.sourcePartition, String(record.partition)],
+      [deadLetterHeaders.sourceOffset, String(record.offset)],
+      [deadLetterHeaders.attempts, '1'],
+      [deadLetterHeaders.failedAt, failedAt.toISOString()],
+    ]),
+  };
+}
