@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { fixtureUsers } from '../../test/helpers/fixtures.ts';
 import { entrySize, putEventsLimits } from '../lib/eventbridge.ts';
-import { credentialFields, detailTypes, eventSource, usersFetchedSchema } from '../lib/schemas.ts';
+import {
+  credentialFields,
+  detailTypes,
+  eventSource,
+  userSchema,
+  usersFetchedSchema,
+} from '../lib/schemas.ts';
 import { acceptResults, batchIdOf, planPages, resolveRequest, toDetails } from './core.ts';
 
 /** Every string value in a JSON-like value. */
@@ -107,8 +113,8 @@ describe('acceptResults', () => {
     );
 
     expect(users.map((u) => u.login.uuid)).toEqual([
-      (a?.login as { uuid: string }).uuid,
-      (d?.login as { uuid: string }).uuid,
+      userSchema.parse(a).login.uuid,
+      userSchema.parse(d).login.uuid,
     ]);
     expect(quarantined.map((q) => [q.index, q.code])).toEqual([
       [1, 'VALIDATION_FAILED'],

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import { fixtureUsers } from '../../test/helpers/fixtures.ts';
 import { CassandraWriteError, type UpsertOutcome, type UserSink } from '../lib/cassandra.ts';
 import { TransientError, ValidationError } from '../lib/errors.ts';
@@ -194,7 +195,16 @@ describe('sink-users handler', () => {
     const result = await handler(event);
 
     expect(result).toEqual({ received: 2, written: 2, deadLettered: 0, duplicates: 0 });
-    expect(calls[0]?.map((row) => row.id)).toEqual([alice.login.uuid, bob.login.uuid]);
+    // The same two users as the sample UsersFetched event, as they reach the sink.
+    const stored = z
+      .object({
+        detail: z
+          .object({ users: z.array(z.object({ login: z.object({ uuid: z.string() }) }).loose()) })
+          .loose(),
+      })
+      .loose()
+      .parse(JSON.parse(readFileSync(new URL('../../events/store-users.json', import.meta.url), 'utf8')));
+    expect(calls[0]?.map((row) => row.id)).toEqual(stored.detail.users.map((u) => u.login.uuid));
   });
 
   it('accepts an MSK event and an empty batch', async () => {

@@ -88,7 +88,10 @@ export async function startLocalEventBus(
     try {
       parsed = putEventsSchema.parse(JSON.parse(await readBody(req)));
     } catch (error) {
-      reply(400, { __type: 'ValidationException', message: error instanceof Error ? error.message : String(error) });
+      reply(400, {
+        __type: 'ValidationException',
+        message: error instanceof Error ? error.message : String(error),
+      });
       return;
     }
     const results = parsed.Entries.map((entry) => {
@@ -154,13 +157,17 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { port: { type: 'string', default: '4010' }, host: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { port: { type: 'string', default: '4010' }, host: { type: 'string' } },
+  });
   const bus = await startLocalEventBus({
     port: z.coerce.number().int().min(0).max(65535).parse(values.port),
     ...(values.host ? { host: values.host } : {}),
     onEvent: (event) => {
       const detail = z.object({ batchId: z.string().optional() }).loose().safeParse(event.detail);
-      console.log(`${event.time} ${event['detail-type']} ${detail.success ? (detail.data.batchId ?? '') : ''}`);
+      console.log(
+        `${event.time} ${event['detail-type']} ${detail.success ? (detail.data.batchId ?? '') : ''}`,
+      );
     },
   });
   console.log(`eventbus: PutEvents endpoint at ${bus.endpoint}`);

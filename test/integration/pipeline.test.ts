@@ -37,7 +37,7 @@ import {
 } from '../../infra/randomuser/index.ts';
 import { readAll, toLambdaEvents } from '../helpers/kafka-events.ts';
 import { captureOutput } from '../helpers/pipeline.ts';
-import { cassandraClient, createTopic, kafkaClient, stackConfig, uniqueName } from '../helpers/stack.ts';
+import { cassandraClient, createTopic, stackConfig, uniqueName } from '../helpers/stack.ts';
 
 const total = 1000;
 const pageSize = 400;
