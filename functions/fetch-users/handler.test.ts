@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fixtureUsers } from '../../test/helpers/fixtures.ts';
 import { TransientError } from '../lib/errors.ts';
 import type { EventEntry, EventPublisher } from '../lib/eventbridge.ts';
@@ -141,6 +141,47 @@ describe('fetch-users handler', () => {
 
     expect(error).toBeInstanceOf(RetriesExhaustedError);
     expect(requests).toHaveLength(1);
+  });
+
+  it('quarantines an invalid record with a logged, counted reason, and publishes the rest of its page', async () => {
+    const users = fixtureUsers().slice(0, 5);
+    const broken = { ...users[2], email: 42, login: { uuid: 'nope', username: 'x', password: 'hunter2' } };
+    const publisher = fakePublisher();
+    const logger = new Logger({ logLevel: 'SILENT' });
+    const warn = vi.spyOn(logger, 'warn');
+    const handler = createHandler({
+      config: { fetch: { ...fetchConfig, total: 5, pageSize: 5 } },
+      logger,
+      source: {
+        fetchPage: async () => ({
+          results: [...users.slice(0, 2), broken, ...users.slice(3)],
+          info: undefined,
+          bytes: 1,
+        }),
+      },
+      publisher,
+      clock: fakeClock(),
+    });
+
+    const summary = await handler({ seed: 'unit' });
+
+    expect(summary).toMatchObject({ received: 5, published: 4, quarantined: 1 });
+    const published = publisher.entries.flatMap((e) => usersFetchedSchema.parse(e.detail).users);
+    expect(published.map((u) => u.email)).toEqual(
+      [users[0], users[1], users[3], users[4]].map((u) => u?.email),
+    );
+    const quarantineLogs = warn.mock.calls.filter(
+      ([message]) => message === 'quarantined a randomuser record',
+    );
+    expect(quarantineLogs).toHaveLength(1);
+    expect(quarantineLogs[0]?.[1]).toMatchObject({
+      page: 1,
+      index: 2,
+      userId: 'nope',
+      code: 'VALIDATION_FAILED',
+    });
+    expect(JSON.stringify(quarantineLogs[0])).toMatch(/email/);
+    expect(JSON.stringify(quarantineLogs[0])).not.toContain('hunter2');
   });
 
   it('rejects an event it cannot read with a validation error', async () => {

@@ -122,6 +122,98 @@ describe('serverless.yml', () => {
       expect(bytes.includes('functions/ping/handler.cjs')).toBe(true);
     });
 
+    /** The template's resources of one CloudFormation type. */
+    function resourcesOf<T extends z.ZodType>(type: string, schema: T): z.output<T>[] {
+      return Object.values(resources)
+        .filter(
+          (r) =>
+            z
+              .object({ Type: z.literal(type) })
+              .loose()
+              .safeParse(r).success,
+        )
+        .map((r) => schema.parse(r));
+    }
+
+    const ruleSchema = z.object({
+      Properties: z.object({
+        ScheduleExpression: z.string().optional(),
+        EventPattern: z.record(z.string(), z.array(z.string())).optional(),
+        Targets: z.array(
+          z.object({ Arn: z.object({ 'Fn::GetAtt': z.tuple([z.string(), z.literal('Arn')]) }) }),
+        ),
+      }),
+    });
+
+    /** Each rule as `target function logical id → schedule or pattern`. */
+    function rules(): {
+      target: string;
+      schedule?: string | undefined;
+      pattern?: Record<string, string[]> | undefined;
+    }[] {
+      return resourcesOf('AWS::Events::Rule', ruleSchema).map((r) => ({
+        target: r.Properties.Targets[0]?.Arn['Fn::GetAtt'][0] ?? '',
+        schedule: r.Properties.ScheduleExpression,
+        pattern: r.Properties.EventPattern,
+      }));
+    }
+
+    it('schedules fetch-users, and the publish-users sweep every minute', () => {
+      expect(rules()).toEqual(
+        expect.arrayContaining([
+          { target: 'FetchDashusersLambdaFunction', schedule: 'rate(5 minutes)', pattern: undefined },
+          { target: 'PublishDashusersLambdaFunction', schedule: 'rate(1 minute)', pattern: undefined },
+        ]),
+      );
+    });
+
+    it('routes UsersFetched to store-users and UsersStored to publish-users', () => {
+      const patterns = rules().filter((r) => r.pattern !== undefined);
+
+      expect(patterns).toEqual(
+        expect.arrayContaining([
+          {
+            target: 'StoreDashusersLambdaFunction',
+            schedule: undefined,
+            pattern: { source: ['realtime-user-pipeline'], 'detail-type': ['UsersFetched'] },
+          },
+          {
+            target: 'PublishDashusersLambdaFunction',
+            schedule: undefined,
+            pattern: { source: ['realtime-user-pipeline'], 'detail-type': ['UsersStored'] },
+          },
+        ]),
+      );
+    });
+
+    it('feeds sink-users from users_created with a stable consumer group', () => {
+      const mappings = resourcesOf(
+        'AWS::Lambda::EventSourceMapping',
+        z.object({
+          Properties: z.object({
+            FunctionName: z.object({ 'Fn::GetAtt': z.tuple([z.string(), z.literal('Arn')]) }),
+            Topics: z.array(z.string()),
+            StartingPosition: z.string(),
+            BatchSize: z.number(),
+            SelfManagedEventSource: z.object({
+              Endpoints: z.object({ KafkaBootstrapServers: z.array(z.string()) }),
+            }),
+            SelfManagedKafkaEventSourceConfig: z.object({ ConsumerGroupId: z.string() }),
+          }),
+        }),
+      );
+
+      expect(mappings).toHaveLength(1);
+      expect(mappings[0]?.Properties).toMatchObject({
+        FunctionName: { 'Fn::GetAtt': ['SinkDashusersLambdaFunction', 'Arn'] },
+        Topics: ['users_created'],
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 100,
+        SelfManagedEventSource: { Endpoints: { KafkaBootstrapServers: ['127.0.0.1:9092'] } },
+        SelfManagedKafkaEventSourceConfig: { ConsumerGroupId: 'realtime-user-pipeline-local-sink-users' },
+      });
+    });
+
     it('sets a timeout and memory size on every function in serverless.yml', async () => {
       const service = slsFunctionsSchema.parse(
         parseYaml(await readFile(join(repoRoot, 'serverless.yml'), 'utf8')),
