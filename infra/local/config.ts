@@ -42,6 +42,12 @@ const envSchema = z.object({
   /** JDK used for Cassandra, which supports Java 11 and 17 only. Found automatically when unset. */
   CASSANDRA_JAVA_HOME: z.string().min(1).optional(),
   JAVA_HOME: z.string().min(1).optional(),
+  /** Set: the functions fetch from there (e.g. https://randomuser.me/api/1.4/) and no local API starts. */
+  RANDOMUSER_URL: z.url().optional(),
+  RANDOMUSER_PORT: port.default(3100),
+  /** Set: the functions put events there and no local PutEvents endpoint starts. */
+  EVENTBRIDGE_ENDPOINT: z.url().optional(),
+  LOCAL_EVENTBUS_PORT: port.default(4010),
 });
 
 export interface StackConfig {
@@ -62,6 +68,10 @@ export interface StackConfig {
   };
   postgres: { host: string; port: number; user: string; database: string; privatePort: number };
   javaHome: string | undefined;
+  /** The local randomuser-compatible API `npm start` runs, unless `url` points elsewhere. */
+  randomuser: { port: number; url: string | undefined };
+  /** The local PutEvents endpoint `npm start` runs, unless `endpoint` points elsewhere. */
+  eventBus: { port: number; endpoint: string | undefined };
 }
 
 /** Reads a `<name>` property from one of the Maven POMs under infra/local/maven. */
@@ -111,6 +121,8 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
       privatePort: e.LOCAL_PG_PORT,
     },
     javaHome: e.JAVA_HOME,
+    randomuser: { port: e.RANDOMUSER_PORT, url: e.RANDOMUSER_URL },
+    eventBus: { port: e.LOCAL_EVENTBUS_PORT, endpoint: e.EVENTBRIDGE_ENDPOINT },
   };
 }
 

@@ -1,13 +1,17 @@
 /**
  * `npm start`: runs the pipeline on the embedded local stack. Brings the stack up (reusing running servers),
- * applies the migrations, then runs `sls offline start` in the foreground with the functions pointed at the
- * stack. Ctrl-C stops serverless-offline and leaves the servers running for the next start.
+ * applies the migrations, starts the local randomuser API (unless RANDOMUSER_URL is set) and a local
+ * PutEvents endpoint (unless EVENTBRIDGE_ENDPOINT is set), then runs `sls offline start` in the foreground
+ * with the functions pointed at all of them. Ctrl-C stops serverless-offline and the two local endpoints,
+ * and leaves the servers running for the next start.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { resolvePostgres } from '../migrations/endpoints.ts';
+import { startRandomUserServer } from '../randomuser/index.ts';
 import { loadStackConfig, repoRoot } from './config.ts';
 import { StackError } from './errors.ts';
+import { startLocalEventBus } from './eventbus.ts';
 import { readyStack } from './ready.ts';
 
 async function main(): Promise<number> {
@@ -22,12 +26,29 @@ async function main(): Promise<number> {
   // The functions read PostgreSQL's address from their environment; the stack may have chosen a private
   // cluster on another port, so pass on what it recorded.
   const pgEndpoint = resolvePostgres(cfg);
+  const randomuser = cfg.randomuser.url
+    ? undefined
+    : await startRandomUserServer({ host: '127.0.0.1', port: cfg.randomuser.port });
+  const bus = cfg.eventBus.endpoint
+    ? undefined
+    : await startLocalEventBus({
+        port: cfg.eventBus.port,
+        onEvent: (event) => console.log(`[eventbus] ${event['detail-type']} from ${event.source}`),
+      });
+  const randomuserUrl = randomuser?.url ?? cfg.randomuser.url;
+  const eventBridgeEndpoint = bus?.endpoint ?? cfg.eventBus.endpoint;
+  console.log(`[start] randomuser API: ${randomuserUrl}${randomuser ? ' (local)' : ''}`);
+  console.log(
+    `[start] EventBridge PutEvents: ${eventBridgeEndpoint}${bus ? ' (local; records events, routes none yet)' : ''}`,
+  );
   const env = {
     ...process.env,
     PGHOST: pgEndpoint.host,
     PGPORT: String(pgEndpoint.port),
     PGUSER: pgEndpoint.user,
     PIPELINE_PGDATABASE: pgEndpoint.database,
+    RANDOMUSER_URL: randomuserUrl,
+    EVENTBRIDGE_ENDPOINT: eventBridgeEndpoint,
   };
   const sls = join(repoRoot, 'node_modules', '.bin', 'sls');
   const child = spawn(sls, ['offline', 'start', ...process.argv.slice(2)], {
@@ -38,11 +59,13 @@ async function main(): Promise<number> {
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
-  return new Promise((resolve) => {
-    child.on('close', (code, signal) =>
-      resolve(code ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 0 : 1)),
+  const code = await new Promise<number>((resolve) => {
+    child.on('close', (exitCode, signal) =>
+      resolve(exitCode ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 0 : 1)),
     );
   });
+  await Promise.all([randomuser?.close(), bus?.close()]);
+  return code;
 }
 
 main().then(

@@ -9,7 +9,7 @@ import { portOpen } from '../../infra/local/proc.ts';
 import { eventually } from '../helpers/stack.ts';
 
 describe('npm start', () => {
-  it('serves the functions under serverless-offline against the stack, and stops on Ctrl-C', async () => {
+  it('serves the functions under serverless-offline against the stack and the local APIs, and stops on Ctrl-C', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
       cwd: repoRoot,
       detached: true,
@@ -41,6 +41,16 @@ describe('npm start', () => {
       );
       const invoked = (await viaInvokeApi.json()) as { statusCode: number; body: string };
 
+      const fetched = await fetch(
+        'http://127.0.0.1:3002/2015-03-31/functions/realtime-user-pipeline-local-fetch-users/invocations',
+        { method: 'POST', body: JSON.stringify({ seed: 'npm-start', total: 10 }) },
+      );
+
+      expect(await fetched.json()).toMatchObject({ seed: 'npm-start', received: 10, published: 10 });
+      await eventually('the local event bus to print UsersFetched', async () =>
+        output.includes('[eventbus] UsersFetched from realtime-user-pipeline') ? true : undefined,
+      );
+      expect(output).toContain('[start] randomuser API: http://127.0.0.1:3100/api/1.4/ (local)');
       expect(viaHttp).toMatchObject({ ok: true, stage: 'local', service: 'realtime-user-pipeline' });
       expect(invoked.statusCode).toBe(200);
       expect(JSON.parse(invoked.body)).toMatchObject({ ok: true });
@@ -53,7 +63,9 @@ describe('npm start', () => {
 
     expect(code).toBe(0);
     await eventually('serverless-offline to release its ports', async () =>
-      (await portOpen('127.0.0.1', 3000)) || (await portOpen('127.0.0.1', 3002)) ? undefined : true,
+      (await Promise.all([3000, 3002, 3100, 4010].map((port) => portOpen('127.0.0.1', port)))).some(Boolean)
+        ? undefined
+        : true,
     );
   });
 });
