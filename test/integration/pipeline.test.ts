@@ -173,13 +173,13 @@ beforeAll(async () => {
   cql = cassandraClient(stack);
   db = await pool.connect();
 
+  logs = captureOutput();
   // Other test files may leave unpublished outbox rows; relay them to a scratch topic first, so this run's
   // topic carries exactly the seeded users.
   const scratch = uniqueName('users_created_scratch');
   await createTopic(scratch, 1);
   await handlers({ ...config, topics: { ...config.topics, usersCreated: scratch } }).publish({});
 
-  logs = captureOutput();
   const first = await runPipeline();
   const second = await runPipeline();
   logs.restore();
