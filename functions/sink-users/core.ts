@@ -144,7 +144,6 @@ export function toDeadLetter(failed: FailedRecord, failedAt: Date): OutgoingReco
   const original = Object.entries(headerBytes(record)).filter(([name]) => !name.startsWith('dlq.'));
   return {
     key: record.key === undefined || record.key === null ? null : Buffer.from(record.key, 'base64'),
-    // The sender has no null value; a tombstone is dead-lettered with an empty value.
     value: record.value === undefined || record.value === null ? null : Buffer.from(record.value, 'base64'),
     headers: Object.fromEntries([
       ...original,
