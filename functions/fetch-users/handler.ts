@@ -9,16 +9,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { type Config, config } from '../lib/config.ts';
-import {
-  createEventBridgeClient,
-  createEventPublisher,
-  type EventPublisher,
-  putEventsLimits,
-} from '../lib/eventbridge.ts';
+import { type EventPublisher, eventPublisherFor, putEventsLimits } from '../lib/eventbridge.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createUserSource, type UserSource } from '../lib/randomuser.ts';
 import { type RetryClock, systemClock, withRetry } from '../lib/retry.ts';
-import { detailTypes, eventSource } from '../lib/schemas.ts';
+import { detailTypes } from '../lib/schemas.ts';
 import { parse } from '../lib/validate.ts';
 import {
   acceptResults,
@@ -148,19 +143,23 @@ function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
+/**
+ * The dependencies the deployed function runs with, built from a config: the randomuser client, the
+ * EventBridge publisher, a logger at the config's level and the real clock.
+ */
+export function depsFor(cfg: Config): FetchUsersDeps {
+  return {
+    config: cfg,
+    logger: createLogger('fetch-users', { level: cfg.logLevel, stage: cfg.stage }),
+    source: createUserSource({
+      url: cfg.fetch.url,
+      timeoutMs: cfg.fetch.timeoutMs,
+      maxResponseBytes: cfg.fetch.maxResponseBytes,
+    }),
+    publisher: eventPublisherFor(cfg),
+    clock: systemClock,
+  };
+}
+
 /** The Lambda entry point. */
-export const handler = createHandler({
-  config,
-  logger: createLogger('fetch-users'),
-  source: createUserSource({
-    url: config.fetch.url,
-    timeoutMs: config.fetch.timeoutMs,
-    maxResponseBytes: config.fetch.maxResponseBytes,
-  }),
-  publisher: createEventPublisher({
-    client: createEventBridgeClient(config),
-    busName: config.eventBridge.busName,
-    source: eventSource,
-  }),
-  clock: systemClock,
-});
+export const handler = createHandler(depsFor(config));

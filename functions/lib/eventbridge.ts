@@ -12,6 +12,7 @@ import {
 import type { Config } from './config.ts';
 import { PipelineError, TransientError } from './errors.ts';
 import { type RetryClock, type RetryPolicy, systemClock, withRetry } from './retry.ts';
+import { eventSource } from './schemas.ts';
 
 /** EventBridge's limits: 10 entries per `PutEvents` call, and 256 KB per call (and so per entry). */
 export const putEventsLimits = { maxEntries: 10, maxBytes: 256 * 1024 } as const;
@@ -195,4 +196,13 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
       return { calls };
     },
   };
+}
+
+/** The publisher a function uses: the config's bus and endpoint, with the pipeline's event source. */
+export function eventPublisherFor(config: Pick<Config, 'eventBridge'>): EventPublisher {
+  return createEventPublisher({
+    client: createEventBridgeClient(config),
+    busName: config.eventBridge.busName,
+    source: eventSource,
+  });
 }

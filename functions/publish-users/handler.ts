@@ -100,14 +100,17 @@ export function createHandler(
   };
 }
 
-// Built once per process and reused by every invocation of a warm function.
-const logger = createLogger('publish-users');
+/** The dependencies the deployed function runs with, built from a config. */
+export function depsFor(cfg: Config): PublishUsersDeps {
+  const logger = createLogger('publish-users', { level: cfg.logLevel, stage: cfg.stage });
+  return {
+    config: cfg,
+    logger,
+    outbox: createOutbox(createPool(cfg), { logger }),
+    sender: createRecordSender(createKafka(cfg)),
+    now: () => new Date(),
+  };
+}
 
-/** The Lambda entry point. */
-export const handler = createHandler({
-  config,
-  logger,
-  outbox: createOutbox(createPool(config), { logger }),
-  sender: createRecordSender(createKafka(config)),
-  now: () => new Date(),
-});
+/** The Lambda entry point; its clients are built once per process and reused by every warm invocation. */
+export const handler = createHandler(depsFor(config));

@@ -92,11 +92,16 @@ export function createHandler(deps: SinkDeps): (event: unknown) => Promise<SinkR
   };
 }
 
-/** The Lambda entry point; its clients are built once per process and connect on first use. */
-export const handler = createHandler({
-  config,
-  logger: createLogger('sink-users'),
-  sink: createUserSink(createCassandraClient(config), config),
-  deadLetters: createRecordSender(createKafka(config)),
-  now: () => new Date(),
-});
+/** The dependencies the deployed function runs with, built from a config; the clients connect on first use. */
+export function depsFor(cfg: Config): SinkDeps {
+  return {
+    config: cfg,
+    logger: createLogger('sink-users', { level: cfg.logLevel, stage: cfg.stage }),
+    sink: createUserSink(createCassandraClient(cfg), cfg),
+    deadLetters: createRecordSender(createKafka(cfg)),
+    now: () => new Date(),
+  };
+}
+
+/** The Lambda entry point; its clients are built once per process. */
+export const handler = createHandler(depsFor(config));

@@ -9,11 +9,11 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
-import { config } from '../lib/config.ts';
-import { createEventBridgeClient, createEventPublisher, type EventPublisher } from '../lib/eventbridge.ts';
+import { type Config, config } from '../lib/config.ts';
+import { type EventPublisher, eventPublisherFor } from '../lib/eventbridge.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createPool } from '../lib/postgres.ts';
-import { detailTypes, eventSource, type UsersStored, usersFetchedEnvelopeSchema } from '../lib/schemas.ts';
+import { detailTypes, type UsersStored, usersFetchedEnvelopeSchema } from '../lib/schemas.ts';
 import { createUserStore, type UserStore } from '../lib/users-store.ts';
 import { parse } from '../lib/validate.ts';
 import { prepareUsers } from './core.ts';
@@ -85,13 +85,14 @@ export function createHandler(deps: StoreUsersDeps) {
   };
 }
 
+/** The dependencies the deployed function runs with, built from a config. */
+export function depsFor(cfg: Config): StoreUsersDeps {
+  return {
+    logger: createLogger('store-users', { level: cfg.logLevel, stage: cfg.stage }),
+    store: createUserStore(createPool(cfg)),
+    publisher: eventPublisherFor(cfg),
+  };
+}
+
 /** The Lambda entry point. */
-export const handler = createHandler({
-  logger: createLogger('store-users'),
-  store: createUserStore(createPool(config)),
-  publisher: createEventPublisher({
-    client: createEventBridgeClient(config),
-    busName: config.eventBridge.busName,
-    source: eventSource,
-  }),
-});
+export const handler = createHandler(depsFor(config));

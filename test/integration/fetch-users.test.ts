@@ -5,11 +5,10 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createHandler } from '../../functions/fetch-users/handler.ts';
+import { createHandler, depsFor } from '../../functions/fetch-users/handler.ts';
 import { parseConfig } from '../../functions/lib/config.ts';
-import { createEventBridgeClient, createEventPublisher, entrySize } from '../../functions/lib/eventbridge.ts';
-import { createUserSource } from '../../functions/lib/randomuser.ts';
-import { RetriesExhaustedError, systemClock } from '../../functions/lib/retry.ts';
+import { entrySize } from '../../functions/lib/eventbridge.ts';
+import { RetriesExhaustedError } from '../../functions/lib/retry.ts';
 import { credentialFields, eventSource, usersFetchedSchema } from '../../functions/lib/schemas.ts';
 import { type LocalEventBus, startLocalEventBus } from '../../infra/local/eventbus.ts';
 import {
@@ -31,21 +30,7 @@ function handlerWith(overrides: Record<string, string> = {}) {
     FETCH_MAX_ATTEMPTS: '5',
     ...overrides,
   });
-  return createHandler({
-    config,
-    logger,
-    source: createUserSource({
-      url: config.fetch.url,
-      timeoutMs: config.fetch.timeoutMs,
-      maxResponseBytes: config.fetch.maxResponseBytes,
-    }),
-    publisher: createEventPublisher({
-      client: createEventBridgeClient(config),
-      busName: config.eventBridge.busName,
-      source: eventSource,
-    }),
-    clock: systemClock,
-  });
+  return createHandler({ ...depsFor(config), logger });
 }
 
 /** The users the API serves for a run, straight from the generator. */

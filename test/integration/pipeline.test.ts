@@ -11,21 +11,17 @@ import type cassandra from 'cassandra-driver';
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHandler as createFetch } from '../../functions/fetch-users/handler.ts';
-import { createCassandraClient, createUserSink } from '../../functions/lib/cassandra.ts';
+import { createHandler as createFetch, depsFor as fetchDeps } from '../../functions/fetch-users/handler.ts';
 import { type Config, parseConfig } from '../../functions/lib/config.ts';
-import { createEventBridgeClient, createEventPublisher } from '../../functions/lib/eventbridge.ts';
-import { createKafka, createRecordSender, type RecordSender } from '../../functions/lib/kafka.ts';
-import { createLogger } from '../../functions/lib/logger.ts';
-import { createOutbox } from '../../functions/lib/outbox.ts';
+import { createKafka } from '../../functions/lib/kafka.ts';
 import { createPool } from '../../functions/lib/postgres.ts';
-import { createUserSource } from '../../functions/lib/randomuser.ts';
-import { systemClock } from '../../functions/lib/retry.ts';
-import { credentialFields, eventSource } from '../../functions/lib/schemas.ts';
-import { createUserStore } from '../../functions/lib/users-store.ts';
-import { createHandler as createPublish } from '../../functions/publish-users/handler.ts';
-import { createHandler as createSink } from '../../functions/sink-users/handler.ts';
-import { createHandler as createStore } from '../../functions/store-users/handler.ts';
+import { credentialFields } from '../../functions/lib/schemas.ts';
+import {
+  createHandler as createPublish,
+  depsFor as publishDeps,
+} from '../../functions/publish-users/handler.ts';
+import { createHandler as createSink, depsFor as sinkDeps } from '../../functions/sink-users/handler.ts';
+import { createHandler as createStore, depsFor as storeDeps } from '../../functions/store-users/handler.ts';
 import { type LocalEventBus, startLocalEventBus } from '../../infra/local/eventbus.ts';
 import { cassandraDefaults, migrateCassandra } from '../../infra/migrations/cassandra.ts';
 import { resolvePostgres } from '../../infra/migrations/endpoints.ts';
@@ -48,8 +44,6 @@ let bus: LocalEventBus;
 let config: Config;
 let pool: pg.Pool;
 let kafka: Kafka;
-let sender: RecordSender;
-let sinkClient: cassandra.Client;
 let db: pg.PoolClient;
 let cql: cassandra.Client;
 let logs: ReturnType<typeof captureOutput> | undefined;
@@ -69,49 +63,20 @@ const seeded: RandomUser[] = Array.from({ length: Math.ceil(total / pageSize) },
 ).flat();
 const seededIds = seeded.map((u) => u.login.uuid);
 
+/** The four handlers with the dependencies they run with when deployed, built from `cfg`. */
 function handlers(cfg: Config) {
-  const publisher = createEventPublisher({
-    client: createEventBridgeClient(cfg),
-    busName: 'default',
-    source: eventSource,
-  });
   return {
-    fetch: createFetch({
-      config: cfg,
-      logger: createLogger('fetch-users', { level: 'DEBUG' }),
-      source: createUserSource({
-        url: cfg.fetch.url,
-        timeoutMs: cfg.fetch.timeoutMs,
-        maxResponseBytes: cfg.fetch.maxResponseBytes,
-      }),
-      publisher,
-      clock: systemClock,
-    }),
-    store: createStore({
-      logger: createLogger('store-users', { level: 'DEBUG' }),
-      store: createUserStore(pool),
-      publisher,
-    }),
-    publish: createPublish({
-      config: cfg,
-      logger: createLogger('publish-users', { level: 'DEBUG' }),
-      outbox: createOutbox(pool),
-      sender,
-      now: () => new Date(),
-    }),
-    sink: createSink({
-      config: cfg,
-      logger: createLogger('sink-users', { level: 'DEBUG' }),
-      sink: createUserSink(sinkClient, cfg),
-      deadLetters: sender,
-      now: () => new Date(),
-    }),
+    fetch: createFetch(fetchDeps(cfg)),
+    store: createStore(storeDeps(cfg)),
+    publish: createPublish(publishDeps(cfg)),
+    sink: createSink(sinkDeps(cfg)),
   };
 }
 
+let h: ReturnType<typeof handlers>;
+
 /** One pass of the pipeline for the seed: fetch, then deliver every event and record it produced. */
 async function runPipeline() {
-  const h = handlers(config);
   const mark = bus.events.length;
   const fetched = await h.fetch({ seed, total, pageSize });
   const stored = [];
@@ -154,6 +119,8 @@ beforeAll(async () => {
     log: () => undefined,
   });
   config = parseConfig({
+    // DEBUG, so the check for credentials in the logs sees every line the functions can write.
+    LOG_LEVEL: 'DEBUG',
     KAFKA_BROKERS: `${stack.kafka.host}:${stack.kafka.port}`,
     CASSANDRA_CONTACT_POINTS: `${stack.cassandra.host}:${stack.cassandra.port}`,
     CASSANDRA_KEYSPACE: keyspace,
@@ -166,10 +133,9 @@ beforeAll(async () => {
     KAFKA_TOPIC: topic,
     KAFKA_DLQ_TOPIC: `${topic}.dlq`,
   });
+  h = handlers(config);
   pool = createPool(config);
   kafka = createKafka(config);
-  sender = createRecordSender(kafka);
-  sinkClient = createCassandraClient(config);
   cql = cassandraClient(stack);
   db = await pool.connect();
 
@@ -178,7 +144,7 @@ beforeAll(async () => {
   // topic carries exactly the seeded users.
   const scratch = uniqueName('users_created_scratch');
   await createTopic(scratch, 1);
-  await handlers({ ...config, topics: { ...config.topics, usersCreated: scratch } }).publish({});
+  await createPublish(publishDeps({ ...config, topics: { ...config.topics, usersCreated: scratch } }))({});
 
   const first = await runPipeline();
   const second = await runPipeline();
@@ -198,8 +164,6 @@ afterAll(async () => {
   logs?.restore();
   db?.release();
   await pool?.end();
-  await sender?.disconnect();
-  await sinkClient?.shutdown();
   await cql?.shutdown();
   await api?.close();
   await bus?.close();

@@ -6,15 +6,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEventBridgeClient, createEventPublisher } from '../../functions/lib/eventbridge.ts';
+import { eventPublisherFor } from '../../functions/lib/eventbridge.ts';
 import { createPool } from '../../functions/lib/postgres.ts';
-import {
-  eventSource,
-  type User,
-  userCreatedSchema,
-  userSchema,
-  usersStoredSchema,
-} from '../../functions/lib/schemas.ts';
+import { type User, userCreatedSchema, userSchema, usersStoredSchema } from '../../functions/lib/schemas.ts';
 import { createUserStore } from '../../functions/lib/users-store.ts';
 import { createHandler } from '../../functions/store-users/handler.ts';
 import { type LocalEventBus, startLocalEventBus } from '../../infra/local/eventbus.ts';
@@ -32,11 +26,7 @@ function handlerFor(targetPool: pg.Pool) {
   return createHandler({
     logger,
     store: createUserStore(targetPool),
-    publisher: createEventPublisher({
-      client: createEventBridgeClient({ eventBridge: { busName: 'default', endpoint: bus.endpoint } }),
-      busName: 'default',
-      source: eventSource,
-    }),
+    publisher: eventPublisherFor({ eventBridge: { busName: 'default', endpoint: bus.endpoint } }),
   });
 }
 
