@@ -117,10 +117,12 @@ export function createHandler(deps: FetchUsersDeps) {
         details.map((detail) => ({ detailType: detailTypes.usersFetched, detail })),
       );
 
+      const published = accepted.users.length - oversized.length;
+      const quarantined = accepted.quarantined.length + oversized.length;
       summary.pages++;
       summary.received += fetched.results.length;
-      summary.published += accepted.users.length - oversized.length;
-      summary.quarantined += accepted.quarantined.length + oversized.length;
+      summary.published += published;
+      summary.quarantined += quarantined;
       summary.duplicates += accepted.duplicates;
       summary.events += details.length;
       summary.putEventsCalls += calls;
@@ -128,8 +130,8 @@ export function createHandler(deps: FetchUsersDeps) {
         batchId: details[0]?.batchId,
         page,
         received: fetched.results.length,
-        published: accepted.users.length - oversized.length,
-        quarantined: accepted.quarantined.length + oversized.length,
+        published,
+        quarantined,
         bytes: fetched.bytes,
         events: details.length,
       });

@@ -8,7 +8,7 @@
 import cassandra from 'cassandra-driver';
 import { type CreatedUserRow, createdUserColumns, rowValues } from '../sink-users/mapping.ts';
 import type { Config } from './config.ts';
-import { PipelineError, TransientError } from './errors.ts';
+import { isNetworkError, messageOf, PipelineError, TransientError } from './errors.ts';
 
 const { errors, types } = cassandra;
 const codes = types.responseErrorCodes;
@@ -128,8 +128,6 @@ const statementCodes = new Set<number>([
 
 const schemaProblem = /unconfigured table|keyspace .* does not exist|undefined column|unknown identifier/i;
 
-const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
-
 /**
  * Sorts a failure of the driver.
  *
@@ -167,7 +165,7 @@ export function classifyCassandraError(error: unknown): CassandraFailureKind {
   }
   if (error instanceof Error) {
     if ('isSocketError' in error && error.isSocketError === true) return 'transient';
-    if ('code' in error && typeof error.code === 'string' && networkCodes.has(error.code)) return 'transient';
+    if (isNetworkError(error)) return 'transient';
   }
   return 'row';
 }
@@ -208,7 +206,7 @@ export function createUserSink(client: cassandra.Client, config: Pick<Config, 's
         });
       } catch (error) {
         // Per-row failures are collected, not raised; what is raised concerns the whole call.
-        const what = `cannot upsert ${rows.length} rows into Cassandra: ${errorMessage(error)}`;
+        const what = `cannot upsert ${rows.length} rows into Cassandra: ${messageOf(error)}`;
         const options = { code: cassandraErrorCode(error), cause: error };
         throw classifyCassandraError(error) === 'transient'
           ? new TransientError(what, options)
@@ -243,14 +241,14 @@ export function upsertOutcome(rows: readonly CreatedUserRow[], results: readonly
   const transient = failed.find((f) => classifyCassandraError(f.error) === 'transient');
   if (transient !== undefined) {
     throw new TransientError(
-      `cannot write ${failed.length} of ${rows.length} rows to Cassandra: ${errorMessage(transient.error)}`,
+      `cannot write ${failed.length} of ${rows.length} rows to Cassandra: ${messageOf(transient.error)}`,
       { code: cassandraErrorCode(transient.error), cause: transient.error },
     );
   }
   const statement = failed.find((f) => classifyCassandraError(f.error) === 'statement');
   if (statement !== undefined) {
     throw new CassandraStatementError(
-      `Cassandra refused the upsert (${failed.length} of ${rows.length} rows): ${errorMessage(statement.error)}`,
+      `Cassandra refused the upsert (${failed.length} of ${rows.length} rows): ${messageOf(statement.error)}`,
       { code: cassandraErrorCode(statement.error), cause: statement.error },
     );
   }
@@ -259,14 +257,10 @@ export function upsertOutcome(rows: readonly CreatedUserRow[], results: readonly
     failures: failed.map(({ index, id, error }) => ({
       index,
       id,
-      error: new CassandraWriteError(`Cassandra refused the row: ${errorMessage(error)}`, {
+      error: new CassandraWriteError(`Cassandra refused the row: ${messageOf(error)}`, {
         code: cassandraErrorCode(error),
         cause: error,
       }),
     })),
   };
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

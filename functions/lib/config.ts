@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { describeIssues } from './validate.ts';
 
 /** The service's name, as in serverless.yml and the EventBridge `source`. */
 export const serviceName = 'realtime-user-pipeline';
@@ -138,17 +139,9 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   const parsed = configSchema.safeParse(present);
   if (parsed.success) return parsed.data;
   const settings = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0])))];
-  const detail = parsed.error.issues
-    .map((issue) => `${describePath(issue.path)}: ${issue.message}`)
-    .join('; ');
-  throw new ConfigError(`invalid configuration: ${detail}`, settings, { cause: parsed.error });
-}
-
-/** `KAFKA_BROKERS[1]` for the path `['KAFKA_BROKERS', 1]`. */
-function describePath(path: readonly PropertyKey[]): string {
-  return path
-    .map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`))
-    .join('');
+  throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error)}`, settings, {
+    cause: parsed.error,
+  });
 }
 
 /** The settings of this process, parsed once at load. */

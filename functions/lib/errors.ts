@@ -79,3 +79,21 @@ export class TransientError extends PipelineError {
     super(message, { cause: options.cause, code: options.code ?? 'TRANSIENT', retryable: true });
   }
 }
+
+/** The message of anything thrown: an Error's `message`, or the value as text. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+// Socket-level failures: the peer is down, unreachable or gone mid-request.
+const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** Whether a thrown value is a socket-level failure (refused, reset, timed out, unresolvable), by its `code`. */
+export function isNetworkError(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    'code' in error &&
+    typeof error.code === 'string' &&
+    networkCodes.has(error.code)
+  );
+}

@@ -10,7 +10,7 @@ import {
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import type { Config } from './config.ts';
-import { PipelineError, TransientError } from './errors.ts';
+import { messageOf, PipelineError, TransientError } from './errors.ts';
 import { type RetryClock, type RetryPolicy, systemClock, withRetry } from './retry.ts';
 import { eventSource } from './schemas.ts';
 
@@ -153,7 +153,7 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
         try {
           output = await options.client.send(new PutEventsCommand({ Entries: pending }));
         } catch (error) {
-          const reason = error instanceof Error ? error.message : String(error);
+          const reason = messageOf(error);
           throw new TransientError(`PutEvents failed: ${reason}`, {
             code: 'EVENTBRIDGE_UNAVAILABLE',
             cause: error,

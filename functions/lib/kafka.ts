@@ -5,7 +5,7 @@
  */
 import kafkajs, { type IHeaders, type Kafka, type Producer } from 'kafkajs';
 import type { Config } from './config.ts';
-import { PipelineError, TransientError } from './errors.ts';
+import { messageOf, PipelineError, TransientError } from './errors.ts';
 
 /** One record to send. `key` and `value` are sent as given. */
 export interface OutgoingRecord {
@@ -90,7 +90,7 @@ export function createRecordSender(kafka: Kafka): RecordSender {
         await p.connect();
       } catch (error) {
         connecting = undefined;
-        throw new TransientError(`cannot connect to Kafka: ${errorMessage(error)}`, {
+        throw new TransientError(`cannot connect to Kafka: ${messageOf(error)}`, {
           code: 'KAFKA_UNAVAILABLE',
           cause: error,
         });
@@ -120,11 +120,11 @@ export function createRecordSender(kafka: Kafka): RecordSender {
         return results.map((r) => ({ partition: r.partition, offset: r.baseOffset ?? r.offset ?? '' }));
       } catch (error) {
         if (isTooLarge(error)) {
-          throw new RecordTooLargeError(`Kafka refused a record on ${topic}: ${errorMessage(error)}`, {
+          throw new RecordTooLargeError(`Kafka refused a record on ${topic}: ${messageOf(error)}`, {
             cause: error,
           });
         }
-        throw new TransientError(`cannot send to Kafka topic ${topic}: ${errorMessage(error)}`, {
+        throw new TransientError(`cannot send to Kafka topic ${topic}: ${messageOf(error)}`, {
           code: 'KAFKA_SEND_FAILED',
           cause: error,
         });
@@ -137,8 +137,4 @@ export function createRecordSender(kafka: Kafka): RecordSender {
       await p?.disconnect();
     },
   };
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

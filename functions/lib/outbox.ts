@@ -9,7 +9,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type pg from 'pg';
 import { z } from 'zod';
-import { PipelineError } from './errors.ts';
+import { messageOf, PipelineError } from './errors.ts';
 import { inTransaction, postgresError } from './postgres.ts';
 import { parse } from './validate.ts';
 
@@ -198,7 +198,7 @@ async function noteFailure(
   error: unknown,
   logger: OutboxOptions['logger'],
 ): Promise<void> {
-  const message = truncate(error instanceof Error ? error.message : String(error));
+  const message = truncate(messageOf(error));
   try {
     await pool.query(noteFailureSql, [ids, message]);
   } catch (bookkeeping) {

@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import type { Config } from './config.ts';
-import { PipelineError, TransientError } from './errors.ts';
+import { isNetworkError, messageOf, PipelineError, TransientError } from './errors.ts';
 
 /**
  * Creates the pool for a config. It connects lazily, so building it at load costs nothing and a database
@@ -29,14 +29,13 @@ export function createPool(config: Pick<Config, 'postgres' | 'service'>): pg.Poo
 // intervention (shutdown, crash recovery), serialization failures and deadlocks, lock timeouts.
 const retryableClasses = ['08', '53', '57'];
 const retryableCodes = new Set(['40001', '40P01', '55P03']);
-const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /** Whether a failure from `pg` may succeed if the same work is tried again. */
 export function isRetryablePostgresError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
   if (code !== undefined) {
-    if (networkCodes.has(code) || retryableCodes.has(code)) return true;
+    if (isNetworkError(error) || retryableCodes.has(code)) return true;
     if (/^[0-9A-Z]{5}$/.test(code)) return retryableClasses.includes(code.slice(0, 2));
   }
   // pg reports lost connections and pool timeouts without a code.
@@ -45,7 +44,7 @@ export function isRetryablePostgresError(error: unknown): boolean {
 
 /** Wraps a `pg` failure in the pipeline's typed errors, keeping the SQLSTATE as the code. */
 export function postgresError(what: string, error: unknown): PipelineError {
-  const message = `${what}: ${error instanceof Error ? error.message : String(error)}`;
+  const message = `${what}: ${messageOf(error)}`;
   const sqlState =
     error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
   if (isRetryablePostgresError(error)) {

@@ -4,7 +4,7 @@
  * attempt per call; fetch-users wraps it in `withRetry`. The base URL is the local randomuser-compatible API
  * by default (infra/randomuser), or `https://randomuser.me/api/1.4/`.
  */
-import { PipelineError, TransientError, ValidationError } from './errors.ts';
+import { messageOf, PipelineError, TransientError, ValidationError } from './errors.ts';
 import type { HasRetryAfter } from './retry.ts';
 import { randomUserErrorSchema, randomUserInfoSchema, randomUserResponseSchema } from './schemas.ts';
 import { describeIssues } from './validate.ts';
@@ -183,7 +183,7 @@ function networkError(where: string, error: unknown, timeoutMs: number): Transie
       cause: error,
     });
   }
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = messageOf(error);
   return new TransientError(`${where}: request failed: ${reason}`, {
     code: 'RANDOMUSER_UNREACHABLE',
     cause: error,
@@ -227,7 +227,7 @@ async function readLimited(
       throw networkError(where, error, timeoutMs);
     }
     throw new MalformedResponseError(
-      `${where}: the body was cut short after ${size} bytes: ${error instanceof Error ? error.message : String(error)}`,
+      `${where}: the body was cut short after ${size} bytes: ${messageOf(error)}`,
       'RANDOMUSER_TRUNCATED',
       error,
     );
@@ -242,7 +242,7 @@ function parseJson(body: Buffer, where: string): unknown {
     return JSON.parse(utf8.decode(body));
   } catch (error) {
     throw new MalformedResponseError(
-      `${where}: the body (${body.byteLength} bytes) is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      `${where}: the body (${body.byteLength} bytes) is not valid JSON: ${messageOf(error)}`,
       'RANDOMUSER_MALFORMED_JSON',
       error,
     );

@@ -6,7 +6,7 @@
  * stops retrying before the Lambda's own timeout does, and an injectable clock and random source so the
  * policy is unit-tested without waiting.
  */
-import { PipelineError } from './errors.ts';
+import { messageOf, PipelineError } from './errors.ts';
 
 /** How many times to try and how long to wait in between. */
 export interface RetryPolicy {
@@ -78,7 +78,7 @@ export class RetriesExhaustedError extends PipelineError {
   readonly attempts: number;
 
   constructor(what: string, attempts: number, cause: unknown, reason: 'attempts' | 'deadline') {
-    const last = cause instanceof Error ? cause.message : String(cause);
+    const last = messageOf(cause);
     super(
       `${what} failed after ${attempts} attempt${attempts === 1 ? '' : 's'} (${reason === 'deadline' ? 'no time left for another' : 'no attempts left'}): ${last}`,
       {

@@ -19,6 +19,11 @@ function messages(n: number) {
   );
 }
 
+/** A relay over the given fakes, claiming `batchSize` rows at a time. */
+function relay(outbox: FakeOutbox, sender: FakeSender = new FakeSender(), batchSize = 2) {
+  return createHandler({ config: relayConfig(batchSize), logger, outbox, sender, now: () => new Date() });
+}
+
 const roomy = { getRemainingTimeInMillis: () => 60_000 };
 
 describe('publish-users handler', () => {
@@ -26,7 +31,7 @@ describe('publish-users handler', () => {
     const rows = messages(5);
     const outbox = new FakeOutbox(rows);
     const sender = new FakeSender();
-    const handler = createHandler({ config: relayConfig(2), logger, outbox, sender, now: () => new Date() });
+    const handler = relay(outbox, sender);
 
     const result = await handler(sampleEvent, roomy);
 
@@ -38,13 +43,7 @@ describe('publish-users handler', () => {
 
   it('claims once more after a full last batch, and stops on the empty claim', async () => {
     const outbox = new FakeOutbox(messages(4));
-    const handler = createHandler({
-      config: relayConfig(2),
-      logger,
-      outbox,
-      sender: new FakeSender(),
-      now: () => new Date(),
-    });
+    const handler = relay(outbox);
 
     const result = await handler({}, roomy);
 
@@ -57,13 +56,7 @@ describe('publish-users handler', () => {
     if (!bad) throw new Error('fixture');
     bad.payload = '{"schemaVersion":1}';
     const outbox = new FakeOutbox(rows);
-    const handler = createHandler({
-      config: relayConfig(10),
-      logger,
-      outbox,
-      sender: new FakeSender(),
-      now: () => new Date(),
-    });
+    const handler = relay(outbox, new FakeSender(), 10);
 
     const result = await handler({}, roomy);
 
@@ -77,7 +70,7 @@ describe('publish-users handler', () => {
     const sender = new FakeSender(() => {
       throw new TransientError('cannot send to Kafka: broker down', { code: 'KAFKA_SEND_FAILED' });
     });
-    const handler = createHandler({ config: relayConfig(10), logger, outbox, sender, now: () => new Date() });
+    const handler = relay(outbox, sender, 10);
 
     const run = handler({}, roomy);
 
@@ -87,13 +80,7 @@ describe('publish-users handler', () => {
 
   it('claims nothing when less than the margin remains, and says so', async () => {
     const outbox = new FakeOutbox(messages(3));
-    const handler = createHandler({
-      config: relayConfig(10),
-      logger,
-      outbox,
-      sender: new FakeSender(),
-      now: () => new Date(),
-    });
+    const handler = relay(outbox, new FakeSender(), 10);
 
     const result = await handler({}, { getRemainingTimeInMillis: () => 4_999 });
 
@@ -106,13 +93,7 @@ describe('publish-users handler', () => {
     const outbox = new FakeOutbox(messages(5));
     const remaining = [60_000, 4_000];
     const context = { getRemainingTimeInMillis: () => remaining.shift() ?? 0 };
-    const handler = createHandler({
-      config: relayConfig(2),
-      logger,
-      outbox,
-      sender: new FakeSender(),
-      now: () => new Date(),
-    });
+    const handler = relay(outbox);
 
     const result = await handler({}, context);
 

@@ -29,6 +29,30 @@ export interface BusEvent {
   eventBusName: string;
 }
 
+/**
+ * An event as EventBridge hands it to a rule's target, with a fresh id and the current time (to the second,
+ * as EventBridge writes it).
+ */
+export function busEvent<D>(
+  source: string,
+  detailType: string,
+  detail: D,
+  options: { busName?: string | undefined; resources?: string[] | undefined } = {},
+): BusEvent & { detail: D } {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': detailType,
+    source,
+    account: '000000000000',
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: 'us-east-1',
+    resources: options.resources ?? [],
+    detail,
+    eventBusName: options.busName ?? 'default',
+  };
+}
+
 const putEventsSchema = z.object({
   Entries: z
     .array(
@@ -105,18 +129,10 @@ export async function startLocalEventBus(
       } catch {
         return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is not valid JSON' };
       }
-      const event: BusEvent = {
-        version: '0',
-        id: randomUUID(),
-        'detail-type': entry.DetailType,
-        source: entry.Source,
-        account: '000000000000',
-        time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-        region: 'us-east-1',
-        resources: entry.Resources ?? [],
-        detail,
-        eventBusName: entry.EventBusName ?? 'default',
-      };
+      const event = busEvent(entry.Source, entry.DetailType, detail, {
+        busName: entry.EventBusName,
+        resources: entry.Resources,
+      });
       events.push(event);
       options.onEvent?.(event);
       return { EventId: event.id };

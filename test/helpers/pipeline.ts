@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { vi } from 'vitest';
-import { type User, userSchema } from '../../functions/lib/schemas.ts';
+import { eventSource, type User, userSchema } from '../../functions/lib/schemas.ts';
+import { busEvent } from '../../infra/local/eventbus.ts';
 import { fixtureUsers } from './fixtures.ts';
 
 /**
@@ -23,19 +24,9 @@ export function freshUsers(count: number): User[] {
   return freshRawUsers(count).map((raw) => userSchema.parse(raw));
 }
 
-/** An EventBridge event as a rule target receives it. */
-export function busEvent<D>(detailType: string, detail: D) {
-  return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': detailType,
-    source: 'realtime-user-pipeline',
-    account: '000000000000',
-    time: new Date().toISOString(),
-    region: 'us-east-1',
-    resources: [],
-    detail,
-  };
+/** An event of the pipeline as an EventBridge rule's target receives it. */
+export function pipelineEvent<D>(detailType: string, detail: D) {
+  return busEvent(eventSource, detailType, detail);
 }
 
 /**

@@ -13,7 +13,7 @@ import { createUserStore } from '../../functions/lib/users-store.ts';
 import { createHandler } from '../../functions/store-users/handler.ts';
 import { type LocalEventBus, startLocalEventBus } from '../../infra/local/eventbus.ts';
 import { resolvePostgres } from '../../infra/migrations/endpoints.ts';
-import { busEvent, freshRawUsers, freshUsers } from '../helpers/pipeline.ts';
+import { freshRawUsers, freshUsers, pipelineEvent } from '../helpers/pipeline.ts';
 import { stackConfig } from '../helpers/stack.ts';
 
 const logger = new Logger({ serviceName: 'store-users-test', logLevel: 'SILENT' });
@@ -33,7 +33,7 @@ function handlerFor(targetPool: pg.Pool) {
 let batchCounter = 0;
 function usersFetched(users: readonly unknown[]) {
   batchCounter++;
-  return busEvent('UsersFetched', {
+  return pipelineEvent('UsersFetched', {
     schemaVersion: 1,
     batchId: `store-test-${Date.now()}:${batchCounter}`,
     seed: 'store-test',
@@ -220,12 +220,12 @@ describe('store-users', () => {
 
   it('rejects an event that is not UsersFetched with a validation error', async () => {
     await expect(
-      handlerFor(pool)(busEvent('UsersFetched', { batchId: 'x', users: 'none' })),
+      handlerFor(pool)(pipelineEvent('UsersFetched', { batchId: 'x', users: 'none' })),
     ).rejects.toMatchObject({
       name: 'ValidationError',
       retryable: false,
     });
-    await expect(handlerFor(pool)(busEvent('Something', {}))).rejects.toMatchObject({
+    await expect(handlerFor(pool)(pipelineEvent('Something', {}))).rejects.toMatchObject({
       name: 'ValidationError',
     });
   });
