@@ -30,7 +30,8 @@ export async function readAll(kafka: Kafka, topic: string, timeoutMs = 60_000): 
     await admin.disconnect();
   }
   if (expected === 0) return [];
-  const records: ReadRecord[] = [];
+  // By position: a rebalance of the reading group may deliver a record twice; each is kept once.
+  const records = new Map<string, ReadRecord>();
   const consumer = kafka.consumer({ groupId: uniqueName('it-read') });
   await consumer.connect();
   try {
@@ -42,7 +43,7 @@ export async function readAll(kafka: Kafka, topic: string, timeoutMs = 60_000): 
           const first = Array.isArray(value) ? value[0] : value;
           if (first !== undefined) headers[name] = Buffer.isBuffer(first) ? first : Buffer.from(first);
         }
-        records.push({
+        records.set(`${partition}:${message.offset}`, {
           topic: t,
           partition,
           offset: Number(message.offset),
@@ -55,10 +56,10 @@ export async function readAll(kafka: Kafka, topic: string, timeoutMs = 60_000): 
     });
     await eventually(
       `${expected} records on ${topic}`,
-      async () => (records.length >= expected ? true : undefined),
+      async () => (records.size >= expected ? true : undefined),
       timeoutMs,
     );
-    return records;
+    return [...records.values()];
   } finally {
     await consumer.disconnect();
   }

@@ -15,7 +15,8 @@ import { createPool } from '../../functions/lib/postgres.ts';
 import { createHandler, type RelayContext } from '../../functions/publish-users/handler.ts';
 import { userCreated } from '../../functions/publish-users/testing.ts';
 import { migrate, resolvePostgres } from '../../infra/migrations/migrate.ts';
-import { createTopic, eventually, kafkaClient, stackConfig, uniqueName } from '../helpers/stack.ts';
+import { readAll } from '../helpers/kafka-events.ts';
+import { createTopic, kafkaClient, stackConfig, uniqueName } from '../helpers/stack.ts';
 
 const cfg = stackConfig();
 const endpoint = resolvePostgres(cfg);
@@ -137,27 +138,13 @@ interface Consumed {
 }
 
 /** Every message on `topic`: the high watermarks say how many, a fresh consumer group reads them all. */
+/** The records on `topic`, as text. */
 async function readTopic(topic: string): Promise<Consumed[]> {
-  const offsets = await admin.fetchTopicOffsets(topic);
-  const total = offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
-  if (total === 0) return [];
-  const consumer = kafka.consumer({ groupId: uniqueName('it_publish_users') });
-  const seen: Consumed[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(value);
-        seen.push({ key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', headers });
-      },
-    });
-    await eventually(`${total} messages on ${topic}`, async () => (seen.length >= total ? true : undefined));
-    return seen;
-  } finally {
-    await consumer.disconnect();
-  }
+  return (await readAll(kafka, topic)).map((r) => ({
+    key: r.key?.toString() ?? '',
+    value: r.value?.toString() ?? '',
+    headers: Object.fromEntries(Object.entries(r.headers).map(([name, bytes]) => [name, bytes.toString()])),
+  }));
 }
 
 describe('publish-users relay', () => {

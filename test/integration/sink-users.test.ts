@@ -6,7 +6,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import cassandra from 'cassandra-driver';
-import type { IHeaders } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCassandraClient, createUserSink, type UserSink } from '../../functions/lib/cassandra.ts';
 import { type Config, config as defaults } from '../../functions/lib/config.ts';
@@ -24,14 +23,8 @@ import {
   userCreatedFor,
 } from '../../functions/sink-users/testing.ts';
 import { fixtureUsers } from '../helpers/fixtures.ts';
-import {
-  cassandraClient,
-  createTopic,
-  eventually,
-  kafkaClient,
-  stackConfig,
-  uniqueName,
-} from '../helpers/stack.ts';
+import { readAll } from '../helpers/kafka-events.ts';
+import { cassandraClient, createTopic, kafkaClient, stackConfig, uniqueName } from '../helpers/stack.ts';
 
 const stack = stackConfig();
 const config: Config = {
@@ -111,31 +104,13 @@ interface DeadLetter {
   headers: Record<string, string>;
 }
 
-/** Reads `count` records from the start of `topic` with a fresh consumer group, bytes and headers intact. */
-async function readDeadLetters(topic: string, count: number): Promise<DeadLetter[]> {
-  const consumer = kafka.consumer({ groupId: uniqueName('sink_it') });
-  const seen: DeadLetter[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        seen.push({ key: message.key, value: message.value, headers: headerText(message.headers ?? {}) });
-      },
-    });
-    await eventually(
-      `${count} records on ${topic}`,
-      async () => (seen.length >= count ? true : undefined),
-      30_000,
-    );
-    return seen;
-  } finally {
-    await consumer.disconnect();
-  }
-}
-
-function headerText(headers: IHeaders): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, String(value)]));
+/** The records on `topic`, bytes intact, headers as text. */
+async function readDeadLetters(topic: string): Promise<DeadLetter[]> {
+  return (await readAll(kafka, topic)).map((r) => ({
+    key: r.key,
+    value: r.value,
+    headers: Object.fromEntries(Object.entries(r.headers).map(([name, bytes]) => [name, bytes.toString()])),
+  }));
 }
 
 /** How many records `topic` holds over all its partitions. */
@@ -199,7 +174,7 @@ describe('sink-users on the local stack', () => {
 
     const result = await handlerFor(topic)(event);
     const stored = await storedRows([alice.login.uuid, bob.login.uuid]);
-    const dead = await readDeadLetters(topic, 2);
+    const dead = await readDeadLetters(topic);
 
     expect(result).toEqual({ received: 4, written: 2, deadLettered: 2, duplicates: 0 });
     expect(stored.get(alice.login.uuid)).toEqual(toCreatedUserRow(alice));
