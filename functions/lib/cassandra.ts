@@ -4,11 +4,18 @@
  * `created_users` rows. It sorts driver failures into transient ones (rethrown as {@link TransientError},
  * so the event source retries the whole batch; never dead-lettered) and permanent ones, which the sink
  * reports per row for the caller to dead-letter.
+ *
+ * The same client serves the local Cassandra (plaintext, no authentication, port 9042) and Amazon Keyspaces
+ * (TLS on port 9142, SigV4, LOCAL_QUORUM); `cassandraSecurity` in the config selects which. The writes keep
+ * to Keyspaces' limits on both: at most 30 statements per unlogged batch, and a backoff when throttled.
  */
+import type { ConnectionOptions } from 'node:tls';
 import cassandra from 'cassandra-driver';
 import { type CreatedUserRow, createdUserColumns, rowValues } from '../sink-users/mapping.ts';
-import type { Config } from './config.ts';
+import { type Config, keyspacesMaxBatch } from './config.ts';
 import { isNetworkError, messageOf, PipelineError, TransientError } from './errors.ts';
+import { createSigV4AuthProvider } from './keyspaces-auth.ts';
+import { type RetryClock, retryDelay, systemClock } from './retry.ts';
 
 const { errors, types } = cassandra;
 const codes = types.responseErrorCodes;
@@ -18,19 +25,21 @@ const codes = types.responseErrorCodes;
  * nothing and a Cassandra that is down fails the invocation, not the cold start.
  *
  * Every query on it is idempotent: the pipeline only upserts rows keyed by id whose values are a function of
- * the record. That is set client-wide (`queryOptions.isIdempotent`) because
- * `cassandra.concurrent.executeConcurrent` (driver 4.10, lib/concurrent/index.js) passes only `prepare` and
- * `executionProfile` to each `execute` and drops every other option, and an execution profile has no
- * idempotence setting; the per-query options fall back to `client.options.queryOptions`
- * (lib/execution-options.js `isIdempotent()`). Without it the driver never retries a write after a client
- * timeout or a write timeout.
+ * the record. That is set client-wide (`queryOptions.isIdempotent`), so it holds for single statements and
+ * batches alike; without it the driver never retries a write after a client timeout or a write timeout.
+ *
+ * With `cassandraSecurity` (see {@link cassandraSecurityOptions}) it speaks TLS, and SigV4 to Amazon
+ * Keyspaces, whose contact point is `cassandra.<region>.amazonaws.com:9142` and whose data centre is the
+ * region's name.
  */
-export function createCassandraClient(config: Pick<Config, 'cassandra'>): cassandra.Client {
+export function createCassandraClient(config: CassandraClientConfig): cassandra.Client {
+  const security = config.cassandraSecurity ?? { tls: false, auth: { mechanism: 'none' } };
   return new cassandra.Client({
     // `host` or `host:port`; the driver applies protocolOptions.port (9042) to entries without a port.
     contactPoints: config.cassandra.contactPoints,
     localDataCenter: config.cassandra.localDataCenter,
     keyspace: config.cassandra.keyspace,
+    ...cassandraSecurityOptions(security, config.cassandra.contactPoints),
     // A function should fail fast and let its event source retry. The read timeout stays above Cassandra's
     // own write_request_timeout (2 s), so a slow replica shows up as the server's WriteTimeout.
     socketOptions: { connectTimeout: 3_000, readTimeout: 10_000 },
@@ -45,6 +54,34 @@ export function createCassandraClient(config: Pick<Config, 'cassandra'>): cassan
       reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(500, 10_000, false),
     },
   });
+}
+
+/** What {@link createCassandraClient} reads; without `cassandraSecurity` it connects as the local stack expects. */
+export type CassandraClientConfig = Pick<Config, 'cassandra'> & Partial<Pick<Config, 'cassandraSecurity'>>;
+
+/**
+ * The driver's TLS and authentication options for a security setting.
+ *
+ * The driver's own TLS default skips the certificate check, so it is turned on here. Keyspaces' peers are
+ * addressed by IP, so the certificate is checked against the service's host name (the first contact point)
+ * rather than the address dialled.
+ *
+ * @param contactPoints - `host` or `host:port` entries; the first names the TLS server
+ * @param sigV4 - builds the SigV4 auth provider; tests pass a fake
+ */
+export function cassandraSecurityOptions(
+  security: Config['cassandraSecurity'],
+  contactPoints: readonly string[],
+  sigV4: (region: string) => cassandra.auth.AuthProvider = (region) => createSigV4AuthProvider({ region }),
+): { sslOptions?: ConnectionOptions; authProvider?: cassandra.auth.AuthProvider } {
+  const host = contactPoints[0]?.replace(/:\d+$/, '');
+  const sslOptions: ConnectionOptions | undefined = security.tls
+    ? { rejectUnauthorized: true, ...(host === undefined ? {} : { servername: host }) }
+    : undefined;
+  return {
+    ...(sslOptions === undefined ? {} : { sslOptions }),
+    ...(security.auth.mechanism === 'sigv4' ? { authProvider: sigV4(security.auth.region) } : {}),
+  };
 }
 
 /** A row Cassandra refused for good, by its position in the rows given to {@link UserSink.upsert}. */
@@ -187,33 +224,146 @@ const insertUser = `INSERT INTO created_users (${createdUserColumns.join(', ')})
   .join(', ')})`;
 
 /**
- * Creates the {@link UserSink} over a driver client: the prepared INSERT of every row through
- * `executeConcurrent`, which runs them all even when some fail, then {@link upsertOutcome}.
+ * Splits row positions into groups of at most `batchSize`, in order: each group is written as one unlogged
+ * batch (a group of one as a plain statement).
+ *
+ * @throws RangeError for a size outside 1 to 30, Amazon Keyspaces' limit per unlogged batch
+ */
+export function planBatches(count: number, batchSize: number): number[][] {
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > keyspacesMaxBatch) {
+    throw new RangeError(`batch size must be 1 to ${keyspacesMaxBatch}, got ${batchSize}`);
+  }
+  const groups: number[][] = [];
+  for (let start = 0; start < count; start += batchSize) {
+    groups.push(Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i));
+  }
+  return groups;
+}
+
+// Server answers by which Cassandra, and Amazon Keyspaces, say "too much right now". Keyspaces has no error
+// of its own for exceeded capacity and answers a throttled write with one of these, so they are worth a short
+// wait and another try within the invocation, before failing the whole batch back to the event source.
+const throttlingCodes = new Set<number>([
+  codes.writeTimeout,
+  codes.readTimeout,
+  codes.overloaded,
+  codes.unavailableException,
+  codes.serverError,
+]);
+
+/**
+ * Whether a failure looks like throttling or overload (a write timeout, overloaded, unavailable, a server
+ * error, or the driver's own timeout): retried with backoff by the sink. Unreachable hosts are not: a short
+ * wait does not bring Cassandra back, and the event source retries the batch later anyway.
+ */
+export function isThrottling(error: unknown): boolean {
+  if (error instanceof errors.OperationTimedOutError) return true;
+  return error instanceof errors.ResponseError && throttlingCodes.has(error.code);
+}
+
+/** The write policy of {@link createUserSink}. */
+export interface SinkWriteOptions {
+  /** How many statements or batches are in flight at once. */
+  concurrency: number;
+  /** Rows per unlogged batch, 1 to 30; 1 writes each row on its own. */
+  batchSize?: number;
+  /** Attempts per row or batch that is throttled, including the first. */
+  writeAttempts?: number;
+}
+
+/** Runs `work` on every item with at most `limit` in flight; collects each result or the Error it failed with. */
+async function settleConcurrently<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<Array<R | Error>> {
+  const results: Array<R | Error> = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) {
+      const item = items[i] as T;
+      try {
+        results[i] = await work(item);
+      } catch (error) {
+        results[i] = error instanceof Error ? error : new Error(String(error));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/**
+ * Creates the {@link UserSink} over a driver client: the prepared INSERT of every row, with at most
+ * `concurrency` writes in flight, then {@link upsertOutcome}.
+ *
+ * Rows are written one statement each by default (`batchSize` 1). Every row is its own partition here, so a
+ * batch of them is a multi-partition batch: it saves round trips but makes one coordinator wait on every
+ * partition, and one bad row fails its whole batch. Bounded concurrency gives the same throughput and keeps
+ * failures per row. `batchSize` up to 30 (Keyspaces' limit) groups rows into unlogged batches for a stage
+ * that wants fewer requests per connection; a batch refused for a row's values is then written again row by
+ * row, so only the bad row is dead-lettered. Logged batches are never used: Keyspaces does not support them
+ * as Cassandra does, and the upserts are idempotent, so atomicity buys nothing.
+ *
+ * Rows or batches that fail with {@link isThrottling} are tried again, up to `writeAttempts` in all, after a
+ * jittered exponential backoff; what still fails goes to {@link upsertOutcome}, which fails the call.
  *
  * @param client - the driver client, e.g. from {@link createCassandraClient}
- * @param config - `sink.concurrency`: how many writes are in flight at once
+ * @param config - `sink`: concurrency, batch size and attempts
+ * @param clock - for the backoff; tests inject a fake
  */
-export function createUserSink(client: cassandra.Client, config: Pick<Config, 'sink'>): UserSink {
+export function createUserSink(
+  client: cassandra.Client,
+  config: { sink: SinkWriteOptions },
+  clock: RetryClock = systemClock,
+): UserSink {
+  const { concurrency, batchSize = 1, writeAttempts = 1 } = config.sink;
+  const policy = { maxAttempts: writeAttempts, baseDelayMs: 100, maxDelayMs: 2_000 };
+
+  /** Writes one group; resolves with each row's result or Error. */
+  async function writeGroup(rows: readonly CreatedUserRow[], group: readonly number[]): Promise<unknown[]> {
+    const single = (index: number) =>
+      client.execute(insertUser, rowValues(rows[index] as CreatedUserRow), { prepare: true });
+    if (group.length === 1) {
+      const [result] = await settleConcurrently(group, 1, single);
+      return [result];
+    }
+    const queries = group.map((index) => ({
+      query: insertUser,
+      params: rowValues(rows[index] as CreatedUserRow),
+    }));
+    try {
+      const result = await client.batch(queries, { prepare: true, logged: false });
+      return group.map(() => result);
+    } catch (error) {
+      if (classifyCassandraError(error) !== 'row') return group.map(() => error);
+      return settleConcurrently(group, concurrency, single);
+    }
+  }
+
   return {
     async upsert(rows) {
       if (rows.length === 0) return { written: 0, failures: [] };
-      let group: cassandra.concurrent.ResultSetGroup;
-      try {
-        group = await cassandra.concurrent.executeConcurrent(client, insertUser, rows.map(rowValues), {
-          concurrencyLevel: config.sink.concurrency,
-          raiseOnFirstError: false,
-          collectResults: true,
+      const results: unknown[] = new Array(rows.length);
+      let pending = planBatches(rows.length, batchSize);
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        const outcomes = await settleConcurrently(pending, concurrency, (group) => writeGroup(rows, group));
+        const throttled: number[][] = [];
+        pending.forEach((group, g) => {
+          const outcome = outcomes[g];
+          const perRow = Array.isArray(outcome) ? outcome : group.map(() => outcome);
+          const retry = attempt < policy.maxAttempts && perRow.some(isThrottling);
+          if (retry) throttled.push(group);
+          else
+            group.forEach((index, i) => {
+              results[index] = perRow[i];
+            });
         });
-      } catch (error) {
-        // Per-row failures are collected, not raised; what is raised concerns the whole call.
-        const what = `cannot upsert ${rows.length} rows into Cassandra: ${messageOf(error)}`;
-        const options = { code: cassandraErrorCode(error), cause: error };
-        throw classifyCassandraError(error) === 'transient'
-          ? new TransientError(what, options)
-          : new CassandraStatementError(what, options);
+        pending = throttled;
+        if (pending.length > 0) await clock.sleep(retryDelay(undefined, attempt, policy, clock.random));
       }
-      // The driver's `errors` list has no row positions; the collected results do (a row's error in its slot).
-      return upsertOutcome(rows, group.resultItems);
+      // Every row was written or refused; the results have one slot per row.
+      return upsertOutcome(rows, results);
     },
   };
 }

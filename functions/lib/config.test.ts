@@ -13,6 +13,8 @@ function configErrorOf(env: Record<string, string | undefined>): ConfigError {
   throw new Error('parseConfig did not throw');
 }
 
+const secretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds-pipeline-AbCdEf';
+
 describe('parseConfig', () => {
   it('defaults every setting to the local stack', () => {
     const config = parseConfig({});
@@ -40,7 +42,11 @@ describe('parseConfig', () => {
       },
       topics: { usersCreated: 'users_created', deadLetter: 'users_created.dlq' },
       relay: { batchSize: 500, maxMessageBytes: 1_048_000, timeMarginMs: 5_000 },
-      sink: { concurrency: 128 },
+      sink: { concurrency: 128, batchSize: 1, writeAttempts: 3 },
+      kafkaSecurity: { tls: false, auth: { mechanism: 'none' } },
+      cassandraSecurity: { tls: false, auth: { mechanism: 'none' } },
+      postgresSecurity: { sslMode: 'disable', secretArn: undefined },
+      secrets: { maxAgeSeconds: 300 },
     });
   });
 
@@ -50,7 +56,7 @@ describe('parseConfig', () => {
       LOG_LEVEL: 'warn',
       KAFKA_BROKERS: ' b-1.example:9092, b-2.example:9092 ,',
       KAFKA_CLIENT_ID: 'pipeline-prod',
-      CASSANDRA_CONTACT_POINTS: 'c-1.example,c-2.example:9142',
+      CASSANDRA_CONTACT_POINTS: 'c-1.example:9142,c-2.example:9142',
       CASSANDRA_LOCAL_DC: 'eu-west-1',
       CASSANDRA_KEYSPACE: 'users_prod',
       PGHOST: 'db.example',
@@ -72,6 +78,14 @@ describe('parseConfig', () => {
       OUTBOX_BATCH_SIZE: '1000',
       RELAY_TIME_MARGIN_MS: '3000',
       SINK_CONCURRENCY: '256',
+      CASSANDRA_BATCH_SIZE: '30',
+      CASSANDRA_WRITE_ATTEMPTS: '5',
+      AWS_REGION: 'eu-west-1',
+      KAFKA_AUTH: 'iam',
+      CASSANDRA_AUTH: 'sigv4',
+      PGSSLMODE: 'verify-full',
+      PG_SECRET_ARN: secretArn,
+      SECRETS_MAX_AGE_SECONDS: '60',
     };
 
     const config = parseConfig(env);
@@ -82,7 +96,7 @@ describe('parseConfig', () => {
       logLevel: 'WARN',
       kafka: { brokers: ['b-1.example:9092', 'b-2.example:9092'], clientId: 'pipeline-prod' },
       cassandra: {
-        contactPoints: ['c-1.example', 'c-2.example:9142'],
+        contactPoints: ['c-1.example:9142', 'c-2.example:9142'],
         localDataCenter: 'eu-west-1',
         keyspace: 'users_prod',
       },
@@ -99,7 +113,11 @@ describe('parseConfig', () => {
       },
       topics: { usersCreated: 'users_created_prod', deadLetter: 'users_created_prod.dlq' },
       relay: { batchSize: 1000, maxMessageBytes: 2_000_000, timeMarginMs: 3_000 },
-      sink: { concurrency: 256 },
+      sink: { concurrency: 256, batchSize: 30, writeAttempts: 5 },
+      kafkaSecurity: { tls: true, auth: { mechanism: 'iam', region: 'eu-west-1' } },
+      cassandraSecurity: { tls: true, auth: { mechanism: 'sigv4', region: 'eu-west-1' } },
+      postgresSecurity: { sslMode: 'verify-full', secretArn },
+      secrets: { maxAgeSeconds: 60 },
     });
   });
 
@@ -131,6 +149,17 @@ describe('parseConfig', () => {
     ['FETCH_TOTAL', '0'],
     ['FETCH_NAT', 'GB;FR'],
     ['OUTBOX_BATCH_SIZE', '1.5'],
+    ['CASSANDRA_BATCH_SIZE', '31'],
+    ['CASSANDRA_BATCH_SIZE', '0'],
+    ['CASSANDRA_WRITE_ATTEMPTS', '0'],
+    ['KAFKA_AUTH', 'plain'],
+    ['KAFKA_TLS', 'yes'],
+    ['CASSANDRA_AUTH', 'password'],
+    ['CASSANDRA_TLS', '1'],
+    ['PGSSLMODE', 'prefer'],
+    ['PG_SECRET_ARN', 'my-db-password'],
+    ['KAFKA_SCRAM_SECRET_ARN', 'arn:aws:s3:::bucket'],
+    ['AWS_REGION', 'Ireland'],
   ])('throws a ConfigError naming %s when it is %j', (name, value) => {
     const error = configErrorOf({ [name]: value });
 
@@ -145,5 +174,56 @@ describe('parseConfig', () => {
     expect(error.settings).toEqual(expect.arrayContaining(['PGPORT', 'KAFKA_BROKERS']));
     expect(error.message).toContain('KAFKA_BROKERS[1]');
     expect(error.message).not.toContain('s3cret');
+  });
+
+  describe('stage settings for AWS', () => {
+    const aws = {
+      AWS_REGION: 'eu-west-1',
+      KAFKA_BROKERS: 'b-1.msk.example:9098',
+      KAFKA_AUTH: 'iam',
+      CASSANDRA_CONTACT_POINTS: 'cassandra.eu-west-1.amazonaws.com:9142',
+      CASSANDRA_AUTH: 'sigv4',
+      PGUSER: 'pipeline',
+      PG_SECRET_ARN: secretArn,
+      PGSSLMODE: 'verify-full',
+    };
+
+    it('accepts MSK IAM, Keyspaces SigV4 and RDS with a secret, with TLS on by default', () => {
+      const config = parseConfig(aws);
+
+      expect(config.kafkaSecurity).toEqual({ tls: true, auth: { mechanism: 'iam', region: 'eu-west-1' } });
+      expect(config.cassandraSecurity).toEqual({
+        tls: true,
+        auth: { mechanism: 'sigv4', region: 'eu-west-1' },
+      });
+      expect(config.postgresSecurity).toEqual({ sslMode: 'verify-full', secretArn });
+    });
+
+    it('accepts SASL/SCRAM with its secret', () => {
+      const scramArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_pipeline-XyZ123';
+
+      const config = parseConfig({ ...aws, KAFKA_AUTH: 'scram', KAFKA_SCRAM_SECRET_ARN: scramArn });
+
+      expect(config.kafkaSecurity).toEqual({ tls: true, auth: { mechanism: 'scram', secretArn: scramArn } });
+    });
+
+    it.each([
+      ['AWS_REGION', { AWS_REGION: undefined }],
+      ['AWS_REGION', { AWS_REGION: undefined, KAFKA_AUTH: 'none' }],
+      ['KAFKA_TLS', { KAFKA_TLS: 'false' }],
+      ['KAFKA_SCRAM_SECRET_ARN', { KAFKA_AUTH: 'scram' }],
+      ['KAFKA_SCRAM_SECRET_ARN', { KAFKA_SCRAM_SECRET_ARN: secretArn }],
+      ['CASSANDRA_TLS', { CASSANDRA_TLS: 'false' }],
+      ['CASSANDRA_CONTACT_POINTS', { CASSANDRA_CONTACT_POINTS: 'cassandra.eu-west-1.amazonaws.com' }],
+      ['CASSANDRA_CONTACT_POINTS', { CASSANDRA_CONTACT_POINTS: 'cassandra.eu-west-1.amazonaws.com:9042' }],
+      ['PGUSER', { PGUSER: undefined }],
+      ['PGSSLMODE', { PGSSLMODE: 'disable' }],
+      ['PGSSLMODE', { PGSSLMODE: undefined }],
+    ])('throws a ConfigError naming %s for a combination that cannot work (%j)', (name, change) => {
+      const error = configErrorOf({ ...aws, ...change });
+
+      expect(error.settings).toEqual([name]);
+      expect(error.message).toContain(name);
+    });
   });
 });

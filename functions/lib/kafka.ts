@@ -2,10 +2,16 @@
  * The pipeline's Kafka client: one producer per process, connected on first use and reused by every
  * invocation of a warm function. It exposes only what the pipeline needs, sending keyed records with
  * `acks=all`, and turns kafkajs failures into the pipeline's typed errors.
+ *
+ * The same client serves the local broker (plaintext, no authentication), Amazon MSK with IAM (TLS and
+ * SASL/OAUTHBEARER tokens from `aws-msk-iam-sasl-signer-js`) and self-managed Kafka or MSK with SASL/SCRAM
+ * over TLS (credentials from Secrets Manager); `kafkaSecurity` in the config selects which.
  */
-import kafkajs, { type IHeaders, type Kafka, type Producer } from 'kafkajs';
+import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
+import kafkajs, { type IHeaders, type Kafka, type KafkaConfig, type Producer } from 'kafkajs';
 import type { Config } from './config.ts';
-import { messageOf, PipelineError, TransientError } from './errors.ts';
+import { ConfigError, messageOf, PipelineError, TransientError } from './errors.ts';
+import { type Credentials, type CredentialsReader, createCredentialsReader } from './secrets.ts';
 
 /** One record to send. `key` and `value` are sent as given. */
 export interface OutgoingRecord {
@@ -54,11 +60,75 @@ export function isTooLarge(error: unknown): boolean {
   return false;
 }
 
-/** Builds the kafkajs client for a config; the caller decides when to connect. */
-export function createKafka(config: Pick<Config, 'kafka'>): Kafka {
+/** What the Kafka client reads; without `kafkaSecurity` it connects as the local broker expects. */
+export type KafkaClientConfig = Pick<Config, 'kafka'> & Partial<Pick<Config, 'kafkaSecurity' | 'secrets'>>;
+
+/** Makes an MSK IAM token for a region: a presigned `kafka-cluster:Connect` URL, base64url, valid 15 min. */
+export type IamTokenSource = (region: string) => Promise<{ token: string }>;
+
+/** Signs with the function's own credentials (the Lambda role), found by the AWS SDK's default chain. */
+export const mskIamToken: IamTokenSource = (region) => generateAuthToken({ region });
+
+/**
+ * The TLS and SASL options of kafkajs for a security setting.
+ *
+ * - `none`: plaintext, or TLS alone when `tls` is set.
+ * - `iam`: TLS and SASL/OAUTHBEARER; kafkajs asks for a fresh token on every (re)authentication, and
+ *   re-authenticates before the broker's session expires, so an expired token never breaks a warm producer.
+ * - `scram`: TLS and SASL/SCRAM-SHA-512 with `scram` credentials (MSK supports SHA-512 only).
+ *
+ * @throws {@link ConfigError} naming `KAFKA_SCRAM_SECRET_ARN` for `scram` without credentials
+ */
+export function kafkaSecurityOptions(
+  security: Config['kafkaSecurity'],
+  sources: { iamToken?: IamTokenSource; scram?: Credentials } = {},
+): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const { auth, tls } = security;
+  switch (auth.mechanism) {
+    case 'none':
+      return { ssl: tls };
+    case 'iam': {
+      const iamToken = sources.iamToken ?? mskIamToken;
+      return {
+        ssl: tls,
+        sasl: {
+          mechanism: 'oauthbearer',
+          oauthBearerProvider: async () => ({ value: (await iamToken(auth.region)).token }),
+        },
+      };
+    }
+    case 'scram':
+      if (sources.scram === undefined) {
+        throw new ConfigError('KAFKA_AUTH=scram needs the credentials of KAFKA_SCRAM_SECRET_ARN', [
+          'KAFKA_SCRAM_SECRET_ARN',
+        ]);
+      }
+      return {
+        ssl: tls,
+        sasl: {
+          mechanism: 'scram-sha-512',
+          username: sources.scram.username,
+          password: sources.scram.password,
+        },
+      };
+  }
+}
+
+/**
+ * Builds the kafkajs client for a config; the caller decides when to connect. For SASL/SCRAM, pass the
+ * credentials, or use {@link kafkaFor}, which reads them from Secrets Manager.
+ *
+ * @throws {@link ConfigError} for SASL/SCRAM without `scram` credentials
+ */
+export function createKafka(
+  config: KafkaClientConfig,
+  sources: { iamToken?: IamTokenSource; scram?: Credentials } = {},
+): Kafka {
+  const security = config.kafkaSecurity ?? { tls: false, auth: { mechanism: 'none' } };
   return new kafkajs.Kafka({
     clientId: config.kafka.clientId,
     brokers: config.kafka.brokers,
+    ...kafkaSecurityOptions(security, sources),
     logLevel: kafkajs.logLevel.WARN,
     // Short first: a function should fail fast and let its event source retry, not hang until its timeout.
     connectionTimeout: 3_000,
@@ -67,18 +137,53 @@ export function createKafka(config: Pick<Config, 'kafka'>): Kafka {
   });
 }
 
+/** A kafkajs client, or a function that builds one when it is first needed (see {@link kafkaFor}). */
+export type KafkaSource = Kafka | (() => Promise<Kafka>);
+
+/**
+ * The kafkajs client for a config, built on first use: with SASL/SCRAM it first reads the credentials from
+ * the secret named by `KAFKA_SCRAM_SECRET_ARN`. A failed read is not remembered, so the next send tries again.
+ *
+ * @param reader - where SCRAM credentials come from; by default Secrets Manager
+ */
+export function kafkaFor(config: KafkaClientConfig, reader?: CredentialsReader): () => Promise<Kafka> {
+  let built: Promise<Kafka> | undefined;
+  return () => {
+    built ??= (async () => {
+      const auth = config.kafkaSecurity?.auth;
+      if (auth?.mechanism !== 'scram') return createKafka(config);
+      const secrets =
+        reader ?? createCredentialsReader({ secrets: config.secrets ?? { maxAgeSeconds: 300 } });
+      return createKafka(config, {
+        scram: await secrets.credentials(auth.secretArn, 'KAFKA_SCRAM_SECRET_ARN'),
+      });
+    })().catch((error: unknown) => {
+      built = undefined;
+      throw error;
+    });
+    return built;
+  };
+}
+
 /**
  * Creates a {@link RecordSender} over one kafkajs producer, connected lazily on the first send.
  *
- * @param kafka - the client, e.g. from {@link createKafka}
+ * @param source - the client, e.g. from {@link createKafka}, or a builder of it, e.g. from {@link kafkaFor}
  */
-export function createRecordSender(kafka: Kafka): RecordSender {
+export function createRecordSender(source: KafkaSource): RecordSender {
   let producer: Producer | undefined;
   let connecting: Promise<Producer> | undefined;
 
   const connected = (): Promise<Producer> => {
     if (producer) return Promise.resolve(producer);
     connecting ??= (async () => {
+      let kafka: Kafka;
+      try {
+        kafka = typeof source === 'function' ? await source() : source;
+      } catch (error) {
+        connecting = undefined;
+        throw error;
+      }
       // Not kafkajs' idempotent mode: it is marked experimental, and every consumer of ours is idempotent.
       const p = kafka.producer({
         allowAutoTopicCreation: false,

@@ -8,7 +8,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Config, config } from '../lib/config.ts';
-import { createKafka, createRecordSender, type RecordSender } from '../lib/kafka.ts';
+import { createRecordSender, kafkaFor, type RecordSender } from '../lib/kafka.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createOutbox, type Outbox } from '../lib/outbox.ts';
 import { createPool } from '../lib/postgres.ts';
@@ -107,7 +107,7 @@ export function depsFor(cfg: Config): PublishUsersDeps {
     config: cfg,
     logger,
     outbox: createOutbox(createPool(cfg), { logger }),
-    sender: createRecordSender(createKafka(cfg)),
+    sender: createRecordSender(kafkaFor(cfg)),
     now: () => new Date(),
   };
 }

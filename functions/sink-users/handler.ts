@@ -10,7 +10,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { createCassandraClient, createUserSink, type UserSink } from '../lib/cassandra.ts';
 import { type Config, config } from '../lib/config.ts';
-import { createKafka, createRecordSender, type RecordSender } from '../lib/kafka.ts';
+import { createRecordSender, kafkaFor, type RecordSender } from '../lib/kafka.ts';
 import { eventRecords, parseKafkaEvent, recordRef } from '../lib/kafka-event.ts';
 import { createLogger } from '../lib/logger.ts';
 import { type FailedRecord, planSink, toDeadLetter } from './core.ts';
@@ -98,7 +98,7 @@ export function depsFor(cfg: Config): SinkDeps {
     config: cfg,
     logger: createLogger('sink-users', { level: cfg.logLevel, stage: cfg.stage }),
     sink: createUserSink(createCassandraClient(cfg), cfg),
-    deadLetters: createRecordSender(createKafka(cfg)),
+    deadLetters: createRecordSender(kafkaFor(cfg)),
     now: () => new Date(),
   };
 }

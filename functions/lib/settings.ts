@@ -1,0 +1,273 @@
+/**
+ * The pipeline's settings: the schema of the environment and {@link parseConfig}, which validates one. It
+ * reads no environment itself, so `config.ts` applies it to the process at cold start and the packaging check
+ * (infra/serverless/stage-config.cjs) applies it to the environment serverless.yml gives each function: a
+ * missing or invalid setting fails `sls package` or the cold start with a {@link ConfigError} that names it.
+ *
+ * Defaults suit the local stack. The AWS stages select authentication, TLS and endpoints through the same
+ * settings (`KAFKA_AUTH`, `CASSANDRA_AUTH`, `PGSSLMODE`, `PG_SECRET_ARN`, ...), never through code paths of
+ * their own.
+ */
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+import { describeIssues } from './validate.ts';
+
+/** The service's name, as in serverless.yml and the EventBridge `source`. */
+export const serviceName = 'realtime-user-pipeline';
+
+const logLevels = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+/** A comma-separated list, trimmed, with empty entries dropped. */
+const commaList = (item: z.ZodString, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== ''),
+    )
+    .pipe(z.array(item).min(1, 'expected at least one entry'));
+
+/** `true` or `false`, as an environment spells a flag. */
+const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+
+const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as eu-west-1');
+
+// The ARN of a Secrets Manager secret; the value is fetched at run time and never sits in the environment.
+const secretArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/,
+    'expected a Secrets Manager secret ARN',
+  );
+
+/** How the Kafka client authenticates: not at all (local), IAM (MSK) or SASL/SCRAM (self-managed Kafka, MSK). */
+export const kafkaAuthModes = ['none', 'iam', 'scram'] as const;
+/** How the Cassandra client authenticates: not at all (local) or SigV4 (Amazon Keyspaces). */
+export const cassandraAuthModes = ['none', 'sigv4'] as const;
+/** libpq's names for the TLS modes that the pipeline supports. */
+export const pgSslModes = ['disable', 'require', 'verify-full'] as const;
+
+/** The port Amazon Keyspaces listens on; it speaks TLS only. */
+export const keyspacesPort = 9142;
+/** Amazon Keyspaces accepts at most this many statements in an unlogged batch. */
+export const keyspacesMaxBatch = 30;
+
+const hostWithPort = z.string().regex(/^[^\s:,/]+:\d{1,5}$/, 'expected host:port');
+const hostWithOptionalPort = z.string().regex(/^[^\s:,/]+(:\d{1,5})?$/, 'expected host or host:port');
+
+const envSchema = z.object({
+  STAGE: z
+    .string()
+    .regex(/^[a-zA-Z0-9-]+$/, 'expected letters, digits and hyphens')
+    .default('local'),
+  LOG_LEVEL: z
+    .string()
+    .default('INFO')
+    .transform((value) => value.toUpperCase())
+    .pipe(z.enum(logLevels)),
+  KAFKA_BROKERS: commaList(hostWithPort, '127.0.0.1:9092'),
+  KAFKA_CLIENT_ID: z.string().default(serviceName),
+  CASSANDRA_CONTACT_POINTS: commaList(hostWithOptionalPort, '127.0.0.1:9042'),
+  CASSANDRA_LOCAL_DC: z.string().default('datacenter1'),
+  // The keyspace is spliced into CQL, so only a plain identifier is accepted.
+  CASSANDRA_KEYSPACE: z
+    .string()
+    .regex(/^[a-zA-Z][a-zA-Z0-9_]{0,47}$/, 'expected a CQL identifier')
+    .default('spark_streams'),
+  PGHOST: z.string().default('127.0.0.1'),
+  PGPORT: port.default(5432),
+  PGUSER: z.string().optional(),
+  PGDATABASE: z.string().default('pipeline'),
+  EVENT_BUS_NAME: z.string().default('default'),
+  EVENTBRIDGE_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  // Unset means the local randomuser-compatible API of infra/randomuser; the real service is
+  // https://randomuser.me/api/1.4/.
+  RANDOMUSER_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3100/api/1.4/'),
+  FETCH_TOTAL: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  // randomuser serves at most 5000 users per request.
+  FETCH_PAGE_SIZE: z.coerce.number().int().min(1).max(5000).default(5000),
+  FETCH_NAT: z
+    .string()
+    .regex(/^[a-zA-Z]{2}(,[a-zA-Z]{2})*$/, 'expected comma-separated nationality codes such as GB,FR')
+    .optional(),
+  FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  FETCH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  // 5000 users take about 7 MB of JSON; more than this is not a randomuser response.
+  FETCH_MAX_RESPONSE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(16 * 1024 * 1024),
+  KAFKA_TOPIC: z.string().min(1).default('users_created'),
+  KAFKA_DLQ_TOPIC: z.string().min(1).default('users_created.dlq'),
+  // The broker's message.max.bytes (Kafka's default is 1048588); larger outbox messages are marked dead.
+  KAFKA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(1_048_000),
+  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  // The relay stops claiming batches when less than this remains of the invocation's time.
+  RELAY_TIME_MARGIN_MS: z.coerce.number().int().min(0).default(5_000),
+  SINK_CONCURRENCY: z.coerce.number().int().min(1).max(2048).default(128),
+  // Rows per unlogged batch; 1 writes each row on its own (see cassandra.ts for why that is the default).
+  CASSANDRA_BATCH_SIZE: z.coerce.number().int().min(1).max(keyspacesMaxBatch).default(1),
+  // Attempts per row, or batch, that Cassandra throttled or timed out, before the invocation fails.
+  CASSANDRA_WRITE_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  // Lambda sets it; IAM for MSK and SigV4 for Keyspaces sign for a region.
+  AWS_REGION: awsRegion.optional(),
+  KAFKA_AUTH: z.enum(kafkaAuthModes).default('none'),
+  // Unset: on whenever KAFKA_AUTH is not `none`, since MSK IAM and SCRAM credentials must not cross in clear.
+  KAFKA_TLS: flag.optional(),
+  KAFKA_SCRAM_SECRET_ARN: secretArn.optional(),
+  CASSANDRA_AUTH: z.enum(cassandraAuthModes).default('none'),
+  CASSANDRA_TLS: flag.optional(),
+  PGSSLMODE: z.enum(pgSslModes).default('disable'),
+  PG_SECRET_ARN: secretArn.optional(),
+  // How long a secret fetched from Secrets Manager is reused before it is fetched again (rotation).
+  SECRETS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+});
+
+type Env = z.output<typeof envSchema>;
+
+/** Rules that tie settings together; each issue is raised on the setting to change. */
+function checkCombinations(env: Env, ctx: z.RefinementCtx): void {
+  const issue = (setting: keyof Env, message: string) =>
+    ctx.addIssue({ code: 'custom', path: [setting], message });
+  const needsRegion = env.KAFKA_AUTH === 'iam' || env.CASSANDRA_AUTH === 'sigv4';
+  if (needsRegion && env.AWS_REGION === undefined) {
+    issue('AWS_REGION', 'required when KAFKA_AUTH=iam or CASSANDRA_AUTH=sigv4');
+  }
+  if (env.KAFKA_AUTH !== 'none' && env.KAFKA_TLS === false) {
+    issue('KAFKA_TLS', `must be true when KAFKA_AUTH=${env.KAFKA_AUTH}`);
+  }
+  if (env.KAFKA_AUTH === 'scram' && env.KAFKA_SCRAM_SECRET_ARN === undefined) {
+    issue('KAFKA_SCRAM_SECRET_ARN', 'required when KAFKA_AUTH=scram');
+  }
+  if (env.KAFKA_AUTH !== 'scram' && env.KAFKA_SCRAM_SECRET_ARN !== undefined) {
+    issue('KAFKA_SCRAM_SECRET_ARN', 'set only with KAFKA_AUTH=scram');
+  }
+  if (env.CASSANDRA_AUTH === 'sigv4') {
+    if (env.CASSANDRA_TLS === false) issue('CASSANDRA_TLS', 'must be true when CASSANDRA_AUTH=sigv4');
+    const wrongPort = env.CASSANDRA_CONTACT_POINTS.filter((point) => !point.endsWith(`:${keyspacesPort}`));
+    if (wrongPort.length > 0) {
+      issue(
+        'CASSANDRA_CONTACT_POINTS',
+        `Amazon Keyspaces (CASSANDRA_AUTH=sigv4) listens on port ${keyspacesPort} only; give it as host:${keyspacesPort}`,
+      );
+    }
+  }
+  if (env.PG_SECRET_ARN !== undefined) {
+    if (env.PGUSER === undefined) issue('PGUSER', 'required when PG_SECRET_ARN is set');
+    if (env.PGSSLMODE === 'disable') {
+      issue(
+        'PGSSLMODE',
+        'must be require or verify-full when PG_SECRET_ARN is set: the password must not cross in clear',
+      );
+    }
+  }
+}
+
+// The combinations are checked in the transform, which runs only when every setting parsed on its own, so a
+// malformed setting is reported as itself rather than as the rules it then breaks.
+const configSchema = envSchema.transform((env, ctx) => {
+  checkCombinations(env, ctx);
+  return configOf(env);
+});
+
+const configOf = (env: Env) => ({
+  service: serviceName,
+  stage: env.STAGE,
+  logLevel: env.LOG_LEVEL,
+  kafka: { brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID },
+  cassandra: {
+    contactPoints: env.CASSANDRA_CONTACT_POINTS,
+    localDataCenter: env.CASSANDRA_LOCAL_DC,
+    keyspace: env.CASSANDRA_KEYSPACE,
+  },
+  postgres: { host: env.PGHOST, port: env.PGPORT, user: env.PGUSER, database: env.PGDATABASE },
+  eventBridge: { busName: env.EVENT_BUS_NAME, endpoint: env.EVENTBRIDGE_ENDPOINT },
+  fetch: {
+    url: env.RANDOMUSER_URL,
+    total: env.FETCH_TOTAL,
+    pageSize: env.FETCH_PAGE_SIZE,
+    nat: env.FETCH_NAT,
+    timeoutMs: env.FETCH_TIMEOUT_MS,
+    maxAttempts: env.FETCH_MAX_ATTEMPTS,
+    maxResponseBytes: env.FETCH_MAX_RESPONSE_BYTES,
+  },
+  topics: { usersCreated: env.KAFKA_TOPIC, deadLetter: env.KAFKA_DLQ_TOPIC },
+  relay: {
+    batchSize: env.OUTBOX_BATCH_SIZE,
+    maxMessageBytes: env.KAFKA_MAX_MESSAGE_BYTES,
+    timeMarginMs: env.RELAY_TIME_MARGIN_MS,
+  },
+  sink: {
+    concurrency: env.SINK_CONCURRENCY,
+    batchSize: env.CASSANDRA_BATCH_SIZE,
+    writeAttempts: env.CASSANDRA_WRITE_ATTEMPTS,
+  },
+  // Kept apart from `kafka`, `cassandra` and `postgres` so that a client built from those alone (tests,
+  // scripts) gets the local stack's plain connections.
+  kafkaSecurity: kafkaSecurity(env),
+  cassandraSecurity: cassandraSecurity(env),
+  postgresSecurity: { sslMode: env.PGSSLMODE, secretArn: env.PG_SECRET_ARN },
+  secrets: { maxAgeSeconds: env.SECRETS_MAX_AGE_SECONDS },
+});
+
+/** How the Kafka client proves who it is. */
+export type KafkaAuth =
+  | { mechanism: 'none' }
+  | { mechanism: 'iam'; region: string }
+  | { mechanism: 'scram'; secretArn: string };
+
+/** How the Cassandra client proves who it is. */
+export type CassandraAuth = { mechanism: 'none' } | { mechanism: 'sigv4'; region: string };
+
+// The combinations were checked by checkCombinations; the fallbacks below are never taken.
+function kafkaSecurity(env: Env): { tls: boolean; auth: KafkaAuth } {
+  const tls = env.KAFKA_TLS ?? env.KAFKA_AUTH !== 'none';
+  switch (env.KAFKA_AUTH) {
+    case 'iam':
+      return { tls, auth: { mechanism: 'iam', region: env.AWS_REGION ?? '' } };
+    case 'scram':
+      return { tls, auth: { mechanism: 'scram', secretArn: env.KAFKA_SCRAM_SECRET_ARN ?? '' } };
+    default:
+      return { tls, auth: { mechanism: 'none' } };
+  }
+}
+
+function cassandraSecurity(env: Env): { tls: boolean; auth: CassandraAuth } {
+  const tls = env.CASSANDRA_TLS ?? env.CASSANDRA_AUTH === 'sigv4';
+  return env.CASSANDRA_AUTH === 'sigv4'
+    ? { tls, auth: { mechanism: 'sigv4', region: env.AWS_REGION ?? '' } }
+    : { tls, auth: { mechanism: 'none' } };
+}
+
+/** The validated settings of a function. */
+export type Config = z.output<typeof configSchema>;
+
+/** A log level that both this config and Powertools Logger accept. */
+export type LogLevel = Config['logLevel'];
+
+/**
+ * Validates an environment and returns the settings.
+ *
+ * An empty variable counts as unset, so a stage can leave an optional setting blank.
+ *
+ * @param env - the variables to read, such as the process environment
+ * @returns the parsed settings, with defaults for the local stack
+ * @throws {@link ConfigError} naming every missing or invalid setting (never its value)
+ */
+export function parseConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = configSchema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  const settings = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0])))];
+  throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error)}`, settings, {
+    cause: parsed.error,
+  });
+}
