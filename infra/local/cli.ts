@@ -2,6 +2,7 @@
  * `npm run stack:<command>`: the command line of the no-Docker local stack.
  *
  *   up [--only kafka,cassandra,postgres]   start (or reuse) the servers; prints start times
+ *      [--with-spark]                      also the standalone Spark master and worker
  *   down [--only ...]                      stop the servers this stack started
  *   status                                 table of service, pid, port, health, version, uptime, memory
  *   logs [service] [-n 50] [--follow]      log file locations and their last lines
@@ -14,15 +15,17 @@ import { resolvePostgres } from '../migrations/endpoints.ts';
 import { loadStackConfig } from './config.ts';
 import { StackError } from './errors.ts';
 import { SERVICE_NAMES, type ServiceName } from './services.ts';
+import { SPARK_SERVICE_NAMES } from './spark.ts';
 import { describeUp, down, logs, reset, status, up } from './stack.ts';
 import { formatBytes, formatDuration, renderTable } from './table.ts';
 
 function parseOnly(value: string | undefined): ServiceName[] | undefined {
   if (!value) return undefined;
   const names = value.split(',').map((s) => s.trim());
+  const known = [...SERVICE_NAMES, ...SPARK_SERVICE_NAMES];
   for (const name of names) {
-    if (!SERVICE_NAMES.includes(name as ServiceName)) {
-      throw new StackError(`unknown service "${name}" in --only (expected ${SERVICE_NAMES.join(', ')})`);
+    if (!known.includes(name as ServiceName)) {
+      throw new StackError(`unknown service "${name}" in --only (expected ${known.join(', ')})`);
     }
   }
   return names as ServiceName[];
@@ -38,6 +41,7 @@ async function main(argv: string[]): Promise<void> {
       yes: { type: 'boolean', short: 'y', default: false },
       lines: { type: 'string', short: 'n', default: '40' },
       follow: { type: 'boolean', short: 'f', default: false },
+      'with-spark': { type: 'boolean', default: false },
     },
   });
   const cfg = loadStackConfig();
@@ -45,7 +49,10 @@ async function main(argv: string[]): Promise<void> {
     case 'up': {
       const t0 = performance.now();
       console.log(`local stack in ${cfg.stateDir}`);
-      const results = await up(cfg, { only: parseOnly(values.only), log: (line) => console.log(line) });
+      const only =
+        parseOnly(values.only) ??
+        (values['with-spark'] ? [...SERVICE_NAMES, ...SPARK_SERVICE_NAMES] : undefined);
+      const results = await up(cfg, { only, log: (line) => console.log(line) });
       for (const r of results) console.log(`  ${describeUp(r)}`);
       console.log(`stack up in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
       const pgEndpoint = resolvePostgres(cfg);
@@ -54,6 +61,12 @@ async function main(argv: string[]): Promise<void> {
           `(dc ${cfg.cassandra.localDataCenter}) | PostgreSQL postgres://${pgEndpoint.user}@${pgEndpoint.host}:` +
           `${pgEndpoint.port}/${pgEndpoint.database}`,
       );
+      if (results.some((r) => r.name === 'spark-master')) {
+        console.log(
+          `  Spark: master spark://${cfg.spark.host}:${cfg.spark.masterPort} (UI http://${cfg.spark.host}:` +
+            `${cfg.spark.masterUiPort}); npm run spark:submit -- --master spark://${cfg.spark.host}:${cfg.spark.masterPort}`,
+        );
+      }
       return;
     }
     case 'down': {

@@ -48,6 +48,18 @@ const envSchema = z.object({
   /** Set: the functions put events there and no local PutEvents endpoint starts. */
   EVENTBRIDGE_ENDPOINT: z.url().optional(),
   LOCAL_EVENTBUS_PORT: port.default(4010),
+  /** The standalone Spark master and worker of `stack:up --with-spark`. */
+  SPARK_MASTER_PORT: port.default(7077),
+  /** Off 8080, which clashes with other tools. */
+  SPARK_MASTER_UI_PORT: port.default(8090),
+  SPARK_WORKER_UI_PORT: port.default(8091),
+  SPARK_WORKER_CORES: z.coerce.number().int().min(1).default(2),
+  SPARK_WORKER_MEMORY: heap.default('1g'),
+  /** Heap of the job's driver; with one executor of SPARK_EXECUTOR_MEMORY the pair stays within 2 GB. */
+  SPARK_DRIVER_MEMORY: heap.default('768m'),
+  SPARK_EXECUTOR_MEMORY: heap.default('768m'),
+  /** JDK for Spark 3.5, which runs on Java 8, 11 or 17. Found automatically when unset. */
+  SPARK_JAVA_HOME: z.string().min(1).optional(),
 });
 
 export interface StackConfig {
@@ -72,6 +84,17 @@ export interface StackConfig {
   randomuser: { port: number; url: string | undefined };
   /** The local PutEvents endpoint `npm start` runs, unless `endpoint` points elsewhere. */
   eventBus: { port: number; endpoint: string | undefined };
+  spark: {
+    host: string;
+    masterPort: number;
+    masterUiPort: number;
+    workerUiPort: number;
+    workerCores: number;
+    workerMemory: string;
+    driverMemory: string;
+    executorMemory: string;
+    javaHome: string | undefined;
+  };
 }
 
 /** Reads a `<name>` property from one of the Maven POMs under infra/local/maven. */
@@ -123,6 +146,17 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
     javaHome: e.JAVA_HOME,
     randomuser: { port: e.RANDOMUSER_PORT, url: e.RANDOMUSER_URL },
     eventBus: { port: e.LOCAL_EVENTBUS_PORT, endpoint: e.EVENTBRIDGE_ENDPOINT },
+    spark: {
+      host: '127.0.0.1',
+      masterPort: e.SPARK_MASTER_PORT,
+      masterUiPort: e.SPARK_MASTER_UI_PORT,
+      workerUiPort: e.SPARK_WORKER_UI_PORT,
+      workerCores: e.SPARK_WORKER_CORES,
+      workerMemory: e.SPARK_WORKER_MEMORY,
+      driverMemory: e.SPARK_DRIVER_MEMORY,
+      executorMemory: e.SPARK_EXECUTOR_MEMORY,
+      javaHome: e.SPARK_JAVA_HOME,
+    },
   };
 }
 

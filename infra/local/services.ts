@@ -12,9 +12,11 @@ import { cassandraYaml, kafkaServerProperties, type StackConfig } from './config
 import { CorruptStateError, StackError } from './errors.ts';
 import { cassandraHealth, type Healthy, kafkaHealth, postgresHealth } from './health.ts';
 import { ensureJars } from './jars.ts';
+import { type SparkServiceName, sparkServices } from './spark.ts';
 import { findCassandraJava, findJava, findPostgresBin } from './toolchain.ts';
 
-export type ServiceName = 'kafka' | 'cassandra' | 'postgres';
+export type ServiceName = 'kafka' | 'cassandra' | 'postgres' | SparkServiceName;
+/** The services `stack:up` starts by default; the Spark ones only with `--with-spark`. */
 export const SERVICE_NAMES: readonly ServiceName[] = ['kafka', 'cassandra', 'postgres'];
 
 export interface Launch {
@@ -45,6 +47,8 @@ export interface Service {
   prepare(): Promise<Launch>;
   health(): Promise<Healthy | undefined>;
   version: string;
+  /** Started only once this service is healthy (a Spark Worker registers with its Master when it starts). */
+  startsAfter?: ServiceName;
 }
 
 const execFileAsync = promisify(execFile);
@@ -428,6 +432,11 @@ function initdb(
 }
 
 /** Builds the service definitions for a configuration. */
-export function services(cfg: StackConfig): { kafka: Service; cassandra: Service; postgres: Service } {
-  return { kafka: kafka(cfg), cassandra: cassandra(cfg), postgres: privatePostgres(cfg) };
+export function services(cfg: StackConfig): Record<ServiceName, Service> {
+  return {
+    kafka: kafka(cfg),
+    cassandra: cassandra(cfg),
+    postgres: privatePostgres(cfg),
+    ...sparkServices(cfg),
+  };
 }

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { type PostgresEndpoint, postgresEndpointFile, resolvePostgres } from '../migrations/endpoints.ts';
 import { ensureDatabase } from '../migrations/postgres.ts';
 import type { StackConfig } from './config.ts';
@@ -21,6 +22,7 @@ import {
   waitFor,
 } from './proc.ts';
 import { type Launch, SERVICE_NAMES, type Service, type ServiceName, services } from './services.ts';
+import { SPARK_SERVICE_NAMES } from './spark.ts';
 
 export type Log = (line: string) => void;
 
@@ -209,6 +211,10 @@ export async function up(
       }
       const launch = launches.get(service.name);
       if (!launch) throw new Error(`no launch prepared for ${service.name}`);
+      if (service.startsAfter) {
+        const first = all[service.startsAfter];
+        await waitFor(first.health, { timeoutMs: first.startTimeoutMs });
+      }
       log(`  starting ${service.name}${launch.cold ? ' (first start: creating its state)' : ''}…`);
       const started = await start(service, launch);
       const seconds = (performance.now() - t0) / 1000;
@@ -247,14 +253,25 @@ export interface DownResult {
   seconds: number;
 }
 
+/** The Spark services (started only with `--with-spark`) that this stack runs now. */
+async function runningSpark(all: Record<ServiceName, Service>): Promise<ServiceName[]> {
+  const running = await Promise.all(
+    SPARK_SERVICE_NAMES.map(async (name) =>
+      (await ownedPid(all[name].pidFile, all[name].marker)) ? name : undefined,
+    ),
+  );
+  return running.filter((name) => name !== undefined);
+}
+
 /** Stops the selected services that this stack started, by pid, and waits for them to exit. */
 export async function down(
   cfg: StackConfig,
   opts: { only?: readonly ServiceName[] } = {},
 ): Promise<DownResult[]> {
   const all = services(cfg);
+  const names = opts.only ?? [...SERVICE_NAMES, ...(await runningSpark(all))];
   return Promise.all(
-    (opts.only ?? SERVICE_NAMES).map(async (name): Promise<DownResult> => {
+    names.map(async (name): Promise<DownResult> => {
       const service = all[name];
       const pid = await ownedPid(service.pidFile, service.marker);
       if (pid === undefined) {
@@ -283,7 +300,7 @@ export interface StatusRow {
 export async function status(cfg: StackConfig): Promise<StatusRow[]> {
   const all = services(cfg);
   return Promise.all(
-    SERVICE_NAMES.map(async (name): Promise<StatusRow> => {
+    [...SERVICE_NAMES, ...(await runningSpark(all))].map(async (name): Promise<StatusRow> => {
       const service = all[name];
       const pid = await ownedPid(service.pidFile, service.marker);
       if (name === 'postgres' && pid === undefined) {
@@ -336,13 +353,16 @@ export async function reset(cfg: StackConfig): Promise<void> {
   await down(cfg);
   const all = services(cfg);
   for (const name of SERVICE_NAMES) await rm(all[name].dir, { recursive: true, force: true });
+  // The Master's and Worker's folders, the job's checkpoints and the SPARK_HOME link.
+  await rm(join(cfg.stateDir, 'spark'), { recursive: true, force: true });
   await rm(postgresEndpointFile(cfg), { force: true });
 }
 
 /** Log files of the services, and their last lines. */
 export function logs(cfg: StackConfig, lines: number): { name: ServiceName; file: string; tail: string }[] {
   const all = services(cfg);
-  return SERVICE_NAMES.map((name) => ({
+  const spark = SPARK_SERVICE_NAMES.filter((name) => existsSync(all[name].logFile));
+  return [...SERVICE_NAMES, ...spark].map((name) => ({
     name,
     file: all[name].logFile,
     tail: tailFile(all[name].logFile, lines),

@@ -52,7 +52,7 @@ function versionAtLeast(actual: readonly number[], min: readonly number[]): bool
   return true;
 }
 
-async function probeJava(java: string): Promise<Jdk | undefined> {
+export async function probeJava(java: string): Promise<Jdk | undefined> {
   try {
     const { stderr, stdout } = await run(java, ['-version']);
     const parsed = parseJavaVersion(`${stderr}\n${stdout}`);
