@@ -1,0 +1,141 @@
+/**
+ * The event Lambda's Kafka event-source mapping sends, built from records as Kafka returned them. Pure: the
+ * runner hands in what kafkajs fetched; nothing here touches a socket.
+ */
+import type { EventSource } from './options.ts';
+
+/** A fetched record, as the runner keeps it: kafkajs's message plus where it came from. */
+export interface SourceRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+  timestampType: 'CREATE_TIME' | 'LOG_APPEND_TIME';
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Array<[name: string, value: Buffer]>;
+}
+
+/** One record of the event, in AWS's shape: base64 key and value, headers as byte arrays. */
+export interface EventRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp: number;
+  timestampType: 'CREATE_TIME' | 'LOG_APPEND_TIME';
+  key?: string;
+  value?: string;
+  headers: Array<Record<string, number[]>>;
+}
+
+/** The event of a self-managed Kafka source, or of MSK (which adds the cluster's ARN). */
+export type KafkaEvent =
+  | { eventSource: 'SelfManagedKafka'; bootstrapServers: string; records: Record<string, EventRecord[]> }
+  | {
+      eventSource: 'aws:kafka';
+      eventSourceArn: string;
+      bootstrapServers: string;
+      records: Record<string, EventRecord[]>;
+    };
+
+/** `users_created-3`: how the event keys a partition's records, and how partial batch responses name it. */
+export function partitionKey(record: Pick<SourceRecord, 'topic' | 'partition'>): string {
+  return `${record.topic}-${record.partition}`;
+}
+
+/**
+ * A record in AWS's shape. A null key or value is left out, as Lambda leaves it out. Header values are
+ * unsigned bytes (0 to 255), one header object per header, in the order Kafka returned them.
+ */
+export function toEventRecord(record: SourceRecord): EventRecord {
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    timestamp: record.timestamp,
+    timestampType: record.timestampType,
+    ...(record.key === null ? {} : { key: record.key.toString('base64') }),
+    ...(record.value === null ? {} : { value: record.value.toString('base64') }),
+    headers: record.headers.map(([name, value]) => ({ [name]: [...value] })),
+  };
+}
+
+/** The whole event for `records`, grouped by `"topic-partition"` in the order given. */
+export function buildEvent(
+  source: Pick<EventSource, 'eventSource' | 'eventSourceArn' | 'bootstrapServers'>,
+  records: readonly SourceRecord[],
+): KafkaEvent {
+  const grouped: Record<string, EventRecord[]> = {};
+  for (const record of records) {
+    const key = partitionKey(record);
+    const list = grouped[key] ?? [];
+    list.push(toEventRecord(record));
+    grouped[key] = list;
+  }
+  if (source.eventSource === 'aws:kafka') {
+    return {
+      eventSource: 'aws:kafka',
+      eventSourceArn: source.eventSourceArn ?? '',
+      bootstrapServers: source.bootstrapServers,
+      records: grouped,
+    };
+  }
+  return { eventSource: 'SelfManagedKafka', bootstrapServers: source.bootstrapServers, records: grouped };
+}
+
+/** Bytes a record adds to the serialized event, counted as JSON writes it (plus the comma). */
+export function recordJsonBytes(record: SourceRecord): number {
+  return Buffer.byteLength(JSON.stringify(toEventRecord(record))) + 1;
+}
+
+/** Bytes of an event with no records: the envelope and the `"topic-partition":[]` group. */
+export function envelopeBytes(
+  source: Pick<EventSource, 'eventSource' | 'eventSourceArn' | 'bootstrapServers'>,
+  topic: string,
+  partition: number,
+): number {
+  const empty = buildEvent(source, []);
+  return Buffer.byteLength(JSON.stringify({ ...empty, records: { [`${topic}-${partition}`]: [] } }));
+}
+
+/** A record that is larger on its own than the payload cap: Lambda could never deliver it. */
+export class RecordTooLargeForPayloadError extends Error {
+  override name = 'RecordTooLargeForPayloadError';
+  constructor(
+    readonly record: SourceRecord,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(
+      `${partitionKey(record)}@${record.offset} needs ${bytes} bytes in the event, over the ${limit}-byte invocation payload limit`,
+    );
+  }
+}
+
+/**
+ * How many of `records` (from the front) make the next invocation: at most `batchSize`, and never more than
+ * `limitBytes` of serialized event. Returns 0 only when `records` is empty.
+ *
+ * @throws {@link RecordTooLargeForPayloadError} when the first record alone exceeds the limit
+ */
+export function nextBatchLength(
+  records: readonly SourceRecord[],
+  batchSize: number,
+  limitBytes: number,
+  baseBytes: number,
+): number {
+  let bytes = baseBytes;
+  let n = 0;
+  for (const record of records) {
+    if (n >= batchSize) break;
+    const size = recordJsonBytes(record);
+    if (bytes + size > limitBytes) {
+      if (n === 0) throw new RecordTooLargeForPayloadError(record, baseBytes + size, limitBytes);
+      break;
+    }
+    bytes += size;
+    n++;
+  }
+  return n;
+}

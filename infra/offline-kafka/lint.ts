@@ -1,0 +1,82 @@
+/**
+ * Warnings about `kafka`/`msk` options that osls cannot deploy as written, or that this plugin does not
+ * emulate. Pure: it reads resolved event sources and returns sentences; the plugin prints them on
+ * `sls offline start` and `sls package`.
+ */
+import type { EventSource } from './options.ts';
+
+/** Operators {@link matchesAny} understands; anything else in a filter pattern never matches. */
+const filterOperators = new Set(['prefix', 'suffix', 'anything-but', 'numeric', 'exists', 'equals-ignore-case', 'wildcard']);
+
+const authKeys = ['saslPlainAuth', 'saslScram256Auth', 'saslScram512Auth', 'clientCertificateTlsAuth', 'serverRootCaCertificate'];
+
+/** Options that AWS accepts for Kafka sources only in provisioned mode. */
+const provisionedOnly = [
+  'maximumRetryAttempts',
+  'maximumRecordAgeInSeconds',
+  'bisectBatchOnFunctionError',
+  'functionResponseType',
+  'onFailureDestination',
+] as const;
+
+/** The warnings for one event source, each naming the function, the event and the key. */
+export function lintEventSource(source: EventSource): string[] {
+  const where = `functions.${source.functionKey}.events[${source.index}].${source.type}`;
+  const raw = source.raw;
+  const warnings: string[] = [];
+
+  const needsProvisioned = provisionedOnly.filter((key) => raw[key] !== undefined);
+  if (needsProvisioned.length > 0 && raw.provisionedPollerConfig === undefined) {
+    warnings.push(
+      `${where}: AWS accepts ${needsProvisioned.join(', ')} on Kafka sources only in provisioned mode; add provisionedPollerConfig or the deploy is refused`,
+    );
+  }
+  if (raw.provisionedPollerConfig !== undefined) {
+    warnings.push(`${where}.provisionedPollerConfig: not emulated; one local consumer serves every partition`);
+  }
+  const auth = Object.keys(typeof raw.accessConfigurations === 'object' && raw.accessConfigurations ? raw.accessConfigurations : {}).filter(
+    (key) => authKeys.includes(key),
+  );
+  if (auth.length > 0 || raw.saslScram512 !== undefined) {
+    warnings.push(
+      `${where}: ${[...auth, ...(raw.saslScram512 !== undefined ? ['saslScram512'] : [])].join(', ')} not emulated; the local consumer connects without authentication or TLS`,
+    );
+  }
+  if (source.onFailure?.kind === 'arn') {
+    warnings.push(
+      `${where}.onFailureDestination: only kafka://<topic> destinations are emulated; records that fail locally are discarded with a log line instead of going to ${source.onFailure.arn}`,
+    );
+  }
+  if (source.onFailure && raw.maximumRetryAttempts === undefined) {
+    warnings.push(
+      `${where}: with an on-failure destination and no maximumRetryAttempts, AWS stops after ${source.maximumRetryAttempts} retries (and so does the emulation)`,
+    );
+  }
+  if (!source.onFailure && source.maximumRetryAttempts !== -1) {
+    warnings.push(
+      `${where}: maximumRetryAttempts ${source.maximumRetryAttempts} with no onFailureDestination discards records after their last retry`,
+    );
+  }
+  if (!source.enabled) warnings.push(`${where}: enabled is false; the local consumer does not run either`);
+  if (raw.maximumBatchingWindow === undefined) {
+    warnings.push(`${where}: maximumBatchingWindow unset; AWS's default for Kafka, 500 ms, applies`);
+  }
+  for (const [i, pattern] of source.filterPatterns.entries()) {
+    for (const op of unknownOperators(pattern)) {
+      warnings.push(`${where}.filterPatterns[${i}]: operator "${op}" is not emulated and never matches locally`);
+    }
+  }
+  return warnings;
+}
+
+function unknownOperators(pattern: unknown): string[] {
+  if (Array.isArray(pattern)) {
+    return pattern.flatMap((rule) =>
+      typeof rule === 'object' && rule !== null && !Array.isArray(rule)
+        ? Object.keys(rule).filter((op) => !filterOperators.has(op))
+        : [],
+    );
+  }
+  if (typeof pattern === 'object' && pattern !== null) return Object.values(pattern).flatMap(unknownOperators);
+  return [];
+}

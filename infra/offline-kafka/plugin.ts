@@ -1,0 +1,114 @@
+/**
+ * The TypeScript half of the offline-kafka Serverless plugin (index.cjs is the CommonJS entry that osls
+ * loads). It resolves the service's `kafka`/`msk` events, prints the lint, starts one event source per event
+ * under `sls offline start`, stops them on shutdown, and adds the options osls does not compile to the
+ * CloudFormation template.
+ */
+import { lintEventSource } from './lint.ts';
+import { type EventSource, parseSettings, resolveEventSources, type ServiceView } from './options.ts';
+import { type EventSourceRunner, superviseEventSource } from './runner.ts';
+
+/** The parts of osls's `serverless` object this plugin reads. */
+export interface ServerlessLike {
+  service: {
+    service: string;
+    provider: { region?: string; stage?: string; compiledCloudFormationTemplate?: { Resources?: Record<string, unknown> } };
+    custom?: Record<string, unknown>;
+    functions?: Record<string, { name?: string; events?: unknown[] }>;
+  };
+  getProvider(name: 'aws'): { getStage(): string; getRegion(): string; naming: { getLambdaLogicalId(key: string): string } };
+}
+
+/** Logging functions from osls (or console). */
+export interface PluginLog {
+  notice(line: string): void;
+  warning(line: string): void;
+}
+
+/** The service as the resolver sees it. */
+export function serviceView(serverless: ServerlessLike): ServiceView {
+  const provider = serverless.getProvider('aws');
+  return {
+    service: serverless.service.service,
+    stage: provider.getStage(),
+    functions: serverless.service.functions ?? {},
+    settings: serverless.service.custom?.offlineKafka,
+  };
+}
+
+/** Prints the lint for every Kafka event of the service; returns the warnings. */
+export function lint(serverless: ServerlessLike, log: PluginLog): string[] {
+  const warnings = resolveEventSources(serviceView(serverless)).flatMap(lintEventSource);
+  for (const warning of warnings) log.warning(`offline-kafka: ${warning}`);
+  return warnings;
+}
+
+/** Starts an event source for every enabled Kafka event. */
+export function start(serverless: ServerlessLike, log: PluginLog, lambdaPort: number): EventSourceRunner[] {
+  const view = serviceView(serverless);
+  const settings = parseSettings(view.settings);
+  const sources = resolveEventSources(view);
+  for (const warning of sources.flatMap(lintEventSource)) log.warning(`offline-kafka: ${warning}`);
+  const endpoint = settings.lambdaEndpoint ?? `http://127.0.0.1:${lambdaPort}`;
+  const region = serverless.getProvider('aws').getRegion();
+  return sources
+    .filter((s) => s.enabled)
+    .map((source) =>
+      superviseEventSource({
+        source,
+        settings,
+        lambdaEndpoint: endpoint,
+        region,
+        log: (line) => log.notice(`offline-kafka: ${line}`),
+        warn: (line) => log.warning(`offline-kafka: ${line}`),
+      }),
+    );
+}
+
+/**
+ * Adds to each EventSourceMapping the options osls's `kafka` and `msk` events do not compile:
+ * retries, record age, bisect, partial batch responses, and (for `msk`) the on-failure destination.
+ */
+export function compile(serverless: ServerlessLike): number {
+  const resources = serverless.service.provider.compiledCloudFormationTemplate?.Resources ?? {};
+  const naming = serverless.getProvider('aws').naming;
+  let changed = 0;
+  for (const source of resolveEventSourcesForPackage(serverless)) {
+    const fnId = naming.getLambdaLogicalId(source.functionKey);
+    for (const resource of Object.values(resources)) {
+      if (!isMapping(resource)) continue;
+      const props = resource.Properties;
+      if (!Array.isArray(props.Topics) || props.Topics[0] !== source.topic) continue;
+      if (!JSON.stringify(props.FunctionName ?? '').includes(fnId)) continue;
+      const raw = source.raw;
+      if (raw.maximumRetryAttempts !== undefined) props.MaximumRetryAttempts = raw.maximumRetryAttempts;
+      if (raw.maximumRecordAgeInSeconds !== undefined) props.MaximumRecordAgeInSeconds = raw.maximumRecordAgeInSeconds;
+      if (raw.bisectBatchOnFunctionError !== undefined) props.BisectBatchOnFunctionError = raw.bisectBatchOnFunctionError;
+      if (raw.functionResponseType !== undefined) props.FunctionResponseTypes = [raw.functionResponseType];
+      if (source.type === 'msk' && typeof raw.onFailureDestination === 'string') {
+        props.DestinationConfig = { OnFailure: { Destination: raw.onFailureDestination } };
+      }
+      changed++;
+    }
+  }
+  return changed;
+}
+
+/** At packaging time `msk` events need no local brokers, so a placeholder stands in for the resolver. */
+function resolveEventSourcesForPackage(serverless: ServerlessLike): EventSource[] {
+  const view = serviceView(serverless);
+  const settings = typeof view.settings === 'object' && view.settings !== null ? view.settings : {};
+  return resolveEventSources({ ...view, settings: { brokers: ['packaging:0'], ...settings } });
+}
+
+function isMapping(resource: unknown): resource is { Type: string; Properties: Record<string, unknown> } {
+  return (
+    typeof resource === 'object' &&
+    resource !== null &&
+    'Type' in resource &&
+    resource.Type === 'AWS::Lambda::EventSourceMapping' &&
+    'Properties' in resource &&
+    typeof resource.Properties === 'object' &&
+    resource.Properties !== null
+  );
+}

@@ -1,0 +1,503 @@
+/**
+ * The running event source of one `kafka`/`msk` event: a kafkajs consumer group that buffers each
+ * partition's records, cuts batches by `batchSize`, `maximumBatchingWindow` and the 6 MB payload cap,
+ * invokes the function through serverless-offline's Lambda Invoke API (synchronously, one invocation in
+ * flight per partition, partitions in parallel), and commits a partition's offset only once its batch has
+ * succeeded or its failed records have been handed on.
+ *
+ * kafkajs runs with `autoCommit: false`: `resolveOffset` only moves the fetch position forward, and the
+ * group's committed offset moves only in {@link PartitionWorker.commit}. A crash or Ctrl-C therefore
+ * loses nothing: whatever was not committed is fetched again by the next start.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  Kafka,
+  type KafkaMessage,
+  logLevel,
+  type Producer,
+} from 'kafkajs';
+import { type BatchDeps, type FailedBatch, formatLog, giveUp, type InvocationLog, processBatch } from './batch.ts';
+import { toDestinationMessages } from './destination.ts';
+import {
+  envelopeBytes,
+  nextBatchLength,
+  RecordTooLargeForPayloadError,
+  recordJsonBytes,
+  type SourceRecord,
+} from './event.ts';
+import { buildEvent } from './event.ts';
+import { matchesAny } from './filter.ts';
+import { awsLimits, type EventSource, type PluginSettings } from './options.ts';
+import type { InvokeOutcome } from './response.ts';
+
+/** How the runner reaches the function and reports what it does. */
+export interface RunnerOptions {
+  source: EventSource;
+  settings: PluginSettings;
+  /** Base URL of serverless-offline's Lambda Invoke API, e.g. `http://127.0.0.1:3002`. */
+  lambdaEndpoint: string;
+  region: string;
+  log: (line: string) => void;
+  warn: (line: string) => void;
+}
+
+/** A started event source. */
+export interface EventSourceRunner {
+  /** Stops fetching, waits for invocations in flight (up to the shutdown timeout), then disconnects. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts consuming for one event source.
+ *
+ * @throws when Kafka cannot be reached or the starting position cannot be set
+ */
+export async function startEventSource(options: RunnerOptions): Promise<EventSourceRunner> {
+  const { source } = options;
+  const kafka = new Kafka({
+    clientId: `offline-kafka-${source.functionKey}`,
+    brokers: source.brokers,
+    logLevel: logLevel.ERROR,
+    logCreator: () => (entry) => {
+      if (entry.level <= logLevel.ERROR) options.warn(`kafkajs: ${entry.log.message}`);
+    },
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await setStartingOffsets(admin, source, options.log);
+  } finally {
+    await admin.disconnect();
+  }
+
+  const producer = source.onFailure?.kind === 'kafka' ? kafka.producer({ idempotent: true }) : undefined;
+  // A batching window of 0 still needs a short broker wait, or kafkajs would spin.
+  const consumer = kafka.consumer({
+    groupId: source.consumerGroupId,
+    maxWaitTimeInMs: Math.min(Math.max(source.maximumBatchingWindowMs, 10), 1000),
+    maxBytesPerPartition: awsLimits.payloadBytes,
+  });
+  const state = new RunnerState(options, consumer, producer);
+  try {
+    await producer?.connect();
+    consumer.on(consumer.events.GROUP_JOIN, () => state.onRebalance());
+    await consumer.connect();
+    await consumer.subscribe({ topic: source.topic, fromBeginning: source.startingPosition !== 'LATEST' });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 64,
+      eachBatch: (payload) => state.onBatch(payload),
+    });
+  } catch (error) {
+    await state.stop();
+    throw error;
+  }
+  options.log(
+    `${source.functionKey}: consuming ${source.topic} as group ${source.consumerGroupId} (batchSize ${source.batchSize}, window ${source.maximumBatchingWindowMs} ms)`,
+  );
+  return { stop: () => state.stop() };
+}
+
+/**
+ * Starts an event source in the background and keeps trying while Kafka or the topic is not there yet,
+ * as Lambda's mapping keeps polling; the first failure is reported once.
+ */
+export function superviseEventSource(options: RunnerOptions, retryMs = 2000): EventSourceRunner {
+  let stopped = false;
+  let runner: EventSourceRunner | undefined;
+  let wake: (() => void) | undefined;
+  const started = (async () => {
+    let warned = false;
+    while (!stopped) {
+      try {
+        runner = await startEventSource(options);
+        if (warned) options.log(`${options.source.functionKey}: ${options.source.topic} is reachable now`);
+        return;
+      } catch (error) {
+        if (!warned) {
+          options.warn(
+            `${options.source.functionKey}: cannot consume ${options.source.topic} yet (${(error as Error).message}); retrying every ${retryMs / 1000} s`,
+          );
+          warned = true;
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, retryMs);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      wake?.();
+      await started;
+      await runner?.stop();
+    },
+  };
+}
+
+/**
+ * Gives partitions that the group has never committed the offset the starting position asks for, and
+ * commits it, so that LATEST and AT_TIMESTAMP mean the same thing after a restart (AWS fixes the position
+ * when the mapping is created). Partitions with a committed offset resume from it.
+ */
+async function setStartingOffsets(admin: Admin, source: EventSource, log: (line: string) => void): Promise<void> {
+  const [committed] = await admin.fetchOffsets({ groupId: source.consumerGroupId, topics: [source.topic] });
+  const fresh = (committed?.partitions ?? []).filter((p) => Number(p.offset) < 0).map((p) => p.partition);
+  if (fresh.length === 0) return;
+
+  let targets: Array<{ partition: number; offset: string }>;
+  if (source.startingPosition === 'AT_TIMESTAMP') {
+    const byTime = await admin.fetchTopicOffsetsByTimestamp(source.topic, source.startingPositionTimestampMs);
+    const latest = await admin.fetchTopicOffsets(source.topic);
+    targets = byTime.map((p) => ({
+      partition: p.partition,
+      // No record at or after the time: start at the end, as a later record would.
+      offset: Number(p.offset) >= 0 ? p.offset : (latest.find((l) => l.partition === p.partition)?.high ?? '0'),
+    }));
+  } else {
+    const offsets = await admin.fetchTopicOffsets(source.topic);
+    targets = offsets.map((p) => ({
+      partition: p.partition,
+      offset: source.startingPosition === 'LATEST' ? p.high : p.low,
+    }));
+  }
+  const partitions = targets.filter((t) => fresh.includes(t.partition));
+  await admin.setOffsets({ groupId: source.consumerGroupId, topic: source.topic, partitions });
+  log(
+    `${source.functionKey}: group ${source.consumerGroupId} starts ${source.topic} at ${source.startingPosition} (${partitions
+      .map((p) => `${p.partition}@${p.offset}`)
+      .join(', ')})`,
+  );
+}
+
+/** The shared state of one event source's consumer: a worker per partition. */
+class RunnerState {
+  private readonly workers = new Map<number, PartitionWorker>();
+  private stopping = false;
+
+  constructor(
+    readonly options: RunnerOptions,
+    readonly consumer: Consumer,
+    readonly producer: Producer | undefined,
+  ) {}
+
+  get running(): boolean {
+    return !this.stopping;
+  }
+
+  async onBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
+    if (this.stopping) return;
+    const worker = this.worker(batch.partition);
+    const records = batch.messages.map((m) => toSourceRecord(batch.topic, batch.partition, m));
+    worker.push(records);
+    // Moves the fetch position only; the group's offset is committed by the worker after the invocation.
+    const last = batch.messages.at(-1);
+    if (last) resolveOffset(last.offset);
+    await heartbeat();
+  }
+
+  /** After a rebalance kafkajs fetches again from the committed offsets, so buffered records are dropped. */
+  onRebalance(): void {
+    for (const worker of this.workers.values()) worker.reset();
+  }
+
+  pause(partition: number): void {
+    this.consumer.pause([{ topic: this.options.source.topic, partitions: [partition] }]);
+  }
+
+  resume(partition: number): void {
+    this.consumer.resume([{ topic: this.options.source.topic, partitions: [partition] }]);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const worker of this.workers.values()) worker.wake();
+    const idle = Promise.all([...this.workers.values()].map((w) => w.idle()));
+    const timeout = this.options.settings.shutdownTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      idle.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), timeout);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      this.options.warn(
+        `${this.options.source.functionKey}: invocations still running after ${timeout} ms; their offsets stay uncommitted`,
+      );
+    }
+    await this.consumer.disconnect().catch(() => {});
+    await this.producer?.disconnect().catch(() => {});
+  }
+
+  private worker(partition: number): PartitionWorker {
+    let worker = this.workers.get(partition);
+    if (!worker) {
+      worker = new PartitionWorker(this, partition);
+      this.workers.set(partition, worker);
+    }
+    return worker;
+  }
+}
+
+/**
+ * One partition's buffer and its invocation loop. Only one batch of a partition is ever in flight; the
+ * partition is paused while the buffer holds more than a few batches.
+ */
+class PartitionWorker {
+  private buffer: SourceRecord[] = [];
+  private bufferedBytes = 0;
+  private firstArrival: number | undefined;
+  /** The offset after the last record seen (buffered or filtered out): where a commit may go when idle. */
+  private nextOffset: number | undefined;
+  private generation = 0;
+  private paused = false;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+
+  constructor(
+    private readonly state: RunnerState,
+    private readonly partition: number,
+  ) {}
+
+  private get source(): EventSource {
+    return this.state.options.source;
+  }
+
+  push(records: SourceRecord[]): void {
+    for (const record of records) {
+      if (this.nextOffset !== undefined && record.offset < this.nextOffset) continue;
+      this.nextOffset = record.offset + 1;
+      if (!matchesAny(this.source.filterPatterns, record)) continue;
+      this.buffer.push(record);
+      this.bufferedBytes += recordJsonBytes(record);
+      this.firstArrival ??= Date.now();
+    }
+    if (!this.paused && this.buffer.length >= this.highWater()) {
+      this.paused = true;
+      this.state.pause(this.partition);
+    }
+    this.loop ??= this.run().finally(() => {
+      this.loop = undefined;
+    });
+    this.wake();
+  }
+
+  /** Forgets buffered records; kafkajs fetches them again from the committed offset. */
+  reset(): void {
+    this.generation++;
+    this.buffer = [];
+    this.bufferedBytes = 0;
+    this.firstArrival = undefined;
+    this.nextOffset = undefined;
+    if (this.paused) {
+      this.paused = false;
+      this.state.resume(this.partition);
+    }
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  async idle(): Promise<void> {
+    await this.loop;
+  }
+
+  private highWater(): number {
+    return Math.max(this.source.batchSize * 3, 1000);
+  }
+
+  private async run(): Promise<void> {
+    while (this.state.running) {
+      if (this.buffer.length === 0) {
+        await this.commitIdle();
+        if (this.buffer.length === 0) return;
+      }
+      const waitMs = this.readyIn();
+      if (waitMs > 0) {
+        await this.sleepUnlessWoken(waitMs);
+        continue;
+      }
+      await this.invokeNext();
+    }
+  }
+
+  /** 0 when a batch should go now: it is full, the payload cap is near, or the window has passed. */
+  private readyIn(): number {
+    if (this.buffer.length >= this.source.batchSize) return 0;
+    if (this.bufferedBytes >= awsLimits.payloadBytes) return 0;
+    const since = Date.now() - (this.firstArrival ?? Date.now());
+    return Math.max(0, this.source.maximumBatchingWindowMs - since);
+  }
+
+  private async invokeNext(): Promise<void> {
+    const generation = this.generation;
+    const base = envelopeBytes(this.source, this.source.topic, this.partition);
+    let batch: SourceRecord[];
+    try {
+      batch = this.buffer.slice(0, nextBatchLength(this.buffer, this.source.batchSize, awsLimits.payloadBytes, base));
+    } catch (error) {
+      if (!(error instanceof RecordTooLargeForPayloadError)) throw error;
+      batch = [error.record];
+      const result = { committable: true, invocations: 0, delivered: 0, failedToDestination: 0, discarded: 0 };
+      await giveUp(batch, 'PayloadSizeExceeded', 0, { errorType: error.name, errorMessage: error.message }, this.deps(), result);
+      this.take(batch.length, generation);
+      await this.commit(batch, generation);
+      return;
+    }
+    const result = await processBatch(batch, this.deps());
+    if (!result.committable) return;
+    this.take(batch.length, generation);
+    await this.commit(batch, generation);
+  }
+
+  private take(count: number, generation: number): void {
+    if (generation !== this.generation) return;
+    const taken = this.buffer.splice(0, count);
+    for (const record of taken) this.bufferedBytes -= recordJsonBytes(record);
+    this.firstArrival = this.buffer.length > 0 ? Date.now() : undefined;
+    if (this.paused && this.buffer.length < this.highWater() / 2) {
+      this.paused = false;
+      this.state.resume(this.partition);
+    }
+  }
+
+  /** Commits past `batch`: up to the next buffered record, or past everything seen when the buffer is empty. */
+  private async commit(batch: SourceRecord[], generation: number): Promise<void> {
+    const last = batch.at(-1);
+    if (!last) return;
+    const next = generation === this.generation ? (this.buffer[0]?.offset ?? this.nextOffset ?? last.offset + 1) : last.offset + 1;
+    await this.commitAt(next);
+  }
+
+  private committed: number | undefined;
+
+  /** With an empty buffer, records that were filtered out still move the committed offset. */
+  private async commitIdle(): Promise<void> {
+    if (this.nextOffset !== undefined && this.nextOffset !== this.committed) await this.commitAt(this.nextOffset);
+  }
+
+  private async commitAt(offset: number): Promise<void> {
+    try {
+      await this.state.consumer.commitOffsets([
+        { topic: this.source.topic, partition: this.partition, offset: String(offset) },
+      ]);
+      this.committed = offset;
+    } catch (error) {
+      // A rebalance took the partition away: the next owner starts from the last committed offset.
+      this.state.options.warn(
+        `${this.source.functionKey}: commit of ${this.source.topic}-${this.partition}@${offset} failed (${(error as Error).message}); the records will be delivered again`,
+      );
+    }
+  }
+
+  private sleepUnlessWoken(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  private deps(): BatchDeps {
+    const { options, producer } = this.state;
+    const { source, settings } = options;
+    const functionArn = `arn:aws:lambda:${options.region}:000000000000:function:${source.functionName}`;
+    return {
+      source,
+      invoke: (records) => invoke(options, buildEvent(source, records)),
+      sendToDestination: async (failed: FailedBatch) => {
+        if (!producer || source.onFailure?.kind !== 'kafka') return;
+        const messages = toDestinationMessages(failed, {
+          functionArn,
+          bootstrapServers: source.bootstrapServers,
+          failedAt: new Date(),
+        });
+        await producer.send({ topic: source.onFailure.topic, acks: -1, messages });
+      },
+      log: (entry: InvocationLog) => options.log(formatLog(entry)),
+      now: () => Date.now(),
+      sleep: (ms) => this.sleepUnlessWoken(ms),
+      backoff: (retry) => Math.min(settings.retryMaxDelayMs, settings.retryBaseDelayMs * 2 ** (retry - 1)),
+      running: () => this.state.running,
+    };
+  }
+}
+
+/** A kafkajs message as the event source keeps it. */
+export function toSourceRecord(topic: string, partition: number, message: KafkaMessage): SourceRecord {
+  const headers: Array<[string, Buffer]> = [];
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (v !== undefined) headers.push([name, Buffer.isBuffer(v) ? v : Buffer.from(v)]);
+    }
+  }
+  const batchContext = (message as KafkaMessage & { batchContext?: { timestampType?: number } }).batchContext;
+  return {
+    topic,
+    partition,
+    offset: Number(message.offset),
+    timestamp: Number(message.timestamp),
+    timestampType: batchContext?.timestampType === 1 ? 'LOG_APPEND_TIME' : 'CREATE_TIME',
+    key: message.key,
+    value: message.value,
+    headers,
+  };
+}
+
+/** One synchronous invocation through serverless-offline's Lambda Invoke API. */
+async function invoke(options: RunnerOptions, event: unknown): Promise<InvokeOutcome> {
+  const url = `${options.lambdaEndpoint}/2015-03-31/functions/${encodeURIComponent(options.source.functionName)}/invocations`;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-amz-invocation-type': 'RequestResponse', 'x-amzn-requestid': randomUUID() },
+      body: JSON.stringify(event),
+    });
+  } catch (error) {
+    return { ok: false, errorType: 'ServiceUnavailable', errorMessage: `cannot reach ${url}: ${(error as Error).message}` };
+  }
+  const text = await response.text();
+  const payload = parseJson(text);
+  if (response.status !== 200) {
+    return {
+      ok: false,
+      statusCode: response.status,
+      errorType: response.headers.get('x-amzn-errortype') ?? `HTTP${response.status}`,
+      errorMessage: text.slice(0, 1000),
+    };
+  }
+  if (response.headers.get('x-amz-function-error')) {
+    const error = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : {};
+    return {
+      ok: false,
+      errorType: typeof error.errorType === 'string' ? error.errorType : 'Unhandled',
+      errorMessage: typeof error.errorMessage === 'string' ? error.errorMessage : text.slice(0, 1000),
+    };
+  }
+  return { ok: true, payload };
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
