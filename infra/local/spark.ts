@@ -167,7 +167,7 @@ function sparkService(
         command: jdk.java,
         args,
         env: sparkEnv(jdk, home, { SPARK_LOCAL_DIRS: join(dir, 'tmp') }),
-        cold: !existsSync(join(dir, 'work')),
+        cold: !existsSync(join(dir, `${name}.log`)),
       };
     },
     health,

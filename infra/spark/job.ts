@@ -92,6 +92,29 @@ export interface JobOptions {
   extraArgs?: readonly string[];
 }
 
+/**
+ * The options of `spark:submit`: the ones the launcher itself needs (master, checkpoint, topic) are taken out;
+ * the rest go to the job unchanged.
+ */
+export function submitOptions(argv: readonly string[]): JobOptions {
+  const opts: JobOptions = {};
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const value = argv[i + 1];
+    if ((arg === '--master' || arg === '--checkpoint' || arg === '--topic') && value !== undefined) {
+      if (arg === '--master') opts.master = value;
+      if (arg === '--checkpoint') opts.checkpoint = value;
+      if (arg === '--topic') opts.topic = value;
+      i++;
+    } else {
+      rest.push(arg);
+    }
+  }
+  opts.extraArgs = rest;
+  return opts;
+}
+
 /** The job's default checkpoint folder for a topic, under the stack's `.local/`. */
 export function defaultCheckpoint(cfg: StackConfig, topic: string): string {
   return join(cfg.stateDir, 'spark', 'checkpoints', topic);

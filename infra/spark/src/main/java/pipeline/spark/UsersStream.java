@@ -92,6 +92,8 @@ public final class UsersStream {
         // Two cores locally; on a cluster, --conf spark.sql.shuffle.partitions=N (fixed once a checkpoint exists).
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.sql.session.timeZone", "UTC")
+        // Streaming queries ignore adaptive execution anyway, with a warning per query.
+        .config("spark.sql.adaptive.enabled", "false")
         .config("spark.sql.datetime.java8API.enabled", "true")
         .config("spark.cassandra.connection.host", o.cassandraHost())
         .config("spark.cassandra.connection.port", String.valueOf(o.cassandraPort()))
