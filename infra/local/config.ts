@@ -48,6 +48,21 @@ const envSchema = z.object({
   /** Set: the functions put events there and no local PutEvents endpoint starts. */
   EVENTBRIDGE_ENDPOINT: z.url().optional(),
   LOCAL_EVENTBUS_PORT: port.default(4010),
+  /** The MQTT port serverless-offline-aws-eventbridge uses between its PutEvents endpoint and its targets. */
+  LOCAL_EVENTBUS_PUBSUB_PORT: port.default(4011),
+  /** Where the pipeline runs: the same variables move the functions (serverless.yml's local stage). */
+  KAFKA_TOPIC: z.string().min(1).default('users_created'),
+  KAFKA_DLQ_TOPIC: z.string().min(1).default('users_created.dlq'),
+  CASSANDRA_KEYSPACE: z
+    .string()
+    .regex(/^[a-zA-Z][a-zA-Z0-9_]{0,47}$/, 'a Cassandra keyspace name')
+    .default('spark_streams'),
+  /** `npm start`: how often the live summary prints, and whether fetch-users runs once right away. */
+  PIPELINE_STATUS_INTERVAL_MS: z.coerce.number().int().min(500).default(5000),
+  FETCH_ON_START: z
+    .enum(['', '0', '1', 'false', 'true'])
+    .default('true')
+    .transform((v) => v !== '0' && v !== 'false'),
   /** The standalone Spark master and worker of `stack:up --with-spark`. */
   SPARK_MASTER_PORT: port.default(7077),
   /** Off 8080, which clashes with other tools. */
@@ -82,8 +97,16 @@ export interface StackConfig {
   javaHome: string | undefined;
   /** The local randomuser-compatible API `npm start` runs, unless `url` points elsewhere. */
   randomuser: { port: number; url: string | undefined };
-  /** The local PutEvents endpoint `npm start` runs, unless `endpoint` points elsewhere. */
-  eventBus: { port: number; endpoint: string | undefined };
+  /** The local PutEvents endpoint (`npm run eventbus`, or serverless-offline-aws-eventbridge under `npm start`). */
+  eventBus: { port: number; pubSubPort: number; endpoint: string | undefined };
+  /** The topics and keyspace the pipeline uses, and the settings of `npm start`. */
+  pipeline: {
+    topic: string;
+    deadLetterTopic: string;
+    keyspace: string;
+    statusIntervalMs: number;
+    fetchOnStart: boolean;
+  };
   spark: {
     host: string;
     masterPort: number;
@@ -145,7 +168,18 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
     },
     javaHome: e.JAVA_HOME,
     randomuser: { port: e.RANDOMUSER_PORT, url: e.RANDOMUSER_URL },
-    eventBus: { port: e.LOCAL_EVENTBUS_PORT, endpoint: e.EVENTBRIDGE_ENDPOINT },
+    eventBus: {
+      port: e.LOCAL_EVENTBUS_PORT,
+      pubSubPort: e.LOCAL_EVENTBUS_PUBSUB_PORT,
+      endpoint: e.EVENTBRIDGE_ENDPOINT,
+    },
+    pipeline: {
+      topic: e.KAFKA_TOPIC,
+      deadLetterTopic: e.KAFKA_DLQ_TOPIC,
+      keyspace: e.CASSANDRA_KEYSPACE,
+      statusIntervalMs: e.PIPELINE_STATUS_INTERVAL_MS,
+      fetchOnStart: e.FETCH_ON_START,
+    },
     spark: {
       host: '127.0.0.1',
       masterPort: e.SPARK_MASTER_PORT,
@@ -165,6 +199,17 @@ export const kafkaTopics = [
   { topic: 'users_created', numPartitions: 6 },
   { topic: 'users_created.dlq', numPartitions: 1 },
 ] as const;
+
+/** {@link kafkaTopics} under the names the config gives them (KAFKA_TOPIC, KAFKA_DLQ_TOPIC). */
+export function pipelineTopics(
+  cfg: Pick<StackConfig, 'pipeline'>,
+): Array<{ topic: string; numPartitions: number }> {
+  const [main, dlq] = kafkaTopics;
+  return [
+    { topic: cfg.pipeline.topic, numPartitions: main.numPartitions },
+    { topic: cfg.pipeline.deadLetterTopic, numPartitions: dlq.numPartitions },
+  ];
+}
 
 /**
  * Broker settings of the single-node KRaft cluster (broker and controller in one process).

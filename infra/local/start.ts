@@ -1,71 +1,199 @@
 /**
- * `npm start`: runs the pipeline on the embedded local stack. Brings the stack up (reusing running servers),
- * applies the migrations, starts the local randomuser API (unless RANDOMUSER_URL is set) and a local
- * PutEvents endpoint (unless EVENTBRIDGE_ENDPOINT is set), then runs `sls offline start` in the foreground
- * with the functions pointed at all of them. Ctrl-C stops serverless-offline and the two local endpoints,
- * and leaves the servers running for the next start.
+ * `npm start`: the whole pipeline on the embedded local stack, under `sls offline start`.
+ *
+ * In order: brings the stack up if needed and applies the migrations (for the topics and keyspace the
+ * config names), starts the local randomuser API (unless RANDOMUSER_URL is set), then runs serverless-offline
+ * with its plugins: serverless-offline-aws-eventbridge routes PutEvents between the functions and the
+ * offline-kafka plugin feeds `users_created` to sink-users. fetch-users runs once right away (FETCH_ON_START)
+ * and then on its schedule (FETCH_SCHEDULE, FETCH_TOTAL users a run). Every few seconds a summary line
+ * shows each stage. Ctrl-C stops serverless-offline (which lets invocations in flight finish and commits
+ * nothing else) and the local API, and leaves the servers running for the next start.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import cassandra from 'cassandra-driver';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
 import { resolvePostgres } from '../migrations/endpoints.ts';
+import { defaultGroupId } from '../offline-kafka/options.ts';
 import { startRandomUserServer } from '../randomuser/index.ts';
-import { loadStackConfig, repoRoot } from './config.ts';
+import { loadStackConfig, repoRoot, type StackConfig } from './config.ts';
 import { StackError } from './errors.ts';
-import { startLocalEventBus } from './eventbus.ts';
+import { portOpen, waitFor } from './proc.ts';
 import { readyStack } from './ready.ts';
+import { collectSummary, countFetched, formatSummary } from './summary.ts';
+
+const service = 'realtime-user-pipeline';
+const stage = 'local';
+const lambdaPort = 3002;
+/** serverless-offline waits up to 30 s for invocations in flight; after this much more it is killed. */
+const stopGraceMs = 45_000;
 
 async function main(): Promise<number> {
   const cfg = loadStackConfig();
   const t0 = performance.now();
   console.log(`[start] local stack in ${cfg.stateDir}`);
   await readyStack(cfg, (line) => console.log(`[start] ${line}`));
-  console.log(
-    `[start] stack ready in ${((performance.now() - t0) / 1000).toFixed(1)}s; starting serverless-offline`,
-  );
+  console.log(`[start] stack ready in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
 
-  // The functions read PostgreSQL's address from their environment; the stack may have chosen a private
-  // cluster on another port, so pass on what it recorded.
   const pgEndpoint = resolvePostgres(cfg);
   const randomuser = cfg.randomuser.url
     ? undefined
     : await startRandomUserServer({ host: '127.0.0.1', port: cfg.randomuser.port });
-  const bus = cfg.eventBus.endpoint
-    ? undefined
-    : await startLocalEventBus({
-        port: cfg.eventBus.port,
-        onEvent: (event) => console.log(`[eventbus] ${event['detail-type']} from ${event.source}`),
-      });
   const randomuserUrl = randomuser?.url ?? cfg.randomuser.url;
-  const eventBridgeEndpoint = bus?.endpoint ?? cfg.eventBus.endpoint;
+  const eventBridgeEndpoint = cfg.eventBus.endpoint ?? `http://127.0.0.1:${cfg.eventBus.port}`;
   console.log(`[start] randomuser API: ${randomuserUrl}${randomuser ? ' (local)' : ''}`);
+  console.log(`[start] EventBridge PutEvents: ${eventBridgeEndpoint} (serverless-offline-aws-eventbridge)`);
   console.log(
-    `[start] EventBridge PutEvents: ${eventBridgeEndpoint}${bus ? ' (local; records events, routes none yet)' : ''}`,
+    `[start] pipeline: topic ${cfg.pipeline.topic}, dead letters ${cfg.pipeline.deadLetterTopic}, keyspace ${cfg.pipeline.keyspace}, database ${pgEndpoint.database}`,
   );
-  const env = {
-    ...process.env,
-    PGHOST: pgEndpoint.host,
-    PGPORT: String(pgEndpoint.port),
-    PGUSER: pgEndpoint.user,
-    PIPELINE_PGDATABASE: pgEndpoint.database,
-    RANDOMUSER_URL: randomuserUrl,
-    EVENTBRIDGE_ENDPOINT: eventBridgeEndpoint,
+
+  const child = spawn(
+    join(repoRoot, 'node_modules', '.bin', 'sls'),
+    ['offline', 'start', ...process.argv.slice(2)],
+    {
+      cwd: repoRoot,
+      // Its own process group, so Ctrl-C reaches serverless-offline and whatever it started, and a kill of
+      // the group leaves nothing behind.
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        PGHOST: pgEndpoint.host,
+        PGPORT: String(pgEndpoint.port),
+        PGUSER: pgEndpoint.user,
+        PIPELINE_PGDATABASE: pgEndpoint.database,
+        RANDOMUSER_URL: randomuserUrl,
+        EVENTBRIDGE_ENDPOINT: eventBridgeEndpoint,
+        LOCAL_EVENTBUS_PORT: String(cfg.eventBus.port),
+        LOCAL_EVENTBUS_PUBSUB_PORT: String(cfg.eventBus.pubSubPort),
+        KAFKA_TOPIC: cfg.pipeline.topic,
+        KAFKA_DLQ_TOPIC: cfg.pipeline.deadLetterTopic,
+        CASSANDRA_KEYSPACE: cfg.pipeline.keyspace,
+        // Lambda runs Node 22; the SDK's warning about Node 20 here says nothing about the deployed code.
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
+    },
+  );
+
+  let fetched = 0;
+  const relay = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
+    createInterface({ input: stream }).on('line', (line) => {
+      fetched = countFetched(line, fetched);
+      out.write(`${line}\n`);
+    });
   };
-  const sls = join(repoRoot, 'node_modules', '.bin', 'sls');
-  const child = spawn(sls, ['offline', 'start', ...process.argv.slice(2)], {
-    cwd: repoRoot,
-    env,
-    stdio: 'inherit',
-  });
-  const forward = (signal: NodeJS.Signals) => child.kill(signal);
-  process.on('SIGINT', forward);
-  process.on('SIGTERM', forward);
-  const code = await new Promise<number>((resolve) => {
-    child.on('close', (exitCode, signal) =>
-      resolve(exitCode ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 0 : 1)),
+  if (child.stdout) relay(child.stdout, process.stdout);
+  if (child.stderr) relay(child.stderr, process.stderr);
+  const exited = new Promise<number>((resolve) => {
+    // 'exit', not 'close': a grandchild that keeps the pipes open must not keep `npm start` waiting.
+    child.on('exit', (code, signal) =>
+      resolve(code ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 0 : 1)),
     );
   });
-  await Promise.all([randomuser?.close(), bus?.close()]);
-  return code;
+
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    console.log(
+      '[start] stopping serverless-offline (invocations in flight may finish; nothing else is committed)',
+    );
+    signalGroup(child, 'SIGINT');
+    setTimeout(() => signalGroup(child, 'SIGKILL'), stopGraceMs).unref();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+
+  const summary = startSummary(cfg, pgEndpoint, () => fetched);
+  void firstFetch(cfg, () => stopping);
+
+  const code = await exited;
+  // Whatever serverless-offline left in its group (it should leave nothing) goes too.
+  signalGroup(child, 'SIGKILL');
+  await summary.stop();
+  await randomuser?.close();
+  return stopping ? 0 : code;
+}
+
+/** Runs fetch-users once as soon as serverless-offline serves it, so users flow without waiting for the schedule. */
+async function firstFetch(cfg: StackConfig, stopping: () => boolean): Promise<void> {
+  if (!cfg.pipeline.fetchOnStart) return;
+  try {
+    const up = await waitFor(() => portOpen('127.0.0.1', lambdaPort).then((open) => open || undefined), {
+      timeoutMs: 180_000,
+      abort: () => (stopping() ? 'stopping' : undefined),
+    });
+    if (!up) throw new Error(`serverless-offline did not serve port ${lambdaPort} within 180 s`);
+    console.log('[start] running fetch-users now (FETCH_ON_START); then on its schedule');
+    await fetch(
+      `http://127.0.0.1:${lambdaPort}/2015-03-31/functions/${service}-${stage}-fetch-users/invocations`,
+      {
+        method: 'POST',
+        body: '{}',
+      },
+    );
+  } catch (error) {
+    if (!stopping()) console.error(`[start] the first fetch-users run failed: ${(error as Error).message}`);
+  }
+}
+
+/** Prints {@link formatSummary} every `statusIntervalMs` until stopped. */
+function startSummary(cfg: StackConfig, endpoint: ReturnType<typeof resolvePostgres>, fetched: () => number) {
+  const pool = new pg.Pool({ ...endpoint, max: 1 });
+  pool.on('error', () => {});
+  const kafka = new Kafka({
+    clientId: 'npm-start-summary',
+    brokers: [`${cfg.kafka.host}:${cfg.kafka.port}`],
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  const cql = new cassandra.Client({
+    contactPoints: [`${cfg.cassandra.host}:${cfg.cassandra.port}`],
+    localDataCenter: cfg.cassandra.localDataCenter,
+  });
+  let connected: Promise<void> | undefined;
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      connected ??= admin.connect();
+      await connected;
+      const reading = await collectSummary({
+        pg: pool,
+        admin,
+        cql,
+        topic: cfg.pipeline.topic,
+        deadLetterTopic: cfg.pipeline.deadLetterTopic,
+        groupId: defaultGroupId(service, stage, 'sink-users'),
+        keyspace: cfg.pipeline.keyspace,
+        fetched,
+      });
+      console.log(`[pipeline] ${formatSummary(reading)}`);
+    } catch (error) {
+      connected = undefined;
+      console.log(`[pipeline] summary unavailable: ${(error as Error).message}`);
+    } finally {
+      busy = false;
+    }
+  }, cfg.pipeline.statusIntervalMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await Promise.allSettled([pool.end(), admin.disconnect(), cql.shutdown()]);
+    },
+  };
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // The group is gone already.
+  }
 }
 
 main().then(

@@ -82,7 +82,13 @@ interface Work {
  * the caller may commit past the batch; resolves with `committable: false` if shutdown began first.
  */
 export async function processBatch(records: SourceRecord[], deps: BatchDeps): Promise<BatchResult> {
-  const result: BatchResult = { committable: true, invocations: 0, delivered: 0, failedToDestination: 0, discarded: 0 };
+  const result: BatchResult = {
+    committable: true,
+    invocations: 0,
+    delivered: 0,
+    failedToDestination: 0,
+    discarded: 0,
+  };
   const queue: Work[] = [{ records, attempts: 0 }];
   const maxRetries = deps.source.maximumRetryAttempts;
 
@@ -210,7 +216,10 @@ function line(
 
 /** `sink-users users_created-0 100 records @10..109 in 84 ms: ok` */
 export function formatLog(entry: InvocationLog): string {
-  const range = entry.firstOffset === entry.lastOffset ? `@${entry.firstOffset}` : `@${entry.firstOffset}..${entry.lastOffset}`;
+  const range =
+    entry.firstOffset === entry.lastOffset
+      ? `@${entry.firstOffset}`
+      : `@${entry.firstOffset}..${entry.lastOffset}`;
   return `${entry.functionKey} ${entry.partitions.join(',')} ${entry.size} record${entry.size === 1 ? '' : 's'} ${range} in ${Math.round(entry.durationMs)} ms: ${entry.outcome}`;
 }
 

@@ -92,7 +92,10 @@ export function toDestinationMessages(failed: FailedBatch, context: FailureConte
       key: record.key,
       value: record.value,
       headers: Object.fromEntries(
-        Object.entries(headers).map(([name, values]) => [name, values.length === 1 && values[0] ? values[0] : values]),
+        Object.entries(headers).map(([name, values]) => [
+          name,
+          values.length === 1 && values[0] ? values[0] : values,
+        ]),
       ),
     };
   });

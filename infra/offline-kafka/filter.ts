@@ -73,7 +73,9 @@ function matchRule(rule: unknown, value: Json): boolean {
       : false;
   }
   if ('wildcard' in rule) {
-    return typeof value === 'string' && typeof rule.wildcard === 'string' && wildcard(rule.wildcard).test(value);
+    return (
+      typeof value === 'string' && typeof rule.wildcard === 'string' && wildcard(rule.wildcard).test(value)
+    );
   }
   if ('anything-but' in rule) {
     const but = rule['anything-but'];
@@ -100,12 +102,17 @@ function matchNumeric(conditions: readonly unknown[], value: Json): boolean {
     const bound = conditions[i + 1];
     if (typeof bound !== 'number') return false;
     const ok =
-      op === '=' ? value === bound
-      : op === '<' ? value < bound
-      : op === '<=' ? value <= bound
-      : op === '>' ? value > bound
-      : op === '>=' ? value >= bound
-      : false;
+      op === '='
+        ? value === bound
+        : op === '<'
+          ? value < bound
+          : op === '<='
+            ? value <= bound
+            : op === '>'
+              ? value > bound
+              : op === '>='
+                ? value >= bound
+                : false;
     if (!ok) return false;
   }
   return conditions.length >= 2;

@@ -25,7 +25,7 @@ class OfflineKafka {
   constructor(serverless, options, utils) {
     this.serverless = serverless;
     this.options = options || {};
-    const log = utils && utils.log;
+    const log = utils?.log;
     this.log = {
       notice: (line) => (log ? log.notice(line) : console.log(line)),
       warning: (line) => (log ? log.warning(line) : console.warn(line)),

@@ -6,9 +6,23 @@
 import type { EventSource } from './options.ts';
 
 /** Operators {@link matchesAny} understands; anything else in a filter pattern never matches. */
-const filterOperators = new Set(['prefix', 'suffix', 'anything-but', 'numeric', 'exists', 'equals-ignore-case', 'wildcard']);
+const filterOperators = new Set([
+  'prefix',
+  'suffix',
+  'anything-but',
+  'numeric',
+  'exists',
+  'equals-ignore-case',
+  'wildcard',
+]);
 
-const authKeys = ['saslPlainAuth', 'saslScram256Auth', 'saslScram512Auth', 'clientCertificateTlsAuth', 'serverRootCaCertificate'];
+const authKeys = [
+  'saslPlainAuth',
+  'saslScram256Auth',
+  'saslScram512Auth',
+  'clientCertificateTlsAuth',
+  'serverRootCaCertificate',
+];
 
 /** Options that AWS accepts for Kafka sources only in provisioned mode. */
 const provisionedOnly = [
@@ -32,11 +46,13 @@ export function lintEventSource(source: EventSource): string[] {
     );
   }
   if (raw.provisionedPollerConfig !== undefined) {
-    warnings.push(`${where}.provisionedPollerConfig: not emulated; one local consumer serves every partition`);
+    warnings.push(
+      `${where}.provisionedPollerConfig: not emulated; one local consumer serves every partition`,
+    );
   }
-  const auth = Object.keys(typeof raw.accessConfigurations === 'object' && raw.accessConfigurations ? raw.accessConfigurations : {}).filter(
-    (key) => authKeys.includes(key),
-  );
+  const auth = Object.keys(
+    typeof raw.accessConfigurations === 'object' && raw.accessConfigurations ? raw.accessConfigurations : {},
+  ).filter((key) => authKeys.includes(key));
   if (auth.length > 0 || raw.saslScram512 !== undefined) {
     warnings.push(
       `${where}: ${[...auth, ...(raw.saslScram512 !== undefined ? ['saslScram512'] : [])].join(', ')} not emulated; the local consumer connects without authentication or TLS`,
@@ -63,7 +79,9 @@ export function lintEventSource(source: EventSource): string[] {
   }
   for (const [i, pattern] of source.filterPatterns.entries()) {
     for (const op of unknownOperators(pattern)) {
-      warnings.push(`${where}.filterPatterns[${i}]: operator "${op}" is not emulated and never matches locally`);
+      warnings.push(
+        `${where}.filterPatterns[${i}]: operator "${op}" is not emulated and never matches locally`,
+      );
     }
   }
   return warnings;
@@ -77,6 +95,7 @@ function unknownOperators(pattern: unknown): string[] {
         : [],
     );
   }
-  if (typeof pattern === 'object' && pattern !== null) return Object.values(pattern).flatMap(unknownOperators);
+  if (typeof pattern === 'object' && pattern !== null)
+    return Object.values(pattern).flatMap(unknownOperators);
   return [];
 }

@@ -206,7 +206,9 @@ function build(
 ): EventSource {
   const where = `functions.${functionKey}.events[${index}].${type}`;
   if (opts.startingPosition === 'AT_TIMESTAMP' && opts.startingPositionTimestamp === undefined) {
-    throw new EventSourceConfigError(`${where}: startingPosition AT_TIMESTAMP needs startingPositionTimestamp`);
+    throw new EventSourceConfigError(
+      `${where}: startingPosition AT_TIMESTAMP needs startingPositionTimestamp`,
+    );
   }
   const onFailure = opts.onFailureDestination ? parseDestination(opts.onFailureDestination) : undefined;
   if (onFailure?.kind === 'kafka' && onFailure.topic === opts.topic) {
@@ -240,7 +242,9 @@ function build(
       opts.maximumRetryAttempts === -1 && onFailure
         ? awsLimits.retriesWithDestination
         : opts.maximumRetryAttempts,
-    ...(opts.maximumRecordAgeInSeconds === -1 ? {} : { maximumRecordAgeMs: opts.maximumRecordAgeInSeconds * 1000 }),
+    ...(opts.maximumRecordAgeInSeconds === -1
+      ? {}
+      : { maximumRecordAgeMs: opts.maximumRecordAgeInSeconds * 1000 }),
     bisectBatchOnFunctionError: opts.bisectBatchOnFunctionError,
     reportBatchItemFailures: opts.functionResponseType === 'ReportBatchItemFailures',
     ...(onFailure ? { onFailure } : {}),

@@ -12,11 +12,19 @@ import { type EventSourceRunner, superviseEventSource } from './runner.ts';
 export interface ServerlessLike {
   service: {
     service: string;
-    provider: { region?: string; stage?: string; compiledCloudFormationTemplate?: { Resources?: Record<string, unknown> } };
+    provider: {
+      region?: string;
+      stage?: string;
+      compiledCloudFormationTemplate?: { Resources?: Record<string, unknown> };
+    };
     custom?: Record<string, unknown>;
     functions?: Record<string, { name?: string; events?: unknown[] }>;
   };
-  getProvider(name: 'aws'): { getStage(): string; getRegion(): string; naming: { getLambdaLogicalId(key: string): string } };
+  getProvider(name: 'aws'): {
+    getStage(): string;
+    getRegion(): string;
+    naming: { getLambdaLogicalId(key: string): string };
+  };
 }
 
 /** Logging functions from osls (or console). */
@@ -82,8 +90,10 @@ export function compile(serverless: ServerlessLike): number {
       if (!JSON.stringify(props.FunctionName ?? '').includes(fnId)) continue;
       const raw = source.raw;
       if (raw.maximumRetryAttempts !== undefined) props.MaximumRetryAttempts = raw.maximumRetryAttempts;
-      if (raw.maximumRecordAgeInSeconds !== undefined) props.MaximumRecordAgeInSeconds = raw.maximumRecordAgeInSeconds;
-      if (raw.bisectBatchOnFunctionError !== undefined) props.BisectBatchOnFunctionError = raw.bisectBatchOnFunctionError;
+      if (raw.maximumRecordAgeInSeconds !== undefined)
+        props.MaximumRecordAgeInSeconds = raw.maximumRecordAgeInSeconds;
+      if (raw.bisectBatchOnFunctionError !== undefined)
+        props.BisectBatchOnFunctionError = raw.bisectBatchOnFunctionError;
       if (raw.functionResponseType !== undefined) props.FunctionResponseTypes = [raw.functionResponseType];
       if (source.type === 'msk' && typeof raw.onFailureDestination === 'string') {
         props.DestinationConfig = { OnFailure: { Destination: raw.onFailureDestination } };

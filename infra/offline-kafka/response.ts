@@ -3,7 +3,7 @@
  * out, or could not be reached), or returns a result; with `ReportBatchItemFailures` turned on, a result
  * may name the records that failed by `{"partition": "<topic>-<partition>", "offset": <n>}`.
  */
-import { type SourceRecord, partitionKey } from './event.ts';
+import { partitionKey, type SourceRecord } from './event.ts';
 
 /** The outcome of one invocation, as the runner saw it on the wire. */
 export type InvokeOutcome =
@@ -29,7 +29,11 @@ export type PartialResult =
  * @param enabled - whether the event source has `functionResponseType: ReportBatchItemFailures`; when it
  *   has not, the result is ignored and the batch succeeded, as on AWS
  */
-export function readPartialResult(payload: unknown, batch: readonly SourceRecord[], enabled: boolean): PartialResult {
+export function readPartialResult(
+  payload: unknown,
+  batch: readonly SourceRecord[],
+  enabled: boolean,
+): PartialResult {
   if (!enabled || typeof payload !== 'object' || payload === null || !('batchItemFailures' in payload)) {
     return { kind: 'all-succeeded' };
   }

@@ -19,16 +19,23 @@ import {
   logLevel,
   type Producer,
 } from 'kafkajs';
-import { type BatchDeps, type FailedBatch, formatLog, giveUp, type InvocationLog, processBatch } from './batch.ts';
+import {
+  type BatchDeps,
+  type FailedBatch,
+  formatLog,
+  giveUp,
+  type InvocationLog,
+  processBatch,
+} from './batch.ts';
 import { toDestinationMessages } from './destination.ts';
 import {
+  buildEvent,
   envelopeBytes,
   nextBatchLength,
   RecordTooLargeForPayloadError,
   recordJsonBytes,
   type SourceRecord,
 } from './event.ts';
-import { buildEvent } from './event.ts';
 import { matchesAny } from './filter.ts';
 import { awsLimits, type EventSource, type PluginSettings } from './options.ts';
 import type { InvokeOutcome } from './response.ts';
@@ -149,7 +156,11 @@ export function superviseEventSource(options: RunnerOptions, retryMs = 2000): Ev
  * commits it, so that LATEST and AT_TIMESTAMP mean the same thing after a restart (AWS fixes the position
  * when the mapping is created). Partitions with a committed offset resume from it.
  */
-async function setStartingOffsets(admin: Admin, source: EventSource, log: (line: string) => void): Promise<void> {
+async function setStartingOffsets(
+  admin: Admin,
+  source: EventSource,
+  log: (line: string) => void,
+): Promise<void> {
   const [committed] = await admin.fetchOffsets({ groupId: source.consumerGroupId, topics: [source.topic] });
   const fresh = (committed?.partitions ?? []).filter((p) => Number(p.offset) < 0).map((p) => p.partition);
   if (fresh.length === 0) return;
@@ -161,7 +172,8 @@ async function setStartingOffsets(admin: Admin, source: EventSource, log: (line:
     targets = byTime.map((p) => ({
       partition: p.partition,
       // No record at or after the time: start at the end, as a later record would.
-      offset: Number(p.offset) >= 0 ? p.offset : (latest.find((l) => l.partition === p.partition)?.high ?? '0'),
+      offset:
+        Number(p.offset) >= 0 ? p.offset : (latest.find((l) => l.partition === p.partition)?.high ?? '0'),
     }));
   } else {
     const offsets = await admin.fetchTopicOffsets(source.topic);
@@ -346,12 +358,28 @@ class PartitionWorker {
     const base = envelopeBytes(this.source, this.source.topic, this.partition);
     let batch: SourceRecord[];
     try {
-      batch = this.buffer.slice(0, nextBatchLength(this.buffer, this.source.batchSize, awsLimits.payloadBytes, base));
+      batch = this.buffer.slice(
+        0,
+        nextBatchLength(this.buffer, this.source.batchSize, awsLimits.payloadBytes, base),
+      );
     } catch (error) {
       if (!(error instanceof RecordTooLargeForPayloadError)) throw error;
       batch = [error.record];
-      const result = { committable: true, invocations: 0, delivered: 0, failedToDestination: 0, discarded: 0 };
-      await giveUp(batch, 'PayloadSizeExceeded', 0, { errorType: error.name, errorMessage: error.message }, this.deps(), result);
+      const result = {
+        committable: true,
+        invocations: 0,
+        delivered: 0,
+        failedToDestination: 0,
+        discarded: 0,
+      };
+      await giveUp(
+        batch,
+        'PayloadSizeExceeded',
+        0,
+        { errorType: error.name, errorMessage: error.message },
+        this.deps(),
+        result,
+      );
       this.take(batch.length, generation);
       await this.commit(batch, generation);
       return;
@@ -377,7 +405,10 @@ class PartitionWorker {
   private async commit(batch: SourceRecord[], generation: number): Promise<void> {
     const last = batch.at(-1);
     if (!last) return;
-    const next = generation === this.generation ? (this.buffer[0]?.offset ?? this.nextOffset ?? last.offset + 1) : last.offset + 1;
+    const next =
+      generation === this.generation
+        ? (this.buffer[0]?.offset ?? this.nextOffset ?? last.offset + 1)
+        : last.offset + 1;
     await this.commitAt(next);
   }
 
@@ -385,7 +416,8 @@ class PartitionWorker {
 
   /** With an empty buffer, records that were filtered out still move the committed offset. */
   private async commitIdle(): Promise<void> {
-    if (this.nextOffset !== undefined && this.nextOffset !== this.committed) await this.commitAt(this.nextOffset);
+    if (this.nextOffset !== undefined && this.nextOffset !== this.committed)
+      await this.commitAt(this.nextOffset);
   }
 
   private async commitAt(offset: number): Promise<void> {
@@ -466,11 +498,19 @@ async function invoke(options: RunnerOptions, event: unknown): Promise<InvokeOut
   try {
     response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-amz-invocation-type': 'RequestResponse', 'x-amzn-requestid': randomUUID() },
+      headers: {
+        'content-type': 'application/json',
+        'x-amz-invocation-type': 'RequestResponse',
+        'x-amzn-requestid': randomUUID(),
+      },
       body: JSON.stringify(event),
     });
   } catch (error) {
-    return { ok: false, errorType: 'ServiceUnavailable', errorMessage: `cannot reach ${url}: ${(error as Error).message}` };
+    return {
+      ok: false,
+      errorType: 'ServiceUnavailable',
+      errorMessage: `cannot reach ${url}: ${(error as Error).message}`,
+    };
   }
   const text = await response.text();
   const payload = parseJson(text);
