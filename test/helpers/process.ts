@@ -1,0 +1,65 @@
+/**
+ * A command run in its own process group, as a user's terminal runs it: its output is captured, Ctrl-C
+ * (SIGINT to the group) stops it the way a user would, and SIGKILL to the group stands in for a crash.
+ */
+import { spawn } from 'node:child_process';
+
+/** A running process group. */
+export interface GroupProcess {
+  pid: number;
+  /** Everything it has written to stdout and stderr so far. */
+  output(): string;
+  /** Resolves with the exit code (or the signal's name) once the leader exits. */
+  exited: Promise<number | string>;
+  /** Ctrl-C: SIGINT to the whole group; resolves with the exit code. */
+  interrupt(): Promise<number | string>;
+  /** A crash: SIGKILL to the whole group; resolves once the leader is gone. */
+  kill(): Promise<number | string>;
+}
+
+/** Starts `command` in a new process group with `env` added to this process's environment. */
+export function startGroup(
+  command: string,
+  args: readonly string[],
+  opts: { cwd: string; env?: Record<string, string> },
+): GroupProcess {
+  const child = spawn(command, [...args], {
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (child.pid === undefined) throw new Error(`${command} did not start`);
+  const pid = child.pid;
+  let text = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, name);
+    } catch {
+      // Already gone.
+    }
+  };
+  return {
+    pid,
+    output: () => text,
+    exited,
+    interrupt: () => {
+      signal('SIGINT');
+      return exited;
+    },
+    kill: async () => {
+      signal('SIGKILL');
+      const code = await exited;
+      return code;
+    },
+  };
+}

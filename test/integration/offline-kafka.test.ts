@@ -1,0 +1,297 @@
+/**
+ * The offline-kafka plugin under a real `sls offline start`, against the real Kafka broker. The service in
+ * test/fixtures/offline-kafka-service has one probe handler that logs every event it receives and fails on
+ * demand; each function below tests one part of the event source: the event's shape and partial batch
+ * responses, bisect plus the on-failure destination, AT_TIMESTAMP, and filters plus maximum record age on
+ * an `msk` event. Every run has its own topics and consumer groups' offsets are read back from Kafka.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  KafkaMskEventSchema,
+  KafkaSelfManagedEventSchema,
+} from '@aws-lambda-powertools/parser/schemas/kafka';
+import type { Kafka, RecordMetadata } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseKafkaEvent } from '../../functions/lib/kafka-event.ts';
+import { repoRoot } from '../../infra/local/config.ts';
+import { portOpen } from '../../infra/local/proc.ts';
+import { failureHeaders } from '../../infra/offline-kafka/destination.ts';
+import { readAll } from '../helpers/kafka-events.ts';
+import { type GroupProcess, startGroup } from '../helpers/process.ts';
+import { createTopic, eventually, kafkaClient, stackConfig, uniqueName } from '../helpers/stack.ts';
+
+const serviceDir = join(repoRoot, 'test', 'fixtures', 'offline-kafka-service');
+const ports = { http: 3210, ws: 3211, lambda: 3212 };
+const run = uniqueName('okafka');
+const topics = {
+  partial: `${run}_partial`,
+  bisect: `${run}_bisect`,
+  timestamp: `${run}_timestamp`,
+  filter: `${run}_filter`,
+  failed: `${run}_failed`,
+};
+const logFile = join(repoRoot, '.local', `${run}.jsonl`);
+const now = Date.now();
+/** AT_TIMESTAMP starts here: records stamped before it must not come back. */
+const replayFrom = now - 10 * 60_000;
+
+interface ProbeEntry {
+  fn: string;
+  ids: string[];
+  event: unknown;
+  partial: unknown[];
+  poison?: string;
+}
+
+let kafka: Kafka;
+let offline: GroupProcess;
+
+function entries(fn: string): ProbeEntry[] {
+  let text = '';
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as ProbeEntry)
+    .filter((entry) => entry.fn === `offline-kafka-probe-probe-${fn}`);
+}
+
+/** Offsets the function's consumer group committed, per partition. */
+async function committed(fn: string, topic: string): Promise<Map<number, number>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [result] = await admin.fetchOffsets({
+      groupId: `offline-kafka-probe-probe-${fn}`,
+      topics: [topic],
+    });
+    return new Map((result?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function send(
+  topic: string,
+  messages: Array<{ value: string; key?: string; timestamp?: number; headers?: Record<string, string> }>,
+): Promise<RecordMetadata[]> {
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    const metadata = await producer.send({
+      topic,
+      acks: -1,
+      messages: messages.map((m) => ({
+        key: m.key ?? null,
+        value: m.value,
+        ...(m.timestamp === undefined ? {} : { timestamp: String(m.timestamp) }),
+        ...(m.headers ? { headers: m.headers } : {}),
+      })),
+    });
+    return metadata;
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+beforeAll(async () => {
+  kafka = kafkaClient();
+  await Promise.all([
+    createTopic(topics.partial, 1),
+    createTopic(topics.bisect, 1),
+    createTopic(topics.timestamp, 2),
+    createTopic(topics.filter, 1),
+    createTopic(topics.failed, 1),
+  ]);
+  // Before the event source starts, so AT_TIMESTAMP has history to choose from.
+  await send(
+    topics.timestamp,
+    Array.from({ length: 12 }, (_, i) => ({
+      key: `k${i}`,
+      value: JSON.stringify({ n: i }),
+      timestamp: i < 6 ? now - 30 * 60_000 + i : now - 5 * 60_000 + i,
+    })),
+  );
+
+  const cfg = stackConfig();
+  offline = startGroup(join(repoRoot, 'node_modules', '.bin', 'sls'), ['offline', 'start'], {
+    cwd: serviceDir,
+    env: {
+      PROBE_LOG: logFile,
+      PROBE_HTTP_PORT: String(ports.http),
+      PROBE_WS_PORT: String(ports.ws),
+      PROBE_LAMBDA_PORT: String(ports.lambda),
+      PROBE_BROKERS: `${cfg.kafka.host}:${cfg.kafka.port}`,
+      PROBE_TOPIC_PARTIAL: topics.partial,
+      PROBE_TOPIC_BISECT: topics.bisect,
+      PROBE_TOPIC_TIMESTAMP: topics.timestamp,
+      PROBE_TOPIC_FILTER: topics.filter,
+      PROBE_TOPIC_FAILED: topics.failed,
+      PROBE_TIMESTAMP_SECONDS: String(Math.floor(replayFrom / 1000)),
+    },
+  });
+  await eventually(
+    'the four event sources to consume',
+    async () =>
+      (offline.output().match(/offline-kafka: \w+: consuming /g)?.length ?? 0) >= 4 ? true : undefined,
+    120_000,
+  );
+}, 180_000);
+
+afterAll(async () => {
+  const code = await offline?.interrupt();
+  expect(code).toBe(0);
+  await eventually('the probe service to free its ports', async () =>
+    (await Promise.all(Object.values(ports).map((p) => portOpen('127.0.0.1', p)))).some(Boolean)
+      ? undefined
+      : true,
+  );
+});
+
+describe('offline-kafka under sls offline start', () => {
+  it('delivers AWS-shaped events with the real partition, offset, timestamp and headers, and retries only the records a partial batch response names', async () => {
+    const values = Array.from({ length: 10 }, (_, i) =>
+      JSON.stringify(i === 3 || i === 7 ? { n: i, fail: 'partial', times: 1 } : { n: i }),
+    );
+    const stamp = now - 1000;
+    const meta = await send(
+      topics.partial,
+      values.map((value, i) => ({
+        key: `user-${i}`,
+        value,
+        timestamp: stamp + i,
+        headers: { 'batch-id': `b${i}`, ünï: 'ø' },
+      })),
+    );
+    const base = Number(meta[0]?.baseOffset);
+
+    await eventually('the partial function to commit all ten', async () =>
+      (await committed('partial', topics.partial)).get(0) === base + 10 ? true : undefined,
+    );
+    const log = entries('partial');
+    const deliveries = log.flatMap((e) => e.ids);
+    const first = log[0];
+    if (!first) throw new Error('no invocation');
+    const event = parseKafkaEvent(first.event);
+    const powertools = KafkaSelfManagedEventSchema.parse(first.event);
+    const records = event.records[`${topics.partial}-0`] ?? [];
+    const second = log.find((e) => e.ids.length === 2);
+
+    // Each record once, except the two reported failed, which came back once more, alone.
+    expect(deliveries.filter((id) => id === `${topics.partial}-0@${base + 3}`)).toHaveLength(2);
+    expect(deliveries.filter((id) => id === `${topics.partial}-0@${base + 7}`)).toHaveLength(2);
+    expect(new Set(deliveries).size).toBe(10);
+    expect(deliveries).toHaveLength(12);
+    expect(second?.ids).toEqual([`${topics.partial}-0@${base + 3}`, `${topics.partial}-0@${base + 7}`]);
+    // The event itself, as AWS builds it.
+    expect(event.eventSource).toBe('SelfManagedKafka');
+    expect(event.bootstrapServers).toBe(`${stackConfig().kafka.host}:${stackConfig().kafka.port}`);
+    expect(Object.keys(event.records)).toEqual([`${topics.partial}-0`]);
+    expect(records[0]).toMatchObject({
+      topic: topics.partial,
+      partition: 0,
+      offset: base,
+      timestamp: stamp,
+      timestampType: 'CREATE_TIME',
+      key: Buffer.from('user-0').toString('base64'),
+      value: Buffer.from(values[0] ?? '').toString('base64'),
+    });
+    expect(records[0]?.headers).toEqual([
+      { 'batch-id': [...Buffer.from('b0')] },
+      { ünï: [...Buffer.from('ø')] },
+    ]);
+    expect(Object.values(powertools.records).flat()[0]?.key).toBe('user-0');
+  });
+
+  it('bisects a failing batch down to the poison record, delivers its neighbours, and sends it to the on-failure topic with its bytes and the failure metadata', async () => {
+    const values = Array.from({ length: 8 }, (_, i) =>
+      JSON.stringify(i === 5 ? { n: i, fail: 'throw' } : { n: i }),
+    );
+    const meta = await send(
+      topics.bisect,
+      values.map((value, i) => ({ key: `k${i}`, value, headers: { origin: `o${i}` } })),
+    );
+    const base = Number(meta[0]?.baseOffset);
+    const poison = `${topics.bisect}-0@${base + 5}`;
+
+    await eventually('the bisect function to commit all eight', async () =>
+      (await committed('bisect', topics.bisect)).get(0) === base + 8 ? true : undefined,
+    );
+    const failed = (await readAll(kafka, topics.failed)).filter(
+      (r) => r.headers[failureHeaders.source]?.toString() === poison,
+    );
+    const succeeded = new Set(
+      entries('bisect')
+        .filter((e) => !e.poison)
+        .flatMap((e) => e.ids),
+    );
+    const poisonAttempts = entries('bisect').filter((e) => e.ids.length === 1 && e.ids[0] === poison);
+
+    expect(succeeded).toEqual(
+      new Set(
+        Array.from({ length: 8 }, (_, i) => `${topics.bisect}-0@${base + i}`).filter((id) => id !== poison),
+      ),
+    );
+    // Alone at last: tried once, retried once (maximumRetryAttempts 1), then handed on.
+    expect(poisonAttempts).toHaveLength(2);
+    expect(failed).toHaveLength(1);
+    const [record] = failed;
+    expect(record?.key?.toString()).toBe('k5');
+    expect(record?.value?.toString()).toBe(values[5]);
+    expect(record?.headers.origin?.toString()).toBe('o5');
+    expect(record?.headers[failureHeaders.condition]?.toString()).toBe('RetryAttemptsExhausted');
+    expect(record?.headers[failureHeaders.invokeCount]?.toString()).toBe('2');
+    expect(record?.headers[failureHeaders.errorMessage]?.toString()).toContain('asked to fail');
+    const invocation = JSON.parse(record?.headers[failureHeaders.record]?.toString() ?? '{}');
+    expect(invocation.requestContext).toMatchObject({
+      condition: 'RetryAttemptsExhausted',
+      approximateInvokeCount: 2,
+    });
+  });
+
+  it('starts an AT_TIMESTAMP source at the first record stamped at or after the timestamp, in every partition', async () => {
+    const all = await readAll(kafka, topics.timestamp);
+    const wanted = all.filter((r) => r.timestamp >= Math.floor(replayFrom / 1000) * 1000);
+
+    await eventually('the timestamp function to receive the recent records', async () =>
+      new Set(entries('timestamp').flatMap((e) => e.ids)).size >= wanted.length ? true : undefined,
+    );
+    const got = new Set(entries('timestamp').flatMap((e) => e.ids));
+
+    expect(wanted).toHaveLength(6);
+    expect(got).toEqual(new Set(wanted.map((r) => `${r.topic}-${r.partition}@${r.offset}`)));
+  });
+
+  it('on an msk event: delivers only records matching the filter, sends records past the maximum age on without invoking, and commits past everything', async () => {
+    const meta = await send(topics.filter, [
+      { key: 'a', value: JSON.stringify({ kind: 'keep', n: 1 }) },
+      { key: 'b', value: JSON.stringify({ kind: 'drop', n: 2 }) },
+      { key: 'c', value: 'not json' },
+      { key: 'd', value: JSON.stringify({ kind: 'keep', n: 4 }), timestamp: now - 10 * 60_000 },
+      { key: 'e', value: JSON.stringify({ kind: 'keep', n: 5 }) },
+    ]);
+    const base = Number(meta[0]?.baseOffset);
+
+    await eventually('the filtered function to commit all five', async () =>
+      (await committed('filtered', topics.filter)).get(0) === base + 5 ? true : undefined,
+    );
+    const log = entries('filtered');
+    const delivered = log.flatMap((e) => e.ids);
+    const expired = (await readAll(kafka, topics.failed)).filter(
+      (r) => r.headers[failureHeaders.source]?.toString() === `${topics.filter}-0@${base + 3}`,
+    );
+    const first = log[0];
+
+    expect(delivered).toEqual([`${topics.filter}-0@${base}`, `${topics.filter}-0@${base + 4}`]);
+    expect(expired).toHaveLength(1);
+    expect(expired[0]?.headers[failureHeaders.condition]?.toString()).toBe('RecordAgeExceeded');
+    expect(first && KafkaMskEventSchema.parse(first.event).eventSourceArn).toBe(
+      'arn:aws:kafka:eu-west-1:123456789012:cluster/probe/abc',
+    );
+  });
+});
