@@ -5,7 +5,8 @@
  * config names), starts the local randomuser API (unless RANDOMUSER_URL is set), then runs serverless-offline
  * with its plugins: serverless-offline-aws-eventbridge routes PutEvents between the functions and the
  * offline-kafka plugin feeds `users_created` to sink-users. fetch-users runs once right away (FETCH_ON_START)
- * and then on its schedule (FETCH_SCHEDULE, FETCH_TOTAL users a run). Every few seconds a summary line
+ * and then on its schedule (FETCH_SCHEDULE, FETCH_TOTAL users a run, FETCH_SCHEDULE_ENABLED); an outbox sweep at
+ * start publishes what an earlier run left behind. Every few seconds a summary line
  * shows each stage. Ctrl-C stops serverless-offline (which lets invocations in flight finish and commits
  * nothing else) and the local API, and leaves the servers running for the next start.
  */
@@ -107,7 +108,7 @@ async function main(): Promise<number> {
   process.on('SIGTERM', stop);
 
   const summary = startSummary(cfg, pgEndpoint, () => fetched);
-  void firstFetch(cfg, () => stopping);
+  void firstRuns(cfg, () => stopping);
 
   const code = await exited;
   // Whatever serverless-offline left in its group (it should leave nothing) goes too.
@@ -117,26 +118,36 @@ async function main(): Promise<number> {
   return stopping ? 0 : code;
 }
 
-/** Runs fetch-users once as soon as serverless-offline serves it, so users flow without waiting for the schedule. */
-async function firstFetch(cfg: StackConfig, stopping: () => boolean): Promise<void> {
-  if (!cfg.pipeline.fetchOnStart) return;
+/**
+ * As soon as serverless-offline serves the functions: one outbox sweep, which publishes whatever a previous
+ * run left unpublished (a crash between commit and relay), and one fetch-users run (FETCH_ON_START), so
+ * users flow without waiting for the schedule.
+ */
+async function firstRuns(cfg: StackConfig, stopping: () => boolean): Promise<void> {
   try {
     const up = await waitFor(() => portOpen('127.0.0.1', lambdaPort).then((open) => open || undefined), {
       timeoutMs: 180_000,
       abort: () => (stopping() ? 'stopping' : undefined),
     });
     if (!up) throw new Error(`serverless-offline did not serve port ${lambdaPort} within 180 s`);
+    await invoke('publish-users', {});
+    if (!cfg.pipeline.fetchOnStart || stopping()) return;
     console.log('[start] running fetch-users now (FETCH_ON_START); then on its schedule');
-    await fetch(
-      `http://127.0.0.1:${lambdaPort}/2015-03-31/functions/${service}-${stage}-fetch-users/invocations`,
-      {
-        method: 'POST',
-        body: '{}',
-      },
-    );
+    await invoke('fetch-users', {});
   } catch (error) {
-    if (!stopping()) console.error(`[start] the first fetch-users run failed: ${(error as Error).message}`);
+    if (!stopping()) console.error(`[start] the first runs failed: ${(error as Error).message}`);
   }
+}
+
+async function invoke(fn: string, event: unknown): Promise<void> {
+  const res = await fetch(
+    `http://127.0.0.1:${lambdaPort}/2015-03-31/functions/${service}-${stage}-${fn}/invocations`,
+    {
+      method: 'POST',
+      body: JSON.stringify(event),
+    },
+  );
+  if (res.headers.get('x-amz-function-error')) throw new Error(`${fn}: ${await res.text()}`);
 }
 
 /** Prints {@link formatSummary} every `statusIntervalMs` until stopped. */
