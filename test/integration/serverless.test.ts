@@ -161,7 +161,7 @@ describe('serverless.yml', () => {
     it('schedules fetch-users, and the publish-users sweep every minute', () => {
       expect(rules()).toEqual(
         expect.arrayContaining([
-          { target: 'FetchDashusersLambdaFunction', schedule: 'rate(5 minutes)', pattern: undefined },
+          { target: 'FetchDashusersLambdaFunction', schedule: 'rate(1 minute)', pattern: undefined },
           { target: 'PublishDashusersLambdaFunction', schedule: 'rate(1 minute)', pattern: undefined },
         ]),
       );
