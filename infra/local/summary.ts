@@ -95,7 +95,7 @@ export async function consumerLag(
     .sort((a, b) => a.partition - b.partition);
 }
 
-/** `fetched 1000 · stored 1000 · outbox 0 pending · published 1000 · lag 0 [0 0 0 0 0 0] · cassandra 1000 · dlq 0` */
+/** `fetched 1000 · stored 1000 · outbox 0 pending · published 1000 · lag 0 [p0:0 p1:0 p2:0] · cassandra 1000 · dlq 0` */
 export function formatSummary(s: PipelineSummary): string {
   const n = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '?' : String(v));
   const lag =

@@ -129,7 +129,8 @@ export function nextBatchLength(
   let n = 0;
   for (const record of records) {
     if (n >= batchSize) break;
-    const size = recordJsonBytes(record);
+    // The first record of the group has no comma before it.
+    const size = recordJsonBytes(record) - (n === 0 ? 1 : 0);
     if (bytes + size > limitBytes) {
       if (n === 0) throw new RecordTooLargeForPayloadError(record, baseBytes + size, limitBytes);
       break;

@@ -49,8 +49,11 @@ export function matchObject(pattern: Record<string, unknown>, data: Json | undef
   return Object.entries(pattern).every(([field, rule]) => {
     const value = isObject(data) ? data[field] : undefined;
     if (Array.isArray(rule)) return matchField(rule, value);
-    if (isPlainObject(rule)) return isObject(value) && matchObject(rule, value);
-    return false;
+    if (!isPlainObject(rule)) return false;
+    // As EventBridge flattens the data: an array of objects matches when one of its objects does, and a
+    // missing parent still satisfies `exists: false` below it.
+    if (Array.isArray(value) && value.length > 0) return value.some((item) => matchObject(rule, item));
+    return matchObject(rule, isObject(value) ? value : undefined);
   });
 }
 

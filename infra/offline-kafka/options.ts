@@ -54,7 +54,11 @@ const kafkaEventSchema = commonSchema.extend({
 });
 
 const mskEventSchema = commonSchema.extend({
-  arn: z.unknown(),
+  // A string or unresolved CloudFormation (Ref, Fn::ImportValue...); without it the event would carry no
+  // eventSourceArn, which AWS always sends for MSK.
+  arn: z.union([z.string().min(1), z.record(z.string(), z.unknown())], {
+    error: 'must be the MSK cluster ARN',
+  }),
   saslScram512: z.string().optional(),
 });
 
