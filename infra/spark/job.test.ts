@@ -20,7 +20,7 @@ const cfg = loadStackConfig({ LOCAL_STACK_DIR: '/tmp/stack' });
 const paths = { jobJar: '/repo/infra/spark/target/users-stream.jar', jars: '/repo/.local/jars/spark' };
 
 /** The value following `flag` in `args`. */
-function after(args: readonly string[], flag: string): string | undefined {
+function valueAfter(args: readonly string[], flag: string): string | undefined {
   const i = args.indexOf(flag);
   return i < 0 ? undefined : args[i + 1];
 }
@@ -32,11 +32,11 @@ describe('driverArgs', () => {
     expect(checkpoint).toBe('/tmp/stack/spark/checkpoints/users_created');
     expect(args).toEqual(expect.arrayContaining([...SPARK_JDK17_OPTIONS, jobMarker(checkpoint)]));
     expect(args[0]).toBe(`-Xmx${cfg.spark.driverMemory}`);
-    expect(after(args, '-cp')).toBe(`${paths.jobJar}:${paths.jars}/*`);
+    expect(valueAfter(args, '-cp')).toBe(`${paths.jobJar}:${paths.jars}/*`);
     expect(args.indexOf(mainClass)).toBeGreaterThan(args.indexOf(jobMarker(checkpoint)));
-    expect(after(args, '--master')).toBe('local[2]');
-    expect(after(args, '--bootstrap-servers')).toBe('127.0.0.1:9092');
-    expect(after(args, '--cassandra')).toBe('127.0.0.1:9042');
+    expect(valueAfter(args, '--master')).toBe('local[2]');
+    expect(valueAfter(args, '--bootstrap-servers')).toBe('127.0.0.1:9092');
+    expect(valueAfter(args, '--cassandra')).toBe('127.0.0.1:9042');
     expect(args).not.toContain('--parity');
     expect(args.filter((a) => a.startsWith('spark.jars='))).toEqual([]);
   });
