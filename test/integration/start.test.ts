@@ -1,69 +1,88 @@
 /**
- * `npm start` as a user runs it: the stack comes up (or is reused), migrations apply, and serverless-offline
- * serves the functions; Ctrl-C (SIGINT to the process group) stops serverless-offline and frees its ports.
+ * `npm start` as a new user runs it, with the defaults except for the names (its own topic, keyspace and
+ * database, so the count it watches is its own): the stack comes up (or is reused), the migrations apply,
+ * serverless-offline serves the functions, fetch-users runs at once, the users show up in Cassandra and in
+ * the live summary, and Ctrl-C (SIGINT to the process group) stops everything it started.
  */
-import { spawn } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../infra/local/config.ts';
 import { portOpen } from '../../infra/local/proc.ts';
-import { eventually } from '../helpers/stack.ts';
+import { startGroup } from '../helpers/process.ts';
+import { cassandraClient, eventually, kafkaClient, postgresClient, uniqueName } from '../helpers/stack.ts';
+
+const run = uniqueName('start');
+const names = { topic: `${run}_users`, dlq: `${run}_users.dlq`, keyspace: run, database: run };
+const fetchTotal = 100;
+
+afterAll(async () => {
+  const cql = cassandraClient();
+  await cql.execute(`DROP KEYSPACE IF EXISTS ${names.keyspace}`).catch(() => {});
+  await cql.shutdown();
+  const admin = kafkaClient().admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: [names.topic, names.dlq] }).catch(() => {});
+  await admin.disconnect();
+  const db = postgresClient();
+  await db.connect();
+  await db.query(`DROP DATABASE IF EXISTS ${names.database} WITH (FORCE)`).catch(() => {});
+  await db.end();
+});
 
 describe('npm start', () => {
-  it('serves the functions under serverless-offline against the stack and the local APIs, and stops on Ctrl-C', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
+  it('runs the pipeline under serverless-offline: users reach Cassandra within seconds, the summary shows each stage, and Ctrl-C stops everything', async () => {
+    const start = startGroup(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
       cwd: repoRoot,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        KAFKA_TOPIC: names.topic,
+        KAFKA_DLQ_TOPIC: names.dlq,
+        CASSANDRA_KEYSPACE: names.keyspace,
+        PIPELINE_PGDATABASE: names.database,
+        FETCH_TOTAL: String(fetchTotal),
+        PIPELINE_STATUS_INTERVAL_MS: '1000',
+      },
     });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const pid = child.pid;
-    if (pid === undefined) throw new Error('npm start did not spawn');
-
+    let code: number | string | undefined;
     try {
-      const viaHttp = await eventually(
-        'GET /local/ping under serverless-offline',
-        async () => {
-          const res = await fetch('http://127.0.0.1:3000/local/ping');
-          return res.ok ? ((await res.json()) as unknown) : undefined;
-        },
-        120_000,
-      );
-      const viaInvokeApi = await fetch(
-        'http://127.0.0.1:3002/2015-03-31/functions/realtime-user-pipeline-local-ping/invocations',
-        { method: 'POST', body: '{}' },
-      );
-      const invoked = (await viaInvokeApi.json()) as { statusCode: number; body: string };
+      const summary = await eventually(
+        `a summary line with ${fetchTotal} users in Cassandra and every offset committed`,
+        async () =>
+          start
+            .output()
+            .split('\n')
+            .find(
+              (line) =>
+                line.startsWith('[pipeline] ') &&
+                line.includes(`cassandra ${fetchTotal} `) &&
+                line.includes('lag 0 ['),
+            ),
+        180_000,
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}\n${start.output().slice(-4000)}`);
+      });
+      const ping = await fetch('http://127.0.0.1:3000/local/ping');
 
-      const fetched = await fetch(
-        'http://127.0.0.1:3002/2015-03-31/functions/realtime-user-pipeline-local-fetch-users/invocations',
-        { method: 'POST', body: JSON.stringify({ seed: 'npm-start', total: 10 }) },
+      expect(summary).toContain(
+        `fetched ${fetchTotal} · stored ${fetchTotal} · outbox 0 pending · published ${fetchTotal}`,
       );
-
-      expect(await fetched.json()).toMatchObject({ seed: 'npm-start', received: 10, published: 10 });
-      await eventually('the local event bus to print UsersFetched', async () =>
-        output.includes('[eventbus] UsersFetched from realtime-user-pipeline') ? true : undefined,
-      );
-      expect(output).toContain('[start] randomuser API: http://127.0.0.1:3100/api/1.4/ (local)');
-      expect(viaHttp).toMatchObject({ ok: true, stage: 'local', service: 'realtime-user-pipeline' });
-      expect(invoked.statusCode).toBe(200);
-      expect(JSON.parse(invoked.body)).toMatchObject({ ok: true });
-      expect(output).toMatch(/migrate: postgres .*database pipeline/);
-      expect(output).toMatch(/migrate: kafka .*users_created/);
+      expect(summary).toMatch(/lag 0 \[p0:0 p1:0 p2:0 p3:0 p4:0 p5:0\]/);
+      expect(summary).toContain('dlq 0');
+      expect(await ping.json()).toMatchObject({
+        ok: true,
+        stage: 'local',
+        service: 'realtime-user-pipeline',
+      });
+      expect(start.output()).toContain('[start] randomuser API: http://127.0.0.1:3100/api/1.4/ (local)');
+      expect(start.output()).toMatch(/migrate: postgres .*database start_/);
+      expect(start.output()).toContain(`offline-kafka: sink-users: consuming ${names.topic} as group`);
     } finally {
-      process.kill(-pid, 'SIGINT');
+      code = await start.interrupt();
     }
-    const code = await exited;
 
     expect(code).toBe(0);
-    await eventually('serverless-offline to release its ports', async () =>
-      (await Promise.all([3000, 3002, 3100, 4010].map((port) => portOpen('127.0.0.1', port)))).some(Boolean)
+    await eventually('npm start to release its ports', async () =>
+      (await Promise.all([3000, 3002, 3100, 4010, 4011].map((port) => portOpen('127.0.0.1', port)))).some(
+        Boolean,
+      )
         ? undefined
         : true,
     );
