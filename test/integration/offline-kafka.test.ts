@@ -42,6 +42,8 @@ interface ProbeEntry {
   event: unknown;
   partial: unknown[];
   poison?: string;
+  started: number;
+  ended: number;
 }
 
 let kafka: Kafka;
@@ -99,6 +101,24 @@ async function send(
   }
 }
 
+/** What the probe service reads from the environment: this run's topics, ports and log file. */
+function probeEnv(): Record<string, string> {
+  const cfg = stackConfig();
+  return {
+    PROBE_LOG: logFile,
+    PROBE_HTTP_PORT: String(ports.http),
+    PROBE_WS_PORT: String(ports.ws),
+    PROBE_LAMBDA_PORT: String(ports.lambda),
+    PROBE_BROKERS: `${cfg.kafka.host}:${cfg.kafka.port}`,
+    PROBE_TOPIC_PARTIAL: topics.partial,
+    PROBE_TOPIC_BISECT: topics.bisect,
+    PROBE_TOPIC_TIMESTAMP: topics.timestamp,
+    PROBE_TOPIC_FILTER: topics.filter,
+    PROBE_TOPIC_FAILED: topics.failed,
+    PROBE_TIMESTAMP_SECONDS: String(Math.floor(replayFrom / 1000)),
+  };
+}
+
 beforeAll(async () => {
   kafka = kafkaClient();
   await Promise.all([
@@ -118,22 +138,9 @@ beforeAll(async () => {
     })),
   );
 
-  const cfg = stackConfig();
   offline = startGroup(join(repoRoot, 'node_modules', '.bin', 'sls'), ['offline', 'start'], {
     cwd: serviceDir,
-    env: {
-      PROBE_LOG: logFile,
-      PROBE_HTTP_PORT: String(ports.http),
-      PROBE_WS_PORT: String(ports.ws),
-      PROBE_LAMBDA_PORT: String(ports.lambda),
-      PROBE_BROKERS: `${cfg.kafka.host}:${cfg.kafka.port}`,
-      PROBE_TOPIC_PARTIAL: topics.partial,
-      PROBE_TOPIC_BISECT: topics.bisect,
-      PROBE_TOPIC_TIMESTAMP: topics.timestamp,
-      PROBE_TOPIC_FILTER: topics.filter,
-      PROBE_TOPIC_FAILED: topics.failed,
-      PROBE_TIMESTAMP_SECONDS: String(Math.floor(replayFrom / 1000)),
-    },
+    env: probeEnv(),
   });
   await eventually(
     'the four event sources to consume',
@@ -151,6 +158,45 @@ afterAll(async () => {
       ? undefined
       : true,
   );
+});
+
+describe('offline-kafka on sls package', () => {
+  it('compiles the options osls lacks into the EventSourceMappings and prints the lint', async () => {
+    const dir = join(repoRoot, '.local', `${run}-package`);
+    const pack = startGroup(join(repoRoot, 'node_modules', '.bin', 'sls'), ['package', '--package', dir], {
+      cwd: serviceDir,
+      env: probeEnv(),
+    });
+
+    const code = await pack.exited;
+    const template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+    const mappings = Object.values<{ Type: string; Properties: Record<string, unknown> }>(template.Resources)
+      .filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping')
+      .map((r) => r.Properties);
+    const byTopic = (topic: string) =>
+      mappings.find((m) => JSON.stringify(m.Topics) === JSON.stringify([topic]));
+
+    expect(code, pack.output()).toBe(0);
+    expect(byTopic(topics.partial)).toMatchObject({
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumRetryAttempts: 5,
+      BatchSize: 10,
+    });
+    expect(byTopic(topics.bisect)).toMatchObject({
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 1,
+      DestinationConfig: { OnFailure: { Destination: `kafka://${topics.failed}` } },
+    });
+    expect(byTopic(topics.filter)).toMatchObject({
+      MaximumRecordAgeInSeconds: 60,
+      DestinationConfig: { OnFailure: { Destination: `kafka://${topics.failed}` } },
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ value: { kind: ['keep'] } }) }] },
+    });
+    expect(byTopic(topics.timestamp)).not.toHaveProperty('MaximumRetryAttempts');
+    expect(pack.output()).toContain(
+      'functions.partial.events[0].kafka: maximumRetryAttempts 5 with no onFailureDestination discards records after their last retry',
+    );
+  });
 });
 
 describe('offline-kafka under sls offline start', () => {
@@ -231,12 +277,17 @@ describe('offline-kafka under sls offline start', () => {
         .flatMap((e) => e.ids),
     );
     const poisonAttempts = entries('bisect').filter((e) => e.ids.length === 1 && e.ids[0] === poison);
+    const byStart = [...entries('bisect')].sort((a, b) => a.started - b.started);
+    const overlaps = byStart.filter((e, i) => i > 0 && e.started < (byStart[i - 1]?.ended ?? 0));
 
     expect(succeeded).toEqual(
       new Set(
         Array.from({ length: 8 }, (_, i) => `${topics.bisect}-0@${base + i}`).filter((id) => id !== poison),
       ),
     );
+    // One partition: never two invocations at once.
+    expect(byStart.length).toBeGreaterThan(3);
+    expect(overlaps).toEqual([]);
     // Alone at last: tried once, retried once (maximumRetryAttempts 1), then handed on.
     expect(poisonAttempts).toHaveLength(2);
     expect(failed).toHaveLength(1);
