@@ -16,6 +16,7 @@ import { createInterface } from 'node:readline';
 import cassandra from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
+import { messageOf } from '../../functions/lib/errors.ts';
 import { resolvePostgres } from '../migrations/endpoints.ts';
 import { defaultGroupId } from '../offline-kafka/options.ts';
 import { startRandomUserServer } from '../randomuser/index.ts';
@@ -135,7 +136,7 @@ async function firstRuns(cfg: StackConfig, stopping: () => boolean): Promise<voi
     console.log('[start] running fetch-users now (FETCH_ON_START); then on its schedule');
     await invoke('fetch-users', {});
   } catch (error) {
-    if (!stopping()) console.error(`[start] the first runs failed: ${(error as Error).message}`);
+    if (!stopping()) console.error(`[start] the first runs failed: ${messageOf(error)}`);
   }
 }
 
@@ -185,7 +186,7 @@ function startSummary(cfg: StackConfig, endpoint: ReturnType<typeof resolvePostg
       console.log(`[pipeline] ${formatSummary(reading)}`);
     } catch (error) {
       connected = undefined;
-      console.log(`[pipeline] summary unavailable: ${(error as Error).message}`);
+      console.log(`[pipeline] summary unavailable: ${messageOf(error)}`);
     } finally {
       busy = false;
     }

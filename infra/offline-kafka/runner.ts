@@ -19,6 +19,7 @@ import {
   logLevel,
   type Producer,
 } from 'kafkajs';
+import { messageOf } from '../../functions/lib/errors.ts';
 import {
   type BatchDeps,
   type FailedBatch,
@@ -127,7 +128,7 @@ export function superviseEventSource(options: RunnerOptions, retryMs = 2000): Ev
       } catch (error) {
         if (!warned) {
           options.warn(
-            `${options.source.functionKey}: cannot consume ${options.source.topic} yet (${(error as Error).message}); retrying every ${retryMs / 1000} s`,
+            `${options.source.functionKey}: cannot consume ${options.source.topic} yet (${messageOf(error)}); retrying every ${retryMs / 1000} s`,
           );
           warned = true;
         }
@@ -189,6 +190,17 @@ async function setStartingOffsets(
       .map((p) => `${p.partition}@${p.offset}`)
       .join(', ')})`,
   );
+}
+
+/** Serialized size of each buffered record, computed once: the buffer and the batch cut both need it. */
+const sizes = new WeakMap<SourceRecord, number>();
+function sizeOf(record: SourceRecord): number {
+  let size = sizes.get(record);
+  if (size === undefined) {
+    size = recordJsonBytes(record);
+    sizes.set(record, size);
+  }
+  return size;
 }
 
 /** The shared state of one event source's consumer: a worker per partition. */
@@ -292,7 +304,7 @@ class PartitionWorker {
       this.nextOffset = record.offset + 1;
       if (!matchesAny(this.source.filterPatterns, record)) continue;
       this.buffer.push(record);
-      this.bufferedBytes += recordJsonBytes(record);
+      this.bufferedBytes += sizeOf(record);
       this.firstArrival ??= Date.now();
     }
     if (!this.paused && this.buffer.length >= this.highWater()) {
@@ -393,7 +405,7 @@ class PartitionWorker {
   private take(count: number, generation: number): void {
     if (generation !== this.generation) return;
     const taken = this.buffer.splice(0, count);
-    for (const record of taken) this.bufferedBytes -= recordJsonBytes(record);
+    for (const record of taken) this.bufferedBytes -= sizeOf(record);
     this.firstArrival = this.buffer.length > 0 ? Date.now() : undefined;
     if (this.paused && this.buffer.length < this.highWater() / 2) {
       this.paused = false;
@@ -429,7 +441,7 @@ class PartitionWorker {
     } catch (error) {
       // A rebalance took the partition away: the next owner starts from the last committed offset.
       this.state.options.warn(
-        `${this.source.functionKey}: commit of ${this.source.topic}-${this.partition}@${offset} failed (${(error as Error).message}); the records will be delivered again`,
+        `${this.source.functionKey}: commit of ${this.source.topic}-${this.partition}@${offset} failed (${messageOf(error)}); the records will be delivered again`,
       );
     }
   }
@@ -478,13 +490,19 @@ export function toSourceRecord(topic: string, partition: number, message: KafkaM
       if (v !== undefined) headers.push([name, Buffer.isBuffer(v) ? v : Buffer.from(v)]);
     }
   }
-  const batchContext = (message as KafkaMessage & { batchContext?: { timestampType?: number } }).batchContext;
+  // kafkajs passes the record batch's attributes along undeclared; timestampType 1 is LogAppendTime.
+  const context: unknown = 'batchContext' in message ? message.batchContext : undefined;
+  const logAppendTime =
+    typeof context === 'object' &&
+    context !== null &&
+    'timestampType' in context &&
+    context.timestampType === 1;
   return {
     topic,
     partition,
     offset: Number(message.offset),
     timestamp: Number(message.timestamp),
-    timestampType: batchContext?.timestampType === 1 ? 'LOG_APPEND_TIME' : 'CREATE_TIME',
+    timestampType: logAppendTime ? 'LOG_APPEND_TIME' : 'CREATE_TIME',
     key: message.key,
     value: message.value,
     headers,
@@ -509,7 +527,7 @@ async function invoke(options: RunnerOptions, event: unknown): Promise<InvokeOut
     return {
       ok: false,
       errorType: 'ServiceUnavailable',
-      errorMessage: `cannot reach ${url}: ${(error as Error).message}`,
+      errorMessage: `cannot reach ${url}: ${messageOf(error)}`,
     };
   }
   const text = await response.text();
@@ -523,11 +541,15 @@ async function invoke(options: RunnerOptions, event: unknown): Promise<InvokeOut
     };
   }
   if (response.headers.get('x-amz-function-error')) {
-    const error = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : {};
+    const field = (name: string): string | undefined => {
+      if (typeof payload !== 'object' || payload === null || !(name in payload)) return undefined;
+      const value: unknown = Reflect.get(payload, name);
+      return typeof value === 'string' ? value : undefined;
+    };
     return {
       ok: false,
-      errorType: typeof error.errorType === 'string' ? error.errorType : 'Unhandled',
-      errorMessage: typeof error.errorMessage === 'string' ? error.errorMessage : text.slice(0, 1000),
+      errorType: field('errorType') ?? 'Unhandled',
+      errorMessage: field('errorMessage') ?? text.slice(0, 1000),
     };
   }
   return { ok: true, payload };
