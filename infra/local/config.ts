@@ -15,6 +15,9 @@ import { z } from 'zod';
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const mavenDir = join(repoRoot, 'infra', 'local', 'maven');
 
+/** The pipeline's PostgreSQL database unless PIPELINE_PGDATABASE names another. */
+export const defaultDatabase = 'pipeline';
+
 const port = z.coerce.number().int().min(1).max(65535);
 const heap = z.string().regex(/^\d+[mMgG]$/, 'a JVM heap size such as 512m or 1g');
 
@@ -37,7 +40,7 @@ const envSchema = z.object({
   PGHOST: z.string().min(1).default('127.0.0.1'),
   PGPORT: port.default(5432),
   PGUSER: z.string().min(1).optional(),
-  PIPELINE_PGDATABASE: z.string().min(1).default('pipeline'),
+  PIPELINE_PGDATABASE: z.string().min(1).default(defaultDatabase),
   LOCAL_PG_PORT: port.default(55432),
   /** JDK used for Cassandra, which supports Java 11 and 17 only. Found automatically when unset. */
   CASSANDRA_JAVA_HOME: z.string().min(1).optional(),

@@ -39,7 +39,8 @@ async function main(): Promise<number> {
   await readyStack(cfg, (line) => console.log(`[start] ${line}`));
   console.log(`[start] stack ready in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
 
-  const pgEndpoint = resolvePostgres(cfg);
+  // The server as the stack recorded it; the database as this run's config names it.
+  const pgEndpoint = { ...resolvePostgres(cfg), database: cfg.postgres.database };
   const randomuser = cfg.randomuser.url
     ? undefined
     : await startRandomUserServer({ host: '127.0.0.1', port: cfg.randomuser.port });
