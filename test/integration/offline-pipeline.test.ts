@@ -137,7 +137,8 @@ describe('the pipeline under npm start (sls offline start)', () => {
     expect(result).toMatchObject({ received: total, published: total });
     expect(new Set(rows)).toEqual(new Set(first));
     expect(rows).toHaveLength(total);
-    expect(keys).toHaveLength(total);
+    // Kafka is at least once (a produce retried after one partition failed repeats the others); the table
+    // above is where exactly once is checked.
     expect(new Set(keys)).toEqual(new Set(first));
   });
 

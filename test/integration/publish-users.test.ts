@@ -326,8 +326,11 @@ describe('publish-users relay', () => {
       expect(first).toEqual({ batches: 2, published: 20, dead: 0, stoppedBecause: 'time' });
       expect(published).toBe(20);
       expect(second).toMatchObject({ published: 5, stoppedBecause: 'empty' });
+      // Every row once in the relay's accounting above; on the topic, a row may appear twice: when a produce
+      // request fails for one partition of a topic this new ("not the leader"), kafkajs sends the whole
+      // request again (at least once; kafkajs's idempotent mode cannot be used, as it wedges after a refused
+      // record). The sink's upserts make that harmless.
       const messages = await readTopic(topic);
-      expect(messages).toHaveLength(25);
       expect(new Set(messages.map((m) => m.key))).toEqual(new Set(ids));
     });
   });
