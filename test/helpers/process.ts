@@ -3,6 +3,7 @@
  * (SIGINT to the group) stops it the way a user would, and SIGKILL to the group stands in for a crash.
  */
 import { spawn } from 'node:child_process';
+import { repoRoot } from '../../infra/local/config.ts';
 
 /** A running process group. */
 export interface GroupProcess {
@@ -62,4 +63,34 @@ export function startGroup(
       return code;
     },
   };
+}
+
+/** The names a private copy of the pipeline runs under: its own topics, keyspace and database. */
+export interface PipelineRun {
+  topic: string;
+  dlq: string;
+  keyspace: string;
+  database: string;
+}
+
+/** A private run's names for `prefix`-unique `run` (a CQL- and SQL-safe identifier). */
+export function pipelineRun(run: string): PipelineRun {
+  return { topic: `${run}_users`, dlq: `${run}_users.dlq`, keyspace: run, database: run };
+}
+
+/**
+ * Starts `npm start` (infra/local/start.ts) in its own process group, on `names`' topics, keyspace and
+ * database, with `env` on top.
+ */
+export function startPipelineRun(names: PipelineRun, env: Record<string, string>): GroupProcess {
+  return startGroup(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
+    cwd: repoRoot,
+    env: {
+      KAFKA_TOPIC: names.topic,
+      KAFKA_DLQ_TOPIC: names.dlq,
+      CASSANDRA_KEYSPACE: names.keyspace,
+      PIPELINE_PGDATABASE: names.database,
+      ...env,
+    },
+  });
 }

@@ -4,6 +4,7 @@ import cassandra from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { loadStackConfig, type StackConfig } from '../../infra/local/config.ts';
+import { cassandraDefaults, migrateCassandra } from '../../infra/migrations/cassandra.ts';
 import { resolvePostgres } from '../../infra/migrations/endpoints.ts';
 import { kafkaDefaults, migrateKafka } from '../../infra/migrations/kafka.ts';
 
@@ -109,4 +110,34 @@ export async function produce(
   } finally {
     await producer.disconnect();
   }
+}
+
+/** Creates `keyspace` with every Cassandra migration applied (created_users, the Spark aggregates). */
+export async function createKeyspace(keyspace: string, cfg = stackConfig()): Promise<void> {
+  await migrateCassandra({
+    ...cassandraDefaults,
+    keyspace,
+    contactPoints: [`${cfg.cassandra.host}:${cfg.cassandra.port}`],
+    localDataCenter: cfg.cassandra.localDataCenter,
+    directory: 'infra/migrations/cassandra',
+    log: () => undefined,
+  });
+}
+
+/** Drops what a run of the whole pipeline made for itself: its keyspace, topics and database. */
+export async function dropRun(
+  run: { keyspace: string; topics: readonly string[]; database: string },
+  cfg = stackConfig(),
+): Promise<void> {
+  const cql = cassandraClient(cfg);
+  await cql.execute(`DROP KEYSPACE IF EXISTS ${run.keyspace}`).catch(() => {});
+  await cql.shutdown();
+  const admin = kafkaClient(cfg).admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: [...run.topics] }).catch(() => {});
+  await admin.disconnect();
+  const db = postgresClient(cfg);
+  await db.connect();
+  await db.query(`DROP DATABASE IF EXISTS ${run.database} WITH (FORCE)`).catch(() => {});
+  await db.end();
 }

@@ -10,16 +10,15 @@ import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userSchema } from '../../functions/lib/schemas.ts';
 import { userCreated } from '../../functions/store-users/core.ts';
-import { repoRoot } from '../../infra/local/config.ts';
 import { portOpen } from '../../infra/local/proc.ts';
 import { generateUsers } from '../../infra/randomuser/index.ts';
 import { readAll } from '../helpers/kafka-events.ts';
 import { freshRawUsers } from '../helpers/pipeline.ts';
-import { type GroupProcess, startGroup } from '../helpers/process.ts';
-import { cassandraClient, eventually, kafkaClient, postgresClient, uniqueName } from '../helpers/stack.ts';
+import { type GroupProcess, pipelineRun, startPipelineRun } from '../helpers/process.ts';
+import { cassandraClient, dropRun, eventually, kafkaClient, uniqueName } from '../helpers/stack.ts';
 
 const run = uniqueName('e2e');
-const names = { topic: `${run}_users`, dlq: `${run}_users.dlq`, keyspace: run, database: run };
+const names = pipelineRun(run);
 const total = 5000;
 const lambdaApi = 'http://127.0.0.1:3002/2015-03-31/functions';
 
@@ -29,18 +28,11 @@ let offline: GroupProcess | undefined;
 
 /** `npm start` with this run's names, the schedule off and no fetch at start. */
 async function startPipeline(): Promise<GroupProcess> {
-  const proc = startGroup(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
-    cwd: repoRoot,
-    env: {
-      KAFKA_TOPIC: names.topic,
-      KAFKA_DLQ_TOPIC: names.dlq,
-      CASSANDRA_KEYSPACE: names.keyspace,
-      PIPELINE_PGDATABASE: names.database,
-      FETCH_SCHEDULE_ENABLED: 'false',
-      FETCH_ON_START: 'false',
-      FETCH_TOTAL: String(total),
-      LOG_LEVEL: 'WARN',
-    },
+  const proc = startPipelineRun(names, {
+    FETCH_SCHEDULE_ENABLED: 'false',
+    FETCH_ON_START: 'false',
+    FETCH_TOTAL: String(total),
+    LOG_LEVEL: 'WARN',
   });
   await eventually(
     'npm start to consume the run topic',
@@ -106,16 +98,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (offline) expect(await offline.interrupt()).toBe(0);
-  await cql?.execute(`DROP KEYSPACE IF EXISTS ${names.keyspace}`).catch(() => {});
   await cql?.shutdown();
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: [names.topic, names.dlq] }).catch(() => {});
-  await admin.disconnect();
-  const db = postgresClient();
-  await db.connect();
-  await db.query(`DROP DATABASE IF EXISTS ${names.database} WITH (FORCE)`).catch(() => {});
-  await db.end();
+  await dropRun({ keyspace: names.keyspace, topics: [names.topic, names.dlq], database: names.database });
   await eventually('npm start to free its ports', async () =>
     (await Promise.all([3000, 3002, 3100, 4010, 4011].map((p) => portOpen('127.0.0.1', p)))).some(Boolean)
       ? undefined

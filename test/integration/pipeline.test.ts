@@ -23,7 +23,6 @@ import {
 import { createHandler as createSink, depsFor as sinkDeps } from '../../functions/sink-users/handler.ts';
 import { createHandler as createStore, depsFor as storeDeps } from '../../functions/store-users/handler.ts';
 import { type LocalEventBus, startLocalEventBus } from '../../infra/local/eventbus.ts';
-import { cassandraDefaults, migrateCassandra } from '../../infra/migrations/cassandra.ts';
 import { resolvePostgres } from '../../infra/migrations/endpoints.ts';
 import {
   generateUsers,
@@ -33,7 +32,7 @@ import {
 } from '../../infra/randomuser/index.ts';
 import { readAll, toLambdaEvents } from '../helpers/kafka-events.ts';
 import { captureOutput } from '../helpers/pipeline.ts';
-import { cassandraClient, createTopic, stackConfig, uniqueName } from '../helpers/stack.ts';
+import { cassandraClient, createKeyspace, createTopic, stackConfig, uniqueName } from '../helpers/stack.ts';
 
 const total = 1000;
 const pageSize = 400;
@@ -110,14 +109,7 @@ beforeAll(async () => {
   const keyspace = uniqueName('pipeline_it');
   await createTopic(topic, 6);
   await createTopic(`${topic}.dlq`, 1);
-  await migrateCassandra({
-    ...cassandraDefaults,
-    keyspace,
-    contactPoints: [`${stack.cassandra.host}:${stack.cassandra.port}`],
-    localDataCenter: stack.cassandra.localDataCenter,
-    directory: 'infra/migrations/cassandra',
-    log: () => undefined,
-  });
+  await createKeyspace(keyspace, stack);
   config = parseConfig({
     // DEBUG, so the check for credentials in the logs sees every line the functions can write.
     LOG_LEVEL: 'DEBUG',

@@ -24,7 +24,6 @@ import { createdUserColumns } from '../../functions/sink-users/mapping.ts';
 import { ownedPid } from '../../infra/local/proc.ts';
 import { ensureSparkJars, SPARK_SERVICE_NAMES } from '../../infra/local/spark.ts';
 import { down, up } from '../../infra/local/stack.ts';
-import { cassandraDefaults, migrateCassandra } from '../../infra/migrations/cassandra.ts';
 import {
   ensureJobJar,
   type JobOptions,
@@ -36,7 +35,14 @@ import {
 import { readAll, toLambdaEvents } from '../helpers/kafka-events.ts';
 import { mappingVectors } from '../helpers/mapping-vectors.ts';
 import { freshUsers } from '../helpers/pipeline.ts';
-import { cassandraClient, createTopic, kafkaClient, stackConfig, uniqueName } from '../helpers/stack.ts';
+import {
+  cassandraClient,
+  createKeyspace,
+  createTopic,
+  kafkaClient,
+  stackConfig,
+  uniqueName,
+} from '../helpers/stack.ts';
 
 const run = promisify(execFile);
 const stack = stackConfig();
@@ -68,14 +74,7 @@ afterAll(async () => {
 /** A keyspace of this run's own, with every Cassandra migration applied (created_users, the aggregates). */
 async function newKeyspace(prefix: string): Promise<string> {
   const keyspace = uniqueName(prefix);
-  await migrateCassandra({
-    ...cassandraDefaults,
-    keyspace,
-    contactPoints: [`${stack.cassandra.host}:${stack.cassandra.port}`],
-    localDataCenter: stack.cassandra.localDataCenter,
-    directory: 'infra/migrations/cassandra',
-    log: () => undefined,
-  });
+  await createKeyspace(keyspace, stack);
   return keyspace;
 }
 

@@ -5,27 +5,16 @@
  * the live summary, and Ctrl-C (SIGINT to the process group) stops everything it started.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../infra/local/config.ts';
 import { portOpen } from '../../infra/local/proc.ts';
-import { startGroup } from '../helpers/process.ts';
-import { cassandraClient, eventually, kafkaClient, postgresClient, uniqueName } from '../helpers/stack.ts';
+import { pipelineRun, startPipelineRun } from '../helpers/process.ts';
+import { dropRun, eventually, uniqueName } from '../helpers/stack.ts';
 
 const run = uniqueName('start');
-const names = { topic: `${run}_users`, dlq: `${run}_users.dlq`, keyspace: run, database: run };
+const names = pipelineRun(run);
 const fetchTotal = 100;
 
 afterAll(async () => {
-  const cql = cassandraClient();
-  await cql.execute(`DROP KEYSPACE IF EXISTS ${names.keyspace}`).catch(() => {});
-  await cql.shutdown();
-  const admin = kafkaClient().admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: [names.topic, names.dlq] }).catch(() => {});
-  await admin.disconnect();
-  const db = postgresClient();
-  await db.connect();
-  await db.query(`DROP DATABASE IF EXISTS ${names.database} WITH (FORCE)`).catch(() => {});
-  await db.end();
+  await dropRun({ keyspace: names.keyspace, topics: [names.topic, names.dlq], database: names.database });
 });
 
 /** The numbers of one `[pipeline]` summary line, or undefined for any other line. */
@@ -50,16 +39,9 @@ function parseSummary(line: string) {
 
 describe('npm start', () => {
   it('runs the pipeline under serverless-offline: users reach Cassandra within seconds, the summary shows each stage, and Ctrl-C stops everything', async () => {
-    const start = startGroup(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
-      cwd: repoRoot,
-      env: {
-        KAFKA_TOPIC: names.topic,
-        KAFKA_DLQ_TOPIC: names.dlq,
-        CASSANDRA_KEYSPACE: names.keyspace,
-        PIPELINE_PGDATABASE: names.database,
-        FETCH_TOTAL: String(fetchTotal),
-        PIPELINE_STATUS_INTERVAL_MS: '1000',
-      },
+    const start = startPipelineRun(names, {
+      FETCH_TOTAL: String(fetchTotal),
+      PIPELINE_STATUS_INTERVAL_MS: '1000',
     });
     let code: number | string | undefined;
     try {
