@@ -69,6 +69,11 @@ export interface BatchResult {
   discarded: number;
 }
 
+/** A batch that has done nothing yet. */
+export function emptyResult(): BatchResult {
+  return { committable: true, invocations: 0, delivered: 0, failedToDestination: 0, discarded: 0 };
+}
+
 interface Work {
   records: SourceRecord[];
   /** Invocations already made with (a superset of) these records. */
@@ -82,13 +87,7 @@ interface Work {
  * the caller may commit past the batch; resolves with `committable: false` if shutdown began first.
  */
 export async function processBatch(records: SourceRecord[], deps: BatchDeps): Promise<BatchResult> {
-  const result: BatchResult = {
-    committable: true,
-    invocations: 0,
-    delivered: 0,
-    failedToDestination: 0,
-    discarded: 0,
-  };
+  const result = emptyResult();
   const queue: Work[] = [{ records, attempts: 0 }];
   const maxRetries = deps.source.maximumRetryAttempts;
 

@@ -22,6 +22,7 @@ import {
 import { messageOf } from '../../functions/lib/errors.ts';
 import {
   type BatchDeps,
+  emptyResult,
   type FailedBatch,
   formatLog,
   giveUp,
@@ -194,6 +195,8 @@ async function setStartingOffsets(
 
 /** Serialized size of each buffered record, computed once: the buffer and the batch cut both need it. */
 const sizes = new WeakMap<SourceRecord, number>();
+/** When each buffered record arrived: the batching window runs from the oldest one waiting. */
+const arrivals = new WeakMap<SourceRecord, number>();
 function sizeOf(record: SourceRecord): number {
   let size = sizes.get(record);
   if (size === undefined) {
@@ -281,7 +284,6 @@ class RunnerState {
 class PartitionWorker {
   private buffer: SourceRecord[] = [];
   private bufferedBytes = 0;
-  private firstArrival: number | undefined;
   /** The offset after the last record seen (buffered or filtered out): where a commit may go when idle. */
   private nextOffset: number | undefined;
   private generation = 0;
@@ -305,7 +307,7 @@ class PartitionWorker {
       if (!matchesAny(this.source.filterPatterns, record)) continue;
       this.buffer.push(record);
       this.bufferedBytes += sizeOf(record);
-      this.firstArrival ??= Date.now();
+      arrivals.set(record, Date.now());
     }
     if (!this.paused && this.buffer.length >= this.highWater()) {
       this.paused = true;
@@ -322,7 +324,6 @@ class PartitionWorker {
     this.generation++;
     this.buffer = [];
     this.bufferedBytes = 0;
-    this.firstArrival = undefined;
     this.nextOffset = undefined;
     if (this.paused) {
       this.paused = false;
@@ -361,7 +362,8 @@ class PartitionWorker {
   private readyIn(): number {
     if (this.buffer.length >= this.source.batchSize) return 0;
     if (this.bufferedBytes >= awsLimits.payloadBytes) return 0;
-    const since = Date.now() - (this.firstArrival ?? Date.now());
+    const oldest = this.buffer[0];
+    const since = oldest === undefined ? 0 : Date.now() - (arrivals.get(oldest) ?? Date.now());
     return Math.max(0, this.source.maximumBatchingWindowMs - since);
   }
 
@@ -377,20 +379,13 @@ class PartitionWorker {
     } catch (error) {
       if (!(error instanceof RecordTooLargeForPayloadError)) throw error;
       batch = [error.record];
-      const result = {
-        committable: true,
-        invocations: 0,
-        delivered: 0,
-        failedToDestination: 0,
-        discarded: 0,
-      };
       await giveUp(
         batch,
         'PayloadSizeExceeded',
         0,
         { errorType: error.name, errorMessage: error.message },
         this.deps(),
-        result,
+        emptyResult(),
       );
       this.take(batch.length, generation);
       await this.commit(batch, generation);
@@ -406,7 +401,6 @@ class PartitionWorker {
     if (generation !== this.generation) return;
     const taken = this.buffer.splice(0, count);
     for (const record of taken) this.bufferedBytes -= sizeOf(record);
-    this.firstArrival = this.buffer.length > 0 ? Date.now() : undefined;
     if (this.paused && this.buffer.length < this.highWater() / 2) {
       this.paused = false;
       this.state.resume(this.partition);
@@ -475,7 +469,8 @@ class PartitionWorker {
       },
       log: (entry: InvocationLog) => options.log(formatLog(entry)),
       now: () => Date.now(),
-      sleep: (ms) => this.sleepUnlessWoken(ms),
+      // A plain timer: records arriving meanwhile must not cut a retry's backoff short.
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       backoff: (retry) => Math.min(settings.retryMaxDelayMs, settings.retryBaseDelayMs * 2 ** (retry - 1)),
       running: () => this.state.running,
     };
