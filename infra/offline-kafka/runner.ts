@@ -290,6 +290,9 @@ class PartitionWorker {
   private paused = false;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
+  /** Bytes of this partition's event with no records, and the batch dependencies: both fixed per partition. */
+  private envelope: number | undefined;
+  private batchDeps: BatchDeps | undefined;
 
   constructor(
     private readonly state: RunnerState,
@@ -369,7 +372,8 @@ class PartitionWorker {
 
   private async invokeNext(): Promise<void> {
     const generation = this.generation;
-    const base = envelopeBytes(this.source, this.source.topic, this.partition);
+    this.envelope ??= envelopeBytes(this.source, this.source.topic, this.partition);
+    const base = this.envelope;
     let batch: SourceRecord[];
     try {
       batch = this.buffer.slice(
@@ -451,7 +455,13 @@ class PartitionWorker {
     });
   }
 
+  /** Built once per partition: the same for every batch. */
   private deps(): BatchDeps {
+    this.batchDeps ??= this.buildDeps();
+    return this.batchDeps;
+  }
+
+  private buildDeps(): BatchDeps {
     const { options, producer } = this.state;
     const { source, settings } = options;
     const functionArn = `arn:aws:lambda:${options.region}:000000000000:function:${source.functionName}`;
