@@ -219,7 +219,8 @@ export function cassandraErrorCode(error: unknown): string {
   return `CASSANDRA_${name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
 }
 
-const insertUser = `INSERT INTO created_users (${createdUserColumns.join(', ')}) VALUES (${createdUserColumns
+/** The prepared INSERT of one `created_users` row: what sink-users runs per row, and the raw benchmark too. */
+export const insertUserCql = `INSERT INTO created_users (${createdUserColumns.join(', ')}) VALUES (${createdUserColumns
   .map(() => '?')
   .join(', ')})`;
 
@@ -323,13 +324,13 @@ export function createUserSink(
   /** Writes one group; resolves with each row's result or Error. */
   async function writeGroup(rows: readonly CreatedUserRow[], group: readonly number[]): Promise<unknown[]> {
     const single = (index: number) =>
-      client.execute(insertUser, rowValues(rows[index] as CreatedUserRow), { prepare: true });
+      client.execute(insertUserCql, rowValues(rows[index] as CreatedUserRow), { prepare: true });
     if (group.length === 1) {
       const [result] = await settleConcurrently(group, 1, single);
       return [result];
     }
     const queries = group.map((index) => ({
-      query: insertUser,
+      query: insertUserCql,
       params: rowValues(rows[index] as CreatedUserRow),
     }));
     try {

@@ -1,0 +1,163 @@
+/**
+ * The shape of one benchmark run's results (`bench/results/latest.json`), as a zod schema: the runner builds
+ * it, the report renders it, and `npm run bench:check` (the CI smoke test) validates a run's outputs with it.
+ * Every rate is users (or records) per second; every ratio is ours divided by the raw tool's, measured in the
+ * same run.
+ */
+import { z } from 'zod';
+
+export const resultsSchemaVersion = 1;
+
+const rate = z.number().finite().nonnegative();
+const seconds = z.number().finite().nonnegative();
+
+/** A raw tool's throughput, measured in this run. */
+export const baselineSchema = z.object({
+  /** `kafka-producer`, `kafka-consumer`, `cassandra-insert`, `postgres-bulk`. */
+  id: z.string(),
+  /** What ran, e.g. "kafka ProducerPerformance (acks=all)". */
+  name: z.string(),
+  records: z.number().int().nonnegative(),
+  recordBytes: z.number().int().nonnegative(),
+  seconds,
+  perSecond: rate,
+  /** Anything worth knowing about how it ran (concurrency, flags). */
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+});
+export type Baseline = z.infer<typeof baselineSchema>;
+
+/** One of our stages, with its ratio to the raw tool it is compared with. */
+export const stageSchema = z.object({
+  /** `fetch`, `store`, `relay`, `sink`. */
+  id: z.string(),
+  name: z.string(),
+  users: z.number().int().nonnegative(),
+  seconds,
+  perSecond: rate,
+  /** The id of the baseline it is compared with; absent for a stage without a raw equivalent. */
+  baseline: z.string().optional(),
+  ratio: z.number().finite().nonnegative().optional(),
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+});
+export type Stage = z.infer<typeof stageSchema>;
+
+/** Latency percentiles in milliseconds. */
+export const latencySchema = z.object({
+  /** Fraction of the sustained rate offered, e.g. 0.5. */
+  loadFraction: z.number().positive(),
+  offeredPerSecond: rate,
+  achievedPerSecond: rate,
+  count: z.number().int().nonnegative(),
+  p50: z.number().nonnegative(),
+  p95: z.number().nonnegative(),
+  p99: z.number().nonnegative(),
+  max: z.number().nonnegative(),
+});
+export type Latency = z.infer<typeof latencySchema>;
+
+/** One sample of the sink's consumer lag during the sustained run. */
+export const lagSampleSchema = z.object({ seconds, lag: z.number().int().nonnegative() });
+
+export const profileSchema = z.object({
+  /** `low-latency` or `aws-defaults`. */
+  id: z.string(),
+  name: z.string(),
+  settings: z.object({
+    batchSize: z.number().int().positive(),
+    batchingWindowMs: z.number().nonnegative(),
+    relayPollMs: z.number().nonnegative(),
+    partitions: z.number().int().positive(),
+  }),
+  /** The highest offered rate at which the lag stayed flat for `durationSeconds`. */
+  sustained: z.object({
+    perSecond: rate,
+    durationSeconds: seconds,
+    /** Least-squares slope of the lag over the run, in records per second; near 0 when flat. */
+    lagSlopePerSecond: z.number().finite(),
+    flat: z.boolean(),
+    /** Offered rates tried, in order, and whether each held. */
+    attempts: z.array(z.object({ perSecond: rate, flat: z.boolean(), lagSlopePerSecond: z.number() })),
+    samples: z.array(lagSampleSchema),
+  }),
+  latency: z.array(latencySchema),
+});
+export type Profile = z.infer<typeof profileSchema>;
+
+/** One point of the scaling sweep: the sink through the local event source. */
+export const scalingPointSchema = z.object({
+  partitions: z.number().int().positive(),
+  batchSize: z.number().int().positive(),
+  users: z.number().int().nonnegative(),
+  seconds,
+  perSecond: rate,
+  invocations: z.number().int().nonnegative(),
+  /** CPU milliseconds (all processes of the pipeline and the servers) per 1000 users. */
+  cpuMsPerThousand: z.number().nonnegative(),
+});
+export type ScalingPoint = z.infer<typeof scalingPointSchema>;
+
+export const targetSchema = z.object({
+  id: z.string(),
+  description: z.string(),
+  /** The measured value: a ratio, or milliseconds for latency targets. */
+  measured: z.number().finite().nonnegative(),
+  /** The goal, in the same unit. */
+  goal: z.number().nonnegative(),
+  /** `>=` when higher is better, `<=` when lower is. */
+  comparison: z.enum(['>=', '<=']),
+  unit: z.enum(['x', 'ms']),
+  met: z.boolean(),
+});
+export type Target = z.infer<typeof targetSchema>;
+
+export const processSchema = z.object({
+  name: z.string(),
+  pid: z.number().int(),
+  /** The highest resident set size sampled during the run. */
+  peakRssMiB: z.number().nonnegative(),
+  cpuSeconds: z.number().nonnegative(),
+});
+export type ProcessUsage = z.infer<typeof processSchema>;
+
+export const resultsSchema = z.object({
+  schemaVersion: z.literal(resultsSchemaVersion),
+  mode: z.enum(['full', 'quick']),
+  /** A short description of what changed since the last run, for the history (`--label`). */
+  label: z.string(),
+  startedAt: z.iso.datetime(),
+  durationSeconds: seconds,
+  git: z.object({ commit: z.string(), dirty: z.boolean() }),
+  machine: z.object({
+    hostname: z.string(),
+    cpus: z.number().int().positive(),
+    cpuModel: z.string(),
+    memoryGiB: z.number().positive(),
+    os: z.string(),
+  }),
+  /** Tool name → version, e.g. `kafka: 4.3.1`, `node: v20.20.2`. */
+  tools: z.record(z.string(), z.string()),
+  /** Bytes of one `users_created` record value, as the baselines use. */
+  recordBytes: z.number().int().positive(),
+  baselines: z.array(baselineSchema),
+  stages: z.array(stageSchema),
+  endToEnd: z.array(profileSchema),
+  scaling: z.array(scalingPointSchema),
+  targets: z.array(targetSchema),
+  processes: z.array(processSchema),
+});
+export type Results = z.infer<typeof resultsSchema>;
+
+/** One line of `bench/results/history.jsonl`: what a run measured, for comparing runs over time. */
+export const historyEntrySchema = z.object({
+  startedAt: z.iso.datetime(),
+  commit: z.string(),
+  mode: z.enum(['full', 'quick']),
+  label: z.string(),
+  /** Stage id → users per second. */
+  stages: z.record(z.string(), rate),
+  /** Baseline id → per second. */
+  baselines: z.record(z.string(), rate),
+  /** Target id → measured value. */
+  targets: z.record(z.string(), z.number()),
+});
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
