@@ -13,7 +13,15 @@ const nonNegativeInt = z.number().int().min(0);
  * One header as AWS sends it: `{ "<name>": [bytes] }`. Java's bytes are signed, so values from -128 to 255
  * are accepted and read modulo 256.
  */
-const headerSchema = z.record(z.string(), z.array(z.number().int().min(-128).max(255)));
+// One loop per header value rather than a schema per byte: a record's headers hold a few hundred bytes, and
+// checking each through zod was the largest single cost of parsing an event (about half of it, measured by
+// the benchmark). The check is the same: integers from -128 (Java's signed bytes) to 255.
+const isByte = (b: unknown) => Number.isInteger(b) && (b as number) >= -128 && (b as number) <= 255;
+const headerBytesSchema = z.custom<number[]>(
+  (value) => Array.isArray(value) && value.every(isByte),
+  'expected an array of bytes (integers from -128 to 255)',
+);
+const headerSchema = z.record(z.string(), headerBytesSchema);
 
 /** One record of a Kafka event. `key` and `value` are base64; either may be absent (a tombstone has no value). */
 export const kafkaEventRecordSchema = z.object({

@@ -42,7 +42,11 @@ export const rejectionCodes = {
   invalid: 'VALUE_INVALID',
 } as const;
 
-const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// Canonical padded base64: the alphabet, at most two '=' at the end, and a length that is a multiple of 4.
+// Together these say the same as one pattern of quads ending in `xx==` or `xxx=`, but a plain character class
+// scans a 1.5 KB value several times faster than a repeated group (measured by the benchmark).
+const base64Chars = /^[A-Za-z0-9+/]*={0,2}$/;
+const isBase64 = (value: string) => value.length % 4 === 0 && base64Chars.test(value);
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -95,7 +99,7 @@ function decodeValue(record: KafkaEventRecord): Decoded {
 
   const { value } = record;
   if (value === undefined || value === null || value === '') return reject(rejectionCodes.missing, 'missing');
-  if (!base64.test(value)) return reject(rejectionCodes.notBase64, 'not base64');
+  if (!isBase64(value)) return reject(rejectionCodes.notBase64, 'not base64');
   let text: string;
   try {
     text = utf8.decode(Buffer.from(value, 'base64'));

@@ -1,0 +1,87 @@
+/** The benchmark's arithmetic: rates, percentiles, lag trends. Pure. */
+
+/** Items per second; 0 for an empty or zero-length interval. */
+export function perSecond(count: number, seconds: number): number {
+  return seconds > 0 ? count / seconds : 0;
+}
+
+/**
+ * The `p`-th percentile (0–100) of `values` by the nearest-rank method: the smallest value with at least
+ * p% of the values at or below it.
+ *
+ * @throws RangeError for an empty array or `p` outside 0–100
+ */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) throw new RangeError('percentile of no values');
+  if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile must be 0 to 100, got ${p}`);
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1] as number;
+}
+
+/** p50, p95, p99 and the maximum of `values`. */
+export function latencySummary(values: readonly number[]): { p50: number; p95: number; p99: number; max: number } {
+  return {
+    p50: percentile(values, 50),
+    p95: percentile(values, 95),
+    p99: percentile(values, 99),
+    max: percentile(values, 100),
+  };
+}
+
+/** Least-squares slope of y over x; 0 with fewer than two distinct x. */
+export function slope(points: ReadonlyArray<{ x: number; y: number }>): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mx = points.reduce((s, p) => s + p.x, 0) / n;
+  const my = points.reduce((s, p) => s + p.y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const p of points) {
+    num += (p.x - mx) * (p.y - my);
+    den += (p.x - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
+
+/**
+ * Whether a backlog stayed flat at an offered rate: its trend grows by at most `tolerance` of the offered
+ * rate (2% by default, i.e. the pipeline keeps up with 98% of what arrives), and it ends no larger than
+ * `maxSecondsBehind` seconds of arrivals. The first samples, while the pipeline warms up, are the caller's
+ * to leave out.
+ */
+export function isFlat(
+  samples: ReadonlyArray<{ seconds: number; lag: number }>,
+  offeredPerSecond: number,
+  opts: { tolerance?: number; maxSecondsBehind?: number } = {},
+): { flat: boolean; slopePerSecond: number } {
+  const slopePerSecond = slope(samples.map((s) => ({ x: s.seconds, y: s.lag })));
+  const last = samples.at(-1)?.lag ?? 0;
+  const flat =
+    slopePerSecond <= (opts.tolerance ?? 0.02) * offeredPerSecond &&
+    last <= (opts.maxSecondsBehind ?? 5) * offeredPerSecond;
+  return { flat, slopePerSecond };
+}
+
+/**
+ * The rate of a write phase from the server's own write times (Cassandra's `WRITETIME`, in microseconds):
+ * rows over the span from the first write to the last. It leaves out start-up and polling, which are not
+ * the stage's throughput. With fewer than two rows there is no span, and the rate is 0.
+ */
+export function spanRate(writeTimesMicros: readonly bigint[] | readonly number[]): {
+  rows: number;
+  seconds: number;
+  perSecond: number;
+} {
+  const rows = writeTimesMicros.length;
+  if (rows < 2) return { rows, seconds: 0, perSecond: 0 };
+  let min = Number(writeTimesMicros[0]);
+  let max = min;
+  for (const t of writeTimesMicros) {
+    const v = Number(t);
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  const seconds = (max - min) / 1e6;
+  return { rows, seconds, perSecond: perSecond(rows - 1, seconds) };
+}

@@ -1,0 +1,250 @@
+/**
+ * A private copy of the pipeline for one benchmark phase: its own topic (with the partition count under
+ * test), dead-letter topic, keyspace and database, migrated like the real ones, and `sls offline start` on
+ * them with the sink's batch size and batching window under test. The fetch schedule is off: the benchmark
+ * feeds the pipeline itself.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import cassandra from 'cassandra-driver';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { repoRoot, type StackConfig } from '../../infra/local/config.ts';
+import { portOpen, waitFor } from '../../infra/local/proc.ts';
+import { consumerLag } from '../../infra/local/summary.ts';
+import { migrate, resolvePostgres } from '../../infra/migrations/migrate.ts';
+
+export const service = 'realtime-user-pipeline';
+export const stage = 'local';
+export const lambdaPort = 3002;
+/** The consumer group serverless.yml gives the sink's event source. */
+export const sinkGroupId = `${service}-${stage}-sink-users`;
+
+/** The names one phase runs under. */
+export interface RunNames {
+  topic: string;
+  deadLetterTopic: string;
+  keyspace: string;
+  database: string;
+}
+
+/** Fresh names for a phase: `bench_<what>_<time>_<random>`, valid as a topic, keyspace and database. */
+export function runNames(what: string): RunNames {
+  const run = `bench_${what}_${Date.now().toString(36)}_${randomBytes(2).toString('hex')}`;
+  return { topic: `${run}_users`, deadLetterTopic: `${run}_users.dlq`, keyspace: run, database: run };
+}
+
+/** Clients for one phase's names, for seeding and measuring. */
+export interface RunClients {
+  names: RunNames;
+  pool: pg.Pool;
+  cql: cassandra.Client;
+  kafka: Kafka;
+  close(): Promise<void>;
+}
+
+/** Creates the phase's topics, keyspace and database with the real migrations, and opens clients on them. */
+export async function prepareRun(cfg: StackConfig, names: RunNames, partitions: number): Promise<RunClients> {
+  await migrate(undefined, {
+    config: cfg,
+    postgres: { database: names.database },
+    cassandra: { keyspace: names.keyspace },
+    kafka: {
+      topics: [
+        { topic: names.topic, numPartitions: partitions },
+        { topic: names.deadLetterTopic, numPartitions: 1 },
+      ],
+    },
+  });
+  const endpoint = resolvePostgres(cfg);
+  const pool = new pg.Pool({ ...endpoint, database: names.database, max: 8 });
+  pool.on('error', () => {});
+  const cql = new cassandra.Client({
+    contactPoints: [`${cfg.cassandra.host}:${cfg.cassandra.port}`],
+    localDataCenter: cfg.cassandra.localDataCenter,
+    keyspace: names.keyspace,
+    socketOptions: { readTimeout: 60_000 },
+  });
+  const kafka = new Kafka({
+    clientId: 'bench',
+    brokers: [`${cfg.kafka.host}:${cfg.kafka.port}`],
+    logLevel: logLevel.NOTHING,
+  });
+  return {
+    names,
+    pool,
+    cql,
+    kafka,
+    async close() {
+      await Promise.allSettled([pool.end(), cql.shutdown()]);
+    },
+  };
+}
+
+/** Drops a phase's topics, keyspace and database; what is already gone is fine. */
+export async function dropRun(cfg: StackConfig, names: RunNames): Promise<void> {
+  const cql = new cassandra.Client({
+    contactPoints: [`${cfg.cassandra.host}:${cfg.cassandra.port}`],
+    localDataCenter: cfg.cassandra.localDataCenter,
+    socketOptions: { readTimeout: 60_000 },
+  });
+  await cql.execute(`DROP KEYSPACE IF EXISTS ${names.keyspace}`).catch(() => {});
+  await cql.shutdown();
+  const admin = new Kafka({
+    clientId: 'bench-cleanup',
+    brokers: [`${cfg.kafka.host}:${cfg.kafka.port}`],
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics: [names.topic, names.deadLetterTopic] }).catch(() => {});
+  await admin.disconnect();
+  const db = new pg.Client({ ...resolvePostgres(cfg) });
+  await db.connect();
+  await db.query(`DROP DATABASE IF EXISTS ${names.database} WITH (FORCE)`).catch(() => {});
+  await db.end();
+}
+
+/** The sink settings a phase runs serverless-offline with. */
+export interface SinkSettings {
+  batchSize: number;
+  /** The event source's batching window, in milliseconds. */
+  batchingWindowMs: number;
+}
+
+/** A running `sls offline start` on a phase's names. */
+export interface OfflinePipeline {
+  pid: number;
+  /** Invocations of sink-users the event source has logged so far, and the records they carried. */
+  sinkInvocations(): { invocations: number; records: number };
+  /** The last lines it printed, for errors. */
+  tail(): string;
+  /** Ctrl-C to the process group, then SIGKILL if it has not exited after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+// `sink-users 0 100 records @0..99 in 12 ms: ok` (infra/offline-kafka/batch.ts formatLog).
+const invocationLine = /\bsink-users \S+ (\d+) records? @\S+ in \d+ ms: (\S+)/;
+
+/**
+ * Starts `sls offline start` on `names` and waits until it serves the Invoke API and the sink's event source
+ * has joined its group.
+ *
+ * @throws when it exits or is not ready within three minutes; the error holds its last output lines
+ */
+export async function startOffline(
+  cfg: StackConfig,
+  names: RunNames,
+  sink: SinkSettings,
+  env: Record<string, string> = {},
+): Promise<OfflinePipeline> {
+  const endpoint = resolvePostgres(cfg);
+  const child: ChildProcess = spawn(join(repoRoot, 'node_modules', '.bin', 'sls'), ['offline', 'start'], {
+    cwd: repoRoot,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      PGHOST: endpoint.host,
+      PGPORT: String(endpoint.port),
+      PGUSER: endpoint.user,
+      PIPELINE_PGDATABASE: names.database,
+      KAFKA_TOPIC: names.topic,
+      KAFKA_DLQ_TOPIC: names.deadLetterTopic,
+      CASSANDRA_KEYSPACE: names.keyspace,
+      FETCH_SCHEDULE_ENABLED: 'false',
+      SINK_BATCH_SIZE: String(sink.batchSize),
+      SINK_BATCHING_WINDOW: String(sink.batchingWindowMs / 1000),
+      // What a deployed stage logs; the local stage's DEBUG would make the benchmark measure logging.
+      LOG_LEVEL: 'INFO',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...env,
+    },
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('sls offline start did not start');
+  const lines: string[] = [];
+  let invocations = 0;
+  let records = 0;
+  let consuming = false;
+  const onLine = (line: string) => {
+    lines.push(line);
+    if (lines.length > 200) lines.shift();
+    const m = invocationLine.exec(line);
+    if (m) {
+      invocations++;
+      records += Number(m[1]);
+    } else if (line.includes(`sink-users: consuming ${names.topic}`)) consuming = true;
+  };
+  if (child.stdout) createInterface({ input: child.stdout }).on('line', onLine);
+  if (child.stderr) createInterface({ input: child.stderr }).on('line', onLine);
+  let exitCode: number | string | undefined;
+  const exited = new Promise<void>((resolve) =>
+    child.on('exit', (code, signal) => {
+      exitCode = code ?? signal ?? 'unknown';
+      resolve();
+    }),
+  );
+  const group = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // Gone already.
+    }
+  };
+  const tail = () => lines.slice(-30).join('\n');
+  const handle: OfflinePipeline = {
+    pid,
+    sinkInvocations: () => ({ invocations, records }),
+    tail,
+    async stop(graceMs = 40_000) {
+      if (exitCode === undefined) {
+        group('SIGINT');
+        const timer = setTimeout(() => group('SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(timer);
+      }
+      group('SIGKILL');
+    },
+  };
+  const ready = await waitFor(
+    async () => {
+      if (exitCode !== undefined) return 'exited';
+      return consuming && (await portOpen('127.0.0.1', lambdaPort)) ? 'ready' : undefined;
+    },
+    { timeoutMs: 180_000 },
+  );
+  if (ready !== 'ready') {
+    await handle.stop(5_000);
+    throw new Error(
+      `sls offline start ${ready === 'exited' ? `exited (${exitCode})` : 'was not ready within 180 s'}:\n${tail()}`,
+    );
+  }
+  return handle;
+}
+
+/** Invokes a function of the running service through serverless-offline's Lambda Invoke API. */
+export async function invokeFunction(fn: string, event: unknown): Promise<unknown> {
+  const res = await fetch(
+    `http://127.0.0.1:${lambdaPort}/2015-03-31/functions/${service}-${stage}-${fn}/invocations`,
+    { method: 'POST', body: JSON.stringify(event) },
+  );
+  const text = await res.text();
+  if (!res.ok || res.headers.get('x-amz-function-error')) throw new Error(`${fn} failed: ${text}`);
+  return text === '' ? undefined : JSON.parse(text);
+}
+
+/** What is not yet in Cassandra: outbox rows not yet published plus the sink's consumer lag. */
+export async function backlog(
+  clients: Pick<RunClients, 'pool' | 'names'>,
+  admin: ReturnType<Kafka['admin']>,
+): Promise<{ outbox: number; lag: number }> {
+  const [outbox, lag] = await Promise.all([
+    clients.pool.query<{ n: string }>(
+      'SELECT count(*) AS n FROM outbox WHERE published_at IS NULL AND dead_at IS NULL',
+    ),
+    consumerLag(admin, sinkGroupId, clients.names.topic),
+  ]);
+  return { outbox: Number(outbox.rows[0]?.n ?? 0), lag: lag.reduce((sum, p) => sum + p.lag, 0) };
+}
