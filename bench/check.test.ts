@@ -1,0 +1,163 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkOutputs, type ReportOutputs, readOutputs } from './check.ts';
+import type { Results } from './lib/results.ts';
+import { renderChartSvg } from './report/chart.ts';
+import { renderMarkdown, targetsTableHeader } from './report/markdown.ts';
+import { sampleQuickResults } from './report/sample.ts';
+import { writeReport } from './report/write.ts';
+
+let good: ReportOutputs;
+
+beforeAll(async () => {
+  const results = sampleQuickResults();
+  good = {
+    json: JSON.stringify(results, null, 2),
+    md: renderMarkdown(results, []),
+    svg: await renderChartSvg(results, { onWarning: () => {} }),
+  };
+});
+
+/** The good outputs with the JSON of the results as changed by `edit`. */
+function withResults(edit: (results: Results) => void): ReportOutputs {
+  const results = sampleQuickResults();
+  edit(results);
+  return { ...good, json: JSON.stringify(results) };
+}
+
+describe('checkOutputs', () => {
+  it('accepts a complete report', () => {
+    expect(checkOutputs(good)).toEqual([]);
+  });
+
+  it('flags JSON that does not parse or does not match the schema', () => {
+    expect(checkOutputs({ ...good, json: '{"schemaVersion": 1,' })).toEqual([
+      expect.stringMatching(/^latest\.json is not JSON: /),
+    ]);
+    // JSON.stringify writes a NaN ratio as null.
+    const nanRatio = withResults((results) => {
+      for (const stage of results.stages) stage.ratio = Number.NaN;
+    });
+    expect(checkOutputs(nanRatio)).toEqual([
+      expect.stringMatching(/^latest\.json does not match the results schema: stages\.0\.ratio: /),
+    ]);
+  });
+
+  it('flags a run without baselines, stages or targets', () => {
+    const empty = withResults((results) => {
+      results.baselines = [];
+      results.stages = [];
+      results.targets = [];
+    });
+
+    expect(checkOutputs(empty)).toEqual([
+      'latest.json has no baselines',
+      'latest.json has no stages',
+      'latest.json has no targets',
+    ]);
+  });
+
+  it('flags a stage with a baseline but no ratio, or a baseline the run did not measure', () => {
+    const broken = withResults((results) => {
+      for (const stage of results.stages) {
+        delete stage.ratio;
+        stage.baseline = 'kafka-producer';
+      }
+    });
+
+    expect(checkOutputs(broken)).toEqual([
+      'stage sink is compared with baseline kafka-producer, which the run did not measure',
+      'stage sink has a baseline (kafka-producer) but no finite ratio',
+    ]);
+  });
+
+  it('flags markdown without the targets table or one of its targets, without the machine, or with a NaN', () => {
+    const noTable = good.md.replace(targetsTableHeader, '| Goal |');
+    const noMachine = good.md.replaceAll('bench-runner-1', 'somewhere');
+    const nan = good.md.replace('0.81×', 'NaN×');
+    const noTarget = good.md
+      .split('\n')
+      .filter((line) => !line.includes('`sink-vs-insert`'))
+      .join('\n');
+
+    expect(checkOutputs({ ...good, md: noTable })).toEqual(['latest.md has no targets table']);
+    expect(checkOutputs({ ...good, md: noMachine })).toEqual([
+      'latest.md does not name the machine (bench-runner-1, AMD EPYC 7B13)',
+    ]);
+    expect(checkOutputs({ ...good, md: noTarget })).toEqual([
+      'latest.md does not show target sink-vs-insert',
+    ]);
+    expect(checkOutputs({ ...good, md: nan })).toEqual([
+      expect.stringMatching(/^latest\.md contains "NaN" \(line \d+\)$/),
+    ]);
+  });
+
+  it('flags an SVG that is cut short, malformed, or holds a NaN', () => {
+    const cut = good.svg.slice(0, -200);
+    const malformed = good.svg.replace('</text>', '</txt>');
+    const nan = good.svg.replace(/d="M[^"]*"/, 'd="MNaN,NaN"');
+
+    expect(checkOutputs({ ...good, svg: cut })).toEqual([
+      'latest.svg does not end with </svg>',
+      expect.stringMatching(/^latest\.svg is not well-formed XML: /),
+    ]);
+    expect(checkOutputs({ ...good, svg: malformed })).toEqual([
+      expect.stringMatching(
+        /^latest\.svg is not well-formed XML: <\/txt> closes <text> at line 1, column \d+$/,
+      ),
+    ]);
+    expect(checkOutputs({ ...good, svg: nan })).toEqual(['latest.svg contains "NaN" (line 1)']);
+    expect(checkOutputs({ ...good, svg: 'not an svg' })).toContain('latest.svg does not start with <svg');
+  });
+});
+
+describe('bench/check.ts', () => {
+  let dir: string;
+  const cli = fileURLToPath(new URL('./check.ts', import.meta.url));
+  // One tsx process per run: about a second each, more on a busy machine.
+  const run = async (target: string) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, target]);
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => stdout.push(chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
+    const status = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    return { status, stdout: stdout.join(''), stderr: stderr.join('') };
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bench-check-'));
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reports every missing file at once', async () => {
+    const { files, problems } = await readOutputs(join(dir, 'missing'));
+
+    expect(files).toBeUndefined();
+    expect(problems).toEqual([
+      `cannot read ${join(dir, 'missing', 'latest.json')}: no such file`,
+      `cannot read ${join(dir, 'missing', 'latest.md')}: no such file`,
+      `cannot read ${join(dir, 'missing', 'latest.svg')}: no such file`,
+    ]);
+  });
+
+  it('exits 1 listing the problems, and 0 on a complete report', { timeout: 60_000 }, async () => {
+    await writeReport(sampleQuickResults(), join(dir, 'good'), { history: false, onWarning: () => {} });
+
+    const [bad, ok] = await Promise.all([run(join(dir, 'missing')), run(join(dir, 'good'))]);
+
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain(`bench check: 3 problems in ${join(dir, 'missing')}`);
+    expect(bad.stderr).toContain('  - cannot read');
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toBe(`bench check: ${join(dir, 'good')} holds a complete report\n`);
+  });
+});

@@ -1,0 +1,153 @@
+/**
+ * `tsx bench/check.ts [dir]`: the benchmark's smoke test, which CI runs after `npm run bench -- --quick --out
+ * <dir>`. It checks that the run wrote a complete, well-formed report (valid JSON with baselines, stages,
+ * ratios and targets; a markdown report with the targets table and the machine; an SVG that parses, with no
+ * NaN), never how fast anything was: CI machines vary too much for timing assertions. Exits 1 listing every
+ * problem.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Results, resultsSchema } from './lib/results.ts';
+import { describeIssues } from './report/errors.ts';
+import { reportFiles } from './report/files.ts';
+import { targetsTableHeader } from './report/markdown.ts';
+import { xmlProblem } from './report/xml.ts';
+
+/** The report's three files, as text. */
+export interface ReportOutputs {
+  json: string;
+  md: string;
+  svg: string;
+}
+
+// Values that only appear when a number went missing or was divided by zero on its way into the text.
+const brokenValue = /\b(NaN|undefined|Infinity)\b/;
+
+/**
+ * Checks a run's report files.
+ *
+ * @param files - the text of `latest.json`, `latest.md` and `latest.svg`
+ * @returns the problems found, one sentence each; empty when the report is complete
+ */
+export function checkOutputs(files: ReportOutputs): string[] {
+  const { problems, results } = checkJson(files.json);
+  problems.push(...checkMarkdown(files.md, results), ...checkSvg(files.svg));
+  return problems;
+}
+
+function checkJson(text: string): { problems: string[]; results?: Results } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return {
+      problems: [`${reportFiles.json} is not JSON: ${error instanceof Error ? error.message : error}`],
+    };
+  }
+  const parsed = resultsSchema.safeParse(json);
+  if (!parsed.success) {
+    return {
+      problems: [
+        `${reportFiles.json} does not match the results schema: ${describeIssues(parsed.error.issues)}`,
+      ],
+    };
+  }
+  const results = parsed.data;
+  const problems: string[] = [];
+  if (results.baselines.length === 0) problems.push(`${reportFiles.json} has no baselines`);
+  if (results.stages.length === 0) problems.push(`${reportFiles.json} has no stages`);
+  if (results.targets.length === 0) problems.push(`${reportFiles.json} has no targets`);
+  const baselineIds = new Set(results.baselines.map((b) => b.id));
+  for (const stage of results.stages) {
+    if (stage.baseline === undefined) continue;
+    if (!baselineIds.has(stage.baseline)) {
+      problems.push(
+        `stage ${stage.id} is compared with baseline ${stage.baseline}, which the run did not measure`,
+      );
+    }
+    if (stage.ratio === undefined || !Number.isFinite(stage.ratio)) {
+      problems.push(`stage ${stage.id} has a baseline (${stage.baseline}) but no finite ratio`);
+    }
+  }
+  return { problems, results };
+}
+
+function checkMarkdown(md: string, results: Results | undefined): string[] {
+  const problems: string[] = [];
+  if (!md.includes(targetsTableHeader)) problems.push(`${reportFiles.md} has no targets table`);
+  const broken = brokenValue.exec(md);
+  if (broken) problems.push(`${reportFiles.md} contains "${broken[0]}" (line ${lineOf(md, broken.index)})`);
+  if (results === undefined) return problems;
+  for (const target of results.targets) {
+    if (!md.includes(`\`${target.id}\``))
+      problems.push(`${reportFiles.md} does not show target ${target.id}`);
+  }
+  const { hostname, cpuModel } = results.machine;
+  if (!md.includes(hostname) || !md.includes(cpuModel)) {
+    problems.push(`${reportFiles.md} does not name the machine (${hostname}, ${cpuModel})`);
+  }
+  return problems;
+}
+
+function checkSvg(svg: string): string[] {
+  const problems: string[] = [];
+  // An XML declaration may precede the root; Vega writes none, but an SVG with one is still fine.
+  const body = svg.trim().replace(/^<\?xml[^>]*\?>\s*/, '');
+  if (!body.startsWith('<svg')) problems.push(`${reportFiles.svg} does not start with <svg`);
+  if (!body.endsWith('</svg>')) problems.push(`${reportFiles.svg} does not end with </svg>`);
+  const problem = xmlProblem(svg);
+  if (problem !== undefined) problems.push(`${reportFiles.svg} is not well-formed XML: ${problem}`);
+  const broken = brokenValue.exec(svg);
+  if (broken) problems.push(`${reportFiles.svg} contains "${broken[0]}" (line ${lineOf(svg, broken.index)})`);
+  return problems;
+}
+
+function lineOf(text: string, offset: number): number {
+  return text.slice(0, offset).split('\n').length;
+}
+
+/**
+ * Reads the report files of `dir`; a missing or unreadable file is a problem, not an exception, so the check
+ * reports everything at once.
+ */
+export async function readOutputs(dir: string): Promise<{ files?: ReportOutputs; problems: string[] }> {
+  const names = [reportFiles.json, reportFiles.md, reportFiles.svg] as const;
+  const texts = await Promise.all(
+    names.map((name) =>
+      readFile(join(dir, name), 'utf8').then(
+        (text) => ({ text }),
+        (error: unknown) => ({ problem: `cannot read ${join(dir, name)}: ${describeError(error)}` }),
+      ),
+    ),
+  );
+  const problems = texts.flatMap((t) => ('problem' in t ? [t.problem] : []));
+  const [json, md, svg] = texts.map((t) => ('text' in t ? t.text : undefined));
+  if (json === undefined || md === undefined || svg === undefined) return { problems };
+  return { files: { json, md, svg }, problems };
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return 'no such file';
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function main(): Promise<void> {
+  const dir = process.argv[2] ?? 'bench/results';
+  const { files, problems } = await readOutputs(dir);
+  if (files !== undefined) problems.push(...checkOutputs(files));
+  if (problems.length > 0) {
+    console.error(`bench check: ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${dir}`);
+    for (const problem of problems) console.error(`  - ${problem}`);
+    process.exitCode = 1;
+    return;
+  }
+  console.log(`bench check: ${dir} holds a complete report`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((error: unknown) => {
+    console.error(`bench check: ${describeError(error)}`);
+    process.exitCode = 1;
+  });
+}

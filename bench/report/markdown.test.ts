@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import type { HistoryEntry } from '../lib/results.ts';
+import { historyEntry } from './history.ts';
+import { historyLimit, renderMarkdown, targetsTableHeader } from './markdown.ts';
+import { sampleQuickResults, sampleResults } from './sample.ts';
+
+/** The markdown table that follows `heading`, as its lines. */
+function tableAfter(md: string, heading: string): string[] {
+  const start = md.indexOf(heading);
+  expect(start).toBeGreaterThanOrEqual(0);
+  const lines = md.slice(start).split('\n');
+  const first = lines.findIndex((l) => l.startsWith('|'));
+  const rest = lines.slice(first);
+  const end = rest.findIndex((l) => !l.startsWith('|'));
+  return end === -1 ? rest : rest.slice(0, end);
+}
+
+function historyOf(count: number): HistoryEntry[] {
+  const base = historyEntry(sampleResults());
+  return Array.from({ length: count }, (_, i) => ({
+    ...base,
+    startedAt: new Date(Date.UTC(2026, 10, 1 + i, 9)).toISOString(),
+    commit: `${String(i).padStart(2, '0')}${'a'.repeat(38)}`,
+    label: `run ${i}`,
+    stages: { ...base.stages, sink: 10_000 + i * 100 },
+  }));
+}
+
+describe('renderMarkdown', () => {
+  it('opens with the date, mode, commit, machine and tool versions', () => {
+    const md = renderMarkdown(sampleResults(), []);
+
+    const [title, , summary, label, tools] = md.split('\n');
+    expect(title).toBe('# Benchmark 2026-11-24 07:30 UTC');
+    expect(summary).toBe(
+      '**full** run of `297d9d9` on **bench-runner-1: 8 cores, AMD EPYC 7B13, 31.3 GiB, Linux 6.8.0-1015-gcp x64**, took 21 min 8 s.\\',
+    );
+    expect(label).toBe('Label: sink: prepared statements, concurrency 64.\\');
+    expect(tools).toBe('Tools: node v20.20.2 · kafka 4.1.0 · cassandra 5.0.4 · postgres 17.5 · java 21.0.7.');
+  });
+
+  it('flags a run with uncommitted changes', () => {
+    const md = renderMarkdown(sampleQuickResults(), []);
+
+    expect(md).toContain('**quick** run of `297d9d9` (with uncommitted changes)');
+  });
+
+  it('renders the targets table with goal, measured value and whether each was met', () => {
+    const md = renderMarkdown(sampleResults(), []);
+
+    const table = tableAfter(md, '## Targets');
+    expect(md).toContain('3 of 4 met.');
+    expect(table[0]).toBe(targetsTableHeader);
+    expect(table).toContain('| relay vs Kafka producer (`relay-vs-producer`) | ≥ 0.60× | 0.55× | ❌ |');
+    expect(table).toContain(
+      '| end-to-end p99 at half load (low latency) (`p99-low-latency`) | ≤ 250 ms | 177 ms | ✅ |',
+    );
+    expect(table).toHaveLength(2 + 4);
+  });
+
+  it('puts each stage next to its baseline, with the ratio', () => {
+    const md = renderMarkdown(sampleResults(), []);
+
+    const table = tableAfter(md, '## Stages vs raw baselines');
+    expect(table[0]).toBe('| Stage | Users/s | Baseline | Baseline/s | Ratio |');
+    expect(table).toContain(
+      '| store-users (users_raw + outbox) (`store`) | 41,667 | COPY into users_raw and outbox (`postgres-bulk`) | 62,500 | 0.67× |',
+    );
+    expect(table).toContain('| fetch-users (local randomuser, 5000 a page) (`fetch`) | 47,619 | — | — | — |');
+    expect(tableAfter(md, '### Baselines')).toContain(
+      '| `kafka-producer` | kafka-producer-perf-test (acks=all, linger.ms=5) | 200,000 | 1.42 | 140,845 | acks=all, linger.ms=5 |',
+    );
+  });
+
+  it('describes each end-to-end profile: settings, sustained rate, lag and latency per load', () => {
+    const md = renderMarkdown(sampleResults(), []);
+
+    expect(md).toContain(
+      'Settings: batch size 100, batching window 500 ms, relay poll 1,000 ms, 3 partitions.',
+    );
+    expect(md).toContain(
+      'Sustained: **4,000 users/s** for 1 min, lag slope +0.8 records/s (flat ✅). Offered: 2,000 ✅ → 4,000 ✅ → 8,000 ❌.',
+    );
+    expect(tableAfter(md, '### Low latency')).toContain(
+      '| 50% | 2,000 | 1,996 | 60,000 | 48 ms | 104 ms | 177 ms | 611 ms |',
+    );
+  });
+
+  it('renders the scaling sweep sorted by partitions then batch size, and the processes', () => {
+    const results = sampleResults();
+    results.scaling.reverse();
+
+    const md = renderMarkdown(results, []);
+
+    const scaling = tableAfter(md, '## Scaling');
+    expect(scaling[2]).toBe('| 1 | 10 | 1,800 | 6,000 | 900 |');
+    expect(scaling.at(-1)).toBe('| 6 | 500 | 18,000 | 120 | 487 |');
+    expect(tableAfter(md, '## Processes')).toContain('| cassandra | 40102 | 2,310.4 | 655.3 |');
+  });
+
+  it('leaves the history out when there is none, and shows the last entries newest first', () => {
+    const without = renderMarkdown(sampleResults(), []);
+    const withHistory = renderMarkdown(sampleResults(), historyOf(historyLimit + 5));
+
+    expect(without).not.toContain('## History');
+    const table = tableAfter(withHistory, '## History');
+    expect(withHistory).toContain(`last ${historyLimit} of ${historyLimit + 5} runs, newest first.`);
+    expect(table).toHaveLength(2 + historyLimit);
+    expect(table[0]).toContain('| Date | Commit | Mode | Label | fetch users/s | store users/s |');
+    expect(table[2]).toMatch(/^\| 2026-11-20 09:00 UTC \| `19aaaaa` \| full \| run 19 \|/);
+    expect(table[2]).toContain('| 11,900 |');
+    expect(table.at(-1)).toContain('run 5');
+  });
+
+  it('shows a dash for a number an older run did not measure', () => {
+    const [older, newer] = historyOf(2);
+    if (!older || !newer) throw new Error('no entries');
+    const md = renderMarkdown(sampleResults(), [older, { ...newer, stages: { sink: 9_000 }, targets: {} }]);
+
+    const row = tableAfter(md, '## History')[2];
+    expect(row).toContain('| — | — | — | 9,000 | — | — | — | — |');
+  });
+
+  it('renders a quick run with empty sections and no broken numbers', () => {
+    const results = { ...sampleQuickResults(), endToEnd: [], scaling: [], processes: [] };
+
+    const md = renderMarkdown(results, []);
+
+    expect(md).toContain('No end-to-end profiles in this run.');
+    expect(md).toContain('No scaling points in this run.');
+    expect(md).not.toMatch(/NaN|undefined|Infinity/);
+  });
+
+  it('escapes pipes and newlines so text cannot break a table', () => {
+    const results = sampleResults();
+    results.label = 'a | b\nc';
+    const [target] = results.targets;
+    if (target) target.description = 'x | y';
+
+    const md = renderMarkdown(results, [historyEntry(results)]);
+
+    expect(md).toContain('| x \\| y (`store-vs-copy`) |');
+    expect(md).toContain('| a \\| b c |');
+  });
+
+  it('is a pure function of its arguments', () => {
+    const history = historyOf(3);
+
+    expect(renderMarkdown(sampleResults(), history)).toBe(renderMarkdown(sampleResults(), history));
+  });
+});

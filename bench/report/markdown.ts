@@ -1,0 +1,306 @@
+/**
+ * The benchmark's markdown report (`bench/results/latest.md`): what ran where, whether the targets were met,
+ * each stage against the raw tool it is compared with, the end-to-end profiles, the scaling sweep, the
+ * processes' footprint and the recent history. A pure function of the results and the history, so the same
+ * run always renders the same text.
+ */
+import type { HistoryEntry, Profile, Results, Target } from '../lib/results.ts';
+import {
+  formatCount,
+  formatDuration,
+  formatInstant,
+  formatLoad,
+  formatMachine,
+  formatMs,
+  formatOneDecimal,
+  formatRate,
+  formatRatio,
+  formatSeconds,
+  formatSlope,
+  formatTargetValue,
+  shortCommit,
+} from './format.ts';
+
+/** How many history entries the report shows, newest first. */
+export const historyLimit = 15;
+
+/** The header row of the targets table; `bench/check.ts` looks for it to know the table was rendered. */
+export const targetsTableHeader = '| Target | Goal | Measured | Met |';
+
+const none = '—';
+
+interface Column {
+  title: string;
+  /** Numbers align right so their digits line up. */
+  align?: 'left' | 'right';
+}
+
+/**
+ * Renders the report.
+ *
+ * @param results - one run's results, as `resultsSchema` describes them
+ * @param history - earlier runs, oldest first as `history.jsonl` holds them (including this run when it was
+ *   recorded); the last {@link historyLimit} are shown, newest first, and the section is left out when empty
+ * @returns the markdown text, ending with a newline
+ */
+export function renderMarkdown(results: Results, history: HistoryEntry[]): string {
+  const sections = [
+    header(results),
+    targetsSection(results.targets),
+    stagesSection(results),
+    endToEndSection(results.endToEnd),
+    scalingSection(results),
+    processesSection(results),
+    history.length > 0 ? historySection(history, results) : undefined,
+  ];
+  return `${sections.filter((s) => s !== undefined).join('\n\n')}\n`;
+}
+
+function header(results: Results): string {
+  const commit = `\`${shortCommit(results.git.commit)}\`${results.git.dirty ? ' (with uncommitted changes)' : ''}`;
+  const lines = [
+    `**${results.mode}** run of ${commit} on **${cell(formatMachine(results.machine))}**, ` +
+      `took ${formatDuration(results.durationSeconds)}.`,
+  ];
+  if (results.label !== '') lines.push(`Label: ${cell(results.label)}.`);
+  const tools = Object.entries(results.tools).map(([tool, version]) => `${tool} ${version}`);
+  if (tools.length > 0) lines.push(`Tools: ${cell(tools.join(' · '))}.`);
+  // Markdown joins adjacent lines into one paragraph; a trailing backslash keeps each on its own line.
+  return `# Benchmark ${formatInstant(results.startedAt)}\n\n${lines.join('\\\n')}`;
+}
+
+function targetsSection(targets: readonly Target[]): string {
+  if (targets.length === 0) return '## Targets\n\nNo targets in this run.';
+  const met = targets.filter((t) => t.met).length;
+  const rows = targets.map((t) => [
+    `${cell(t.description)} (\`${cell(t.id)}\`)`,
+    `${t.comparison === '>=' ? '≥' : '≤'} ${formatTargetValue(t.goal, t.unit)}`,
+    formatTargetValue(t.measured, t.unit),
+    t.met ? '✅' : '❌',
+  ]);
+  const table = renderTable(
+    [
+      { title: 'Target' },
+      { title: 'Goal', align: 'right' },
+      { title: 'Measured', align: 'right' },
+      { title: 'Met' },
+    ],
+    rows,
+  );
+  return `## Targets\n\n${met} of ${targets.length} met.\n\n${table}`;
+}
+
+function stagesSection(results: Results): string {
+  const baselines = new Map(results.baselines.map((b) => [b.id, b]));
+  const stageRows = results.stages.map((s) => {
+    const baseline = s.baseline === undefined ? undefined : baselines.get(s.baseline);
+    return [
+      `${cell(s.name)} (\`${cell(s.id)}\`)`,
+      formatRate(s.perSecond),
+      baseline ? `${cell(baseline.name)} (\`${cell(baseline.id)}\`)` : (s.baseline ?? none),
+      baseline ? formatRate(baseline.perSecond) : none,
+      s.ratio === undefined ? none : formatRatio(s.ratio),
+    ];
+  });
+  const stages =
+    stageRows.length === 0
+      ? 'No stages in this run.'
+      : renderTable(
+          [
+            { title: 'Stage' },
+            { title: 'Users/s', align: 'right' },
+            { title: 'Baseline' },
+            { title: 'Baseline/s', align: 'right' },
+            { title: 'Ratio', align: 'right' },
+          ],
+          stageRows,
+        );
+  const baselineRows = results.baselines.map((b) => [
+    `\`${cell(b.id)}\``,
+    cell(b.name),
+    formatCount(b.records),
+    formatSeconds(b.seconds),
+    formatRate(b.perSecond),
+    cell(
+      Object.entries(b.details)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(', '),
+    ),
+  ]);
+  const baselinesTable =
+    baselineRows.length === 0
+      ? 'No baselines in this run.'
+      : renderTable(
+          [
+            { title: 'Baseline' },
+            { title: 'What ran' },
+            { title: 'Records', align: 'right' },
+            { title: 'Seconds', align: 'right' },
+            { title: 'Records/s', align: 'right' },
+            { title: 'Details' },
+          ],
+          baselineRows,
+        );
+  return [
+    '## Stages vs raw baselines',
+    `Ratio = our users/s ÷ the raw tool's records/s, both measured in this run, with ${formatCount(results.recordBytes)}-byte records.`,
+    stages,
+    '### Baselines',
+    baselinesTable,
+  ].join('\n\n');
+}
+
+function endToEndSection(profiles: readonly Profile[]): string {
+  if (profiles.length === 0) return '## End to end\n\nNo end-to-end profiles in this run.';
+  return ['## End to end', ...profiles.map(profileSection)].join('\n\n');
+}
+
+function profileSection(profile: Profile): string {
+  const { settings, sustained } = profile;
+  const settingsLine =
+    `Settings: batch size ${formatCount(settings.batchSize)}, batching window ${formatMs(settings.batchingWindowMs)}, ` +
+    `relay poll ${formatMs(settings.relayPollMs)}, ${settings.partitions} ${settings.partitions === 1 ? 'partition' : 'partitions'}.`;
+  const attempts = sustained.attempts.map((a) => `${formatRate(a.perSecond)} ${a.flat ? '✅' : '❌'}`);
+  const sustainedLine =
+    `Sustained: **${formatRate(sustained.perSecond)} users/s** for ${formatDuration(sustained.durationSeconds)}, ` +
+    `lag slope ${formatSlope(sustained.lagSlopePerSecond)} records/s (${sustained.flat ? 'flat ✅' : 'growing ❌'}).` +
+    (attempts.length > 0 ? ` Offered: ${attempts.join(' → ')}.` : '');
+  const latency =
+    profile.latency.length === 0
+      ? 'No latency measured.'
+      : renderTable(
+          [
+            { title: 'Load', align: 'right' },
+            { title: 'Offered/s', align: 'right' },
+            { title: 'Achieved/s', align: 'right' },
+            { title: 'Users', align: 'right' },
+            { title: 'p50', align: 'right' },
+            { title: 'p95', align: 'right' },
+            { title: 'p99', align: 'right' },
+            { title: 'Max', align: 'right' },
+          ],
+          profile.latency.map((l) => [
+            formatLoad(l.loadFraction),
+            formatRate(l.offeredPerSecond),
+            formatRate(l.achievedPerSecond),
+            formatCount(l.count),
+            formatMs(l.p50),
+            formatMs(l.p95),
+            formatMs(l.p99),
+            formatMs(l.max),
+          ]),
+        );
+  return [
+    `### ${cell(profile.name)} (\`${cell(profile.id)}\`)`,
+    `${settingsLine}\\\n${sustainedLine}`,
+    latency,
+  ].join('\n\n');
+}
+
+function scalingSection(results: Results): string {
+  if (results.scaling.length === 0) return '## Scaling\n\nNo scaling points in this run.';
+  const points = [...results.scaling].sort(
+    (a, b) => a.partitions - b.partitions || a.batchSize - b.batchSize,
+  );
+  const table = renderTable(
+    [
+      { title: 'Partitions', align: 'right' },
+      { title: 'Batch size', align: 'right' },
+      { title: 'Users/s', align: 'right' },
+      { title: 'Invocations', align: 'right' },
+      { title: 'CPU ms / 1000 users', align: 'right' },
+    ],
+    points.map((p) => [
+      String(p.partitions),
+      formatCount(p.batchSize),
+      formatRate(p.perSecond),
+      formatCount(p.invocations),
+      formatCount(p.cpuMsPerThousand),
+    ]),
+  );
+  return `## Scaling\n\nThe sink through the local event source, by partitions and batch size.\n\n${table}`;
+}
+
+function processesSection(results: Results): string {
+  if (results.processes.length === 0) return '## Processes\n\nNo processes sampled in this run.';
+  const table = renderTable(
+    [
+      { title: 'Process' },
+      { title: 'PID', align: 'right' },
+      { title: 'Peak RSS (MiB)', align: 'right' },
+      { title: 'CPU (s)', align: 'right' },
+    ],
+    results.processes.map((p) => [
+      cell(p.name),
+      String(p.pid),
+      formatOneDecimal(p.peakRssMiB),
+      formatOneDecimal(p.cpuSeconds),
+    ]),
+  );
+  return `## Processes\n\n${table}`;
+}
+
+function historySection(history: readonly HistoryEntry[], results: Results): string {
+  const shown = history.slice(-historyLimit).reverse();
+  // This run's order first, then ids only older runs had, so columns stay put while the stages stay the same.
+  const stageIds = orderedKeys(
+    results.stages.map((s) => s.id),
+    shown.map((e) => e.stages),
+  );
+  const targetIds = orderedKeys(
+    results.targets.map((t) => t.id),
+    shown.map((e) => e.targets),
+  );
+  const units = new Map(results.targets.map((t) => [t.id, t.unit]));
+  const rows = shown.map((e) => [
+    formatInstant(e.startedAt),
+    `\`${shortCommit(e.commit)}\``,
+    e.mode,
+    cell(e.label),
+    ...stageIds.map((id) => {
+      const rate = e.stages[id];
+      return rate === undefined ? none : formatRate(rate);
+    }),
+    ...targetIds.map((id) => {
+      const value = e.targets[id];
+      if (value === undefined) return none;
+      const unit = units.get(id);
+      return unit === undefined ? formatOneDecimal(value) : formatTargetValue(value, unit);
+    }),
+  ]);
+  const table = renderTable(
+    [
+      { title: 'Date' },
+      { title: 'Commit' },
+      { title: 'Mode' },
+      { title: 'Label' },
+      ...stageIds.map((id): Column => ({ title: `${cell(id)} users/s`, align: 'right' })),
+      ...targetIds.map((id): Column => ({ title: cell(id), align: 'right' })),
+    ],
+    rows,
+  );
+  const title =
+    history.length > historyLimit
+      ? `last ${historyLimit} of ${history.length} runs`
+      : `${history.length} runs`;
+  return `## History\n\n${title}, newest first.\n\n${table}`;
+}
+
+/** The keys of `records`, those listed in `first` first and in that order, then the rest as they appear. */
+function orderedKeys(first: readonly string[], records: readonly Record<string, unknown>[]): string[] {
+  const keys = new Set(first.filter((k) => records.some((r) => k in r)));
+  for (const record of records) for (const key of Object.keys(record)) keys.add(key);
+  return [...keys];
+}
+
+/** A GitHub-flavoured markdown table. */
+function renderTable(columns: readonly Column[], rows: readonly string[][]): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  const rule = columns.map((c) => (c.align === 'right' ? '--:' : '---'));
+  return [line(columns.map((c) => c.title)), line(rule), ...rows.map(line)].join('\n');
+}
+
+/** Text made safe for a table cell: a pipe would split the cell and a newline would end the row. */
+function cell(text: string): string {
+  return text.replaceAll('|', '\\|').replaceAll(/\r?\n/g, ' ');
+}

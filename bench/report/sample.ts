@@ -1,0 +1,295 @@
+/**
+ * Sample results for the report's tests (and the runner's): a plausible full run on an 8-core machine, and a
+ * quick run with the fewest points the runner can produce. Functions, not constants, so a test can change its
+ * copy freely.
+ */
+import type { Results } from '../lib/results.ts';
+
+/** A full run: four baselines, four stages (one without a raw equivalent), two profiles, a 3 × 3 sweep. */
+export function sampleResults(): Results {
+  return {
+    schemaVersion: 1,
+    mode: 'full',
+    label: 'sink: prepared statements, concurrency 64',
+    startedAt: '2026-11-24T07:30:12.345Z',
+    durationSeconds: 1_268.4,
+    git: { commit: '297d9d933b1b3d5cfe479dfcb26812dea3f6fbf4', dirty: false },
+    machine: {
+      hostname: 'bench-runner-1',
+      cpus: 8,
+      cpuModel: 'AMD EPYC 7B13',
+      memoryGiB: 31.3,
+      os: 'Linux 6.8.0-1015-gcp x64',
+    },
+    tools: {
+      node: 'v20.20.2',
+      kafka: '4.1.0',
+      cassandra: '5.0.4',
+      postgres: '17.5',
+      java: '21.0.7',
+    },
+    recordBytes: 1_312,
+    baselines: [
+      {
+        id: 'kafka-producer',
+        name: 'kafka-producer-perf-test (acks=all, linger.ms=5)',
+        records: 200_000,
+        recordBytes: 1_312,
+        seconds: 1.42,
+        perSecond: 140_845.07,
+        details: { acks: 'all', 'linger.ms': 5 },
+      },
+      {
+        id: 'kafka-consumer',
+        name: 'kafka-consumer-perf-test',
+        records: 200_000,
+        recordBytes: 1_312,
+        seconds: 0.88,
+        perSecond: 227_272.73,
+        details: {},
+      },
+      {
+        id: 'cassandra-insert',
+        name: 'prepared INSERTs through cassandra-driver',
+        records: 50_000,
+        recordBytes: 1_312,
+        seconds: 2.9,
+        perSecond: 17_241.38,
+        details: { concurrency: 64 },
+      },
+      {
+        id: 'postgres-bulk',
+        name: 'COPY into users_raw and outbox',
+        records: 100_000,
+        recordBytes: 1_312,
+        seconds: 1.6,
+        perSecond: 62_500,
+        details: { unlogged: false },
+      },
+    ],
+    stages: [
+      {
+        id: 'fetch',
+        name: 'fetch-users (local randomuser, 5000 a page)',
+        users: 100_000,
+        seconds: 2.1,
+        perSecond: 47_619.05,
+        details: { pages: 20 },
+      },
+      {
+        id: 'store',
+        name: 'store-users (users_raw + outbox)',
+        users: 100_000,
+        seconds: 2.4,
+        perSecond: 41_666.67,
+        baseline: 'postgres-bulk',
+        ratio: 0.6667,
+        details: {},
+      },
+      {
+        id: 'relay',
+        name: 'outbox relay → users_created',
+        users: 100_000,
+        seconds: 1.3,
+        perSecond: 76_923.08,
+        baseline: 'kafka-producer',
+        ratio: 0.5462,
+        details: {},
+      },
+      {
+        id: 'sink',
+        name: 'sink-users → created_users',
+        users: 50_000,
+        seconds: 3.6,
+        perSecond: 13_888.89,
+        baseline: 'cassandra-insert',
+        ratio: 0.8056,
+        details: { batchSize: 100 },
+      },
+    ],
+    endToEnd: [
+      {
+        id: 'low-latency',
+        name: 'Low latency',
+        settings: { batchSize: 100, batchingWindowMs: 0, relayPollMs: 50, partitions: 3 },
+        sustained: {
+          perSecond: 4_000,
+          durationSeconds: 60,
+          lagSlopePerSecond: 0.83,
+          flat: true,
+          attempts: [
+            { perSecond: 2_000, flat: true, lagSlopePerSecond: 0.12 },
+            { perSecond: 4_000, flat: true, lagSlopePerSecond: 0.83 },
+            { perSecond: 8_000, flat: false, lagSlopePerSecond: 912.4 },
+          ],
+          samples: [
+            { seconds: 0, lag: 0 },
+            { seconds: 15, lag: 212 },
+            { seconds: 30, lag: 180 },
+            { seconds: 45, lag: 240 },
+            { seconds: 60, lag: 205 },
+          ],
+        },
+        latency: [
+          {
+            loadFraction: 0.25,
+            offeredPerSecond: 1_000,
+            achievedPerSecond: 998.7,
+            count: 30_000,
+            p50: 41.2,
+            p95: 88.6,
+            p99: 131.9,
+            max: 402.3,
+          },
+          {
+            loadFraction: 0.5,
+            offeredPerSecond: 2_000,
+            achievedPerSecond: 1_996.1,
+            count: 60_000,
+            p50: 47.8,
+            p95: 104.4,
+            p99: 176.5,
+            max: 611.0,
+          },
+          {
+            loadFraction: 0.9,
+            offeredPerSecond: 3_600,
+            achievedPerSecond: 3_581.9,
+            count: 108_000,
+            p50: 72.4,
+            p95: 198.2,
+            p99: 341.7,
+            max: 1_204.8,
+          },
+        ],
+      },
+      {
+        id: 'aws-defaults',
+        name: 'AWS defaults',
+        settings: { batchSize: 100, batchingWindowMs: 500, relayPollMs: 1_000, partitions: 3 },
+        sustained: {
+          perSecond: 6_000,
+          durationSeconds: 60,
+          lagSlopePerSecond: -1.7,
+          flat: true,
+          attempts: [
+            { perSecond: 3_000, flat: true, lagSlopePerSecond: 0.4 },
+            { perSecond: 6_000, flat: true, lagSlopePerSecond: -1.7 },
+            { perSecond: 12_000, flat: false, lagSlopePerSecond: 2_480.1 },
+          ],
+          samples: [
+            { seconds: 0, lag: 0 },
+            { seconds: 30, lag: 3_100 },
+            { seconds: 60, lag: 2_950 },
+          ],
+        },
+        latency: [
+          {
+            loadFraction: 0.5,
+            offeredPerSecond: 3_000,
+            achievedPerSecond: 2_994.2,
+            count: 90_000,
+            p50: 812.3,
+            p95: 1_406.9,
+            p99: 1_733.4,
+            max: 2_310.6,
+          },
+          {
+            loadFraction: 0.9,
+            offeredPerSecond: 5_400,
+            achievedPerSecond: 5_377.5,
+            count: 162_000,
+            p50: 905.1,
+            p95: 1_622.0,
+            p99: 2_118.7,
+            max: 3_902.2,
+          },
+        ],
+      },
+    ],
+    scaling: [1, 3, 6].flatMap((partitions) =>
+      [10, 100, 500].map((batchSize) => {
+        // Throughput grows with both, and flattens once the Cassandra writes saturate the machine.
+        const perSecond = Math.min(18_000, 900 * partitions * Math.log10(batchSize * 10));
+        const users = 60_000;
+        return {
+          partitions,
+          batchSize,
+          users,
+          seconds: Math.round((users / perSecond) * 100) / 100,
+          perSecond: Math.round(perSecond * 100) / 100,
+          invocations: Math.ceil(users / batchSize),
+          cpuMsPerThousand: Math.round((1_800 / Math.log10(batchSize * 10)) * 10) / 10,
+        };
+      }),
+    ),
+    targets: [
+      {
+        id: 'store-vs-copy',
+        description: 'store-users vs PostgreSQL COPY',
+        measured: 0.6667,
+        goal: 0.5,
+        comparison: '>=',
+        unit: 'x',
+        met: true,
+      },
+      {
+        id: 'relay-vs-producer',
+        description: 'relay vs Kafka producer',
+        measured: 0.5462,
+        goal: 0.6,
+        comparison: '>=',
+        unit: 'x',
+        met: false,
+      },
+      {
+        id: 'sink-vs-insert',
+        description: 'sink-users vs raw Cassandra INSERTs',
+        measured: 0.8056,
+        goal: 0.7,
+        comparison: '>=',
+        unit: 'x',
+        met: true,
+      },
+      {
+        id: 'p99-low-latency',
+        description: 'end-to-end p99 at half load (low latency)',
+        measured: 176.5,
+        goal: 250,
+        comparison: '<=',
+        unit: 'ms',
+        met: true,
+      },
+    ],
+    processes: [
+      { name: 'serverless-offline', pid: 41_233, peakRssMiB: 412.6, cpuSeconds: 381.2 },
+      { name: 'offline-kafka', pid: 41_250, peakRssMiB: 188.1, cpuSeconds: 96.4 },
+      { name: 'kafka', pid: 40_101, peakRssMiB: 1_024.9, cpuSeconds: 210.7 },
+      { name: 'cassandra', pid: 40_102, peakRssMiB: 2_310.4, cpuSeconds: 655.3 },
+      { name: 'postgres', pid: 40_103, peakRssMiB: 96.2, cpuSeconds: 88.0 },
+    ],
+  };
+}
+
+/**
+ * A quick run: one baseline, one stage, one profile at one load, one scaling point, one target. The report must
+ * still render it without empty tables breaking the layout or NaN leaking into the chart.
+ */
+export function sampleQuickResults(): Results {
+  const full = sampleResults();
+  const [lowLatency] = full.endToEnd;
+  const [, half] = lowLatency?.latency ?? [];
+  return {
+    ...full,
+    mode: 'quick',
+    label: '',
+    durationSeconds: 48.2,
+    git: { commit: full.git.commit, dirty: true },
+    baselines: full.baselines.filter((b) => b.id === 'cassandra-insert'),
+    stages: full.stages.filter((s) => s.id === 'sink'),
+    endToEnd: lowLatency && half ? [{ ...lowLatency, latency: [half] }] : [],
+    scaling: full.scaling.slice(0, 1),
+    targets: full.targets.filter((t) => t.id === 'sink-vs-insert'),
+    processes: full.processes.slice(0, 2),
+  };
+}
