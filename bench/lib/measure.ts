@@ -20,7 +20,12 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 /** p50, p95, p99 and the maximum of `values`. */
-export function latencySummary(values: readonly number[]): { p50: number; p95: number; p99: number; max: number } {
+export function latencySummary(values: readonly number[]): {
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+} {
   return {
     p50: percentile(values, 50),
     p95: percentile(values, 95),

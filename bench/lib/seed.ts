@@ -5,13 +5,19 @@
  */
 import type cassandra from 'cassandra-driver';
 import type { Kafka } from 'kafkajs';
-import { buildRecord } from '../../functions/publish-users/core.ts';
 import type { UserCreated } from '../../functions/lib/schemas.ts';
+import { buildRecord } from '../../functions/publish-users/core.ts';
 
 /** The Kafka record publish-users would send for `message`. */
 export function relayRecord(message: UserCreated) {
   const payload = JSON.stringify(message);
-  const built = buildRecord({ id: message.id, aggregateId: message.id, type: 'UserCreated', payload, attempts: 0 });
+  const built = buildRecord({
+    id: message.id,
+    aggregateId: message.id,
+    type: 'UserCreated',
+    payload,
+    attempts: 0,
+  });
   if (!built.ok) throw new Error(`bench record invalid: ${built.dead.error}`);
   return built.record.record;
 }
@@ -20,7 +26,12 @@ export function relayRecord(message: UserCreated) {
  * Produces the records of `messages` to `topic` with acks=all, keyed by user id, in requests of `chunk`
  * records with several in flight. Not a measurement: it only loads the topic fast.
  */
-export async function produceMessages(kafka: Kafka, topic: string, messages: readonly UserCreated[], chunk = 500) {
+export async function produceMessages(
+  kafka: Kafka,
+  topic: string,
+  messages: readonly UserCreated[],
+  chunk = 500,
+) {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   try {
@@ -43,7 +54,10 @@ export async function writeTimes(cql: cassandra.Client): Promise<Map<string, num
     prepare: true,
     fetchSize: 5000,
   });
-  for await (const row of stream as AsyncIterable<{ id: { toString(): string }; w: { toNumber(): number } | null }>) {
+  for await (const row of stream as unknown as AsyncIterable<{
+    id: { toString(): string };
+    w: { toNumber(): number } | null;
+  }>) {
     if (row.w !== null) times.set(row.id.toString(), row.w.toNumber());
   }
   return times;

@@ -29,7 +29,8 @@ export const benchBatch = { batchId: 'bench:1', fetchedAt: new Date(0).toISOStri
 /** The users as store-users stores them: id, `users_raw` payload and outbox message. */
 export function storableUsers(users: readonly User[]): StorableUser[] {
   const prepared = prepareUsers(users, benchBatch, 'bench');
-  if (prepared.rejected.length > 0) throw new Error(`bench users rejected: ${prepared.rejected[0]?.error.message}`);
+  if (prepared.rejected.length > 0)
+    throw new Error(`bench users rejected: ${prepared.rejected[0]?.error.message}`);
   return prepared.users;
 }
 

@@ -1,0 +1,168 @@
+/**
+ * What a run ran on: the machine, the versions of the tools, and the resident memory and CPU time of every
+ * process that took part, sampled while it ran.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, hostname, release, totalmem, type } from 'node:os';
+import { join } from 'node:path';
+import pidusage from 'pidusage';
+import { pomProperty, repoRoot, type StackConfig } from '../../infra/local/config.ts';
+import { status } from '../../infra/local/stack.ts';
+import type { ProcessUsage, Results } from './results.ts';
+
+export function machineInfo(): Results['machine'] {
+  const list = cpus();
+  return {
+    hostname: hostname(),
+    cpus: list.length,
+    cpuModel: list[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    os: `${type()} ${release()}`,
+  };
+}
+
+function packageVersion(name: string): string {
+  try {
+    const pkg = JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8'));
+    return String(pkg.version);
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Versions of the servers (as the stack reports them), the runtime and the libraries the stages use. */
+export async function toolVersions(cfg: StackConfig): Promise<Record<string, string>> {
+  const rows = await status(cfg);
+  const server = (name: string) => rows.find((r) => r.service === name)?.version ?? 'unknown';
+  // `java -version` writes to stderr.
+  const java = spawnSync(cfg.javaHome ? join(cfg.javaHome, 'bin', 'java') : 'java', ['-version'], {
+    encoding: 'utf8',
+  });
+  return {
+    node: process.version,
+    java: `${java.stderr || java.stdout}`.split('\n')[0]?.trim() || 'unknown',
+    kafka: server('kafka'),
+    'kafka-tools': pomProperty('kafka.pom.xml', 'kafka.version'),
+    cassandra: server('cassandra'),
+    postgresql: server('postgres'),
+    kafkajs: packageVersion('kafkajs'),
+    'cassandra-driver': packageVersion('cassandra-driver'),
+    pg: packageVersion('pg'),
+    'serverless (osls)': packageVersion('serverless'),
+    'serverless-offline': packageVersion('serverless-offline'),
+  };
+}
+
+/** A process to follow, by name; `pids` is asked again at each sample (children come and go). */
+export interface Watched {
+  name: string;
+  pids(): number[];
+}
+
+interface Usage {
+  pid: number;
+  peakRss: number;
+  /** Per pid, its cumulative CPU milliseconds when first seen and at the latest sample. */
+  cpuMs: Map<number, { first: number; latest: number }>;
+}
+
+/** Samples RSS and CPU time of the watched processes every `intervalMs` until stopped. */
+export class ProcessSampler {
+  readonly #watched = new Map<string, Watched>();
+  readonly #usage = new Map<string, Usage>();
+  /** False until the first sample is in: what runs then has been running before the benchmark. */
+  #started = false;
+  #timer: NodeJS.Timeout | undefined;
+  #busy = false;
+
+  constructor(private readonly intervalMs = 2000) {}
+
+  watch(w: Watched): void {
+    this.#watched.set(w.name, w);
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => void this.sample(), this.intervalMs);
+    this.#timer.unref();
+  }
+
+  /** One sample now; also what the timer runs. */
+  async sample(): Promise<void> {
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      for (const w of this.#watched.values()) {
+        const pids = w.pids().filter((p) => p > 0);
+        if (pids.length === 0) continue;
+        const stats = await pidusage(pids).catch(() => ({}) as Record<string, pidusage.Status>);
+        let rss = 0;
+        const usage = this.#usage.get(w.name) ?? { pid: pids[0] as number, peakRss: 0, cpuMs: new Map() };
+        for (const [pid, s] of Object.entries(stats)) {
+          if (!s) continue;
+          rss += s.memory;
+          const seen = usage.cpuMs.get(Number(pid));
+          // A process first seen mid-run (a new serverless-offline) counts from 0; one running before the
+          // benchmark (the servers) from its first sample, so its earlier work is left out.
+          const first = seen?.first ?? (this.#started ? 0 : s.ctime);
+          usage.cpuMs.set(Number(pid), { first, latest: Math.max(seen?.latest ?? 0, s.ctime) });
+        }
+        usage.peakRss = Math.max(usage.peakRss, rss);
+        this.#usage.set(w.name, usage);
+      }
+    } finally {
+      this.#started = true;
+      this.#busy = false;
+    }
+  }
+
+  /** CPU milliseconds every watched process has used since the benchmark began, as of the latest sample. */
+  cpuMsTotal(): number {
+    let total = 0;
+    for (const u of this.#usage.values()) total += usedMs(u);
+    return total;
+  }
+
+  stop(): ProcessUsage[] {
+    if (this.#timer) clearInterval(this.#timer);
+    pidusage.clear();
+    return [...this.#usage.entries()].map(([name, u]) => ({
+      name,
+      pid: u.pid,
+      peakRssMiB: Math.round((u.peakRss / 2 ** 20) * 10) / 10,
+      cpuSeconds: Math.round(usedMs(u) / 100) / 10,
+    }));
+  }
+}
+
+function usedMs(u: Usage): number {
+  let total = 0;
+  for (const { first, latest } of u.cpuMs.values()) total += latest - first;
+  return total;
+}
+
+/** The pids of a process and its descendants. */
+export function processTree(root: number): number[] {
+  const all = [root];
+  for (let i = 0; i < all.length; i++) {
+    try {
+      const out = execFileSync('pgrep', ['-P', String(all[i])], { encoding: 'utf8' });
+      for (const line of out.split('\n')) if (line.trim()) all.push(Number(line));
+    } catch {
+      // No children.
+    }
+  }
+  return all;
+}
+
+/** Every PostgreSQL server process (the postmaster and its backends). */
+export function postgresPids(): number[] {
+  try {
+    return execFileSync('pgrep', ['-x', 'postgres'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l.trim())
+      .map(Number);
+  } catch {
+    return [];
+  }
+}

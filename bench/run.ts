@@ -1,0 +1,463 @@
+/**
+ * `npm run bench [-- --quick] [--out DIR] [--label TEXT]`: measures the pipeline on the local stack against
+ * the raw tools, in one run, and writes `latest.json`, `latest.md` and `latest.svg` under `bench/results/`
+ * (or DIR), appending a line to its `history.jsonl`.
+ *
+ * In order: the raw baselines (Kafka's ProducerPerformance and ConsumerPerformance, a cassandra-driver
+ * `executeConcurrent` loop of the sink's INSERT, a PostgreSQL UNNEST bulk insert); our stages (fetch, store,
+ * relay, sink); the end-to-end profiles (sustained rate, then latency at 50% and 80% of it); the scaling
+ * sweep over partitions and batch sizes. Every phase runs on its own topics, keyspace and database, dropped
+ * afterwards. `--quick` runs the same phases smaller and shorter (one profile, one scaling point): a smoke
+ * test of the outputs, not a measurement to quote.
+ */
+import { execFileSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { createCassandraClient } from '../functions/lib/cassandra.ts';
+import { loadStackConfig, repoRoot, type StackConfig } from '../infra/local/config.ts';
+import { readyStack } from '../infra/local/ready.ts';
+import { status } from '../infra/local/stack.ts';
+import { cassandraInsertBaseline } from './baselines/cassandra.ts';
+import { kafkaConsumerBaseline, kafkaProducerBaseline } from './baselines/kafka.ts';
+import { postgresBulkBaseline } from './baselines/postgres.ts';
+import { type ProfileSpec, profiles, runProfile } from './e2e.ts';
+import { functionConfig } from './lib/config.ts';
+import { machineInfo, ProcessSampler, postgresPids, processTree, toolVersions } from './lib/machine.ts';
+import { spanRate } from './lib/measure.ts';
+import { dropRun, type OfflinePipeline, prepareRun, runNames, startOffline } from './lib/pipeline.ts';
+import {
+  type Baseline,
+  type Profile,
+  type Results,
+  resultsSchemaVersion,
+  type ScalingPoint,
+  type Stage,
+  type Target,
+} from './lib/results.ts';
+import { produceMessages, relayRecord, waitForRows, writeTimes } from './lib/seed.ts';
+import { benchUsers, createdUserRows, storableUsers, userCreatedMessages } from './lib/users.ts';
+import { writeReport } from './report/write.ts';
+import { measureFetch, measureRelay, measureSink, measureStore } from './stages.ts';
+
+/** How big and how long each phase is. */
+interface Plan {
+  mode: 'full' | 'quick';
+  kafkaRecords: number;
+  cassandraRows: number;
+  postgresUsers: number;
+  fetchUsers: number;
+  stageUsers: number;
+  profiles: readonly ProfileSpec[];
+  sustainSeconds: number;
+  sustainAttempts: number;
+  latencySeconds: number;
+  warmupSeconds: number;
+  scaling: ReadonlyArray<{ partitions: number; batchSize: number }>;
+  scalingUsers: number;
+}
+
+const fullPlan: Plan = {
+  mode: 'full',
+  kafkaRecords: 200_000,
+  cassandraRows: 50_000,
+  postgresUsers: 50_000,
+  fetchUsers: 25_000,
+  stageUsers: 30_000,
+  profiles,
+  sustainSeconds: 120,
+  sustainAttempts: 2,
+  latencySeconds: 30,
+  warmupSeconds: 15,
+  // Partitions at batch 1000, and batch sizes at 6 partitions (the topic's own count).
+  scaling: [
+    { partitions: 1, batchSize: 1000 },
+    { partitions: 2, batchSize: 1000 },
+    { partitions: 6, batchSize: 1000 },
+    { partitions: 6, batchSize: 100 },
+    { partitions: 6, batchSize: 10_000 },
+  ],
+  scalingUsers: 20_000,
+};
+
+const quickPlan: Plan = {
+  mode: 'quick',
+  kafkaRecords: 20_000,
+  cassandraRows: 5_000,
+  postgresUsers: 5_000,
+  fetchUsers: 5_000,
+  stageUsers: 3_000,
+  profiles: profiles.slice(0, 1),
+  sustainSeconds: 15,
+  sustainAttempts: 1,
+  latencySeconds: 8,
+  warmupSeconds: 4,
+  scaling: [{ partitions: 2, batchSize: 1000 }],
+  scalingUsers: 3_000,
+};
+
+/** The window the scaling sweep runs with: the low-latency profile's. */
+const scalingWindowMs = 50;
+
+function gitInfo(): Results['git'] {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).trim();
+  try {
+    return { commit: git('rev-parse', '--short', 'HEAD'), dirty: git('status', '--porcelain').length > 0 };
+  } catch {
+    return { commit: 'unknown', dirty: false };
+  }
+}
+
+/** One line per phase above the bar, as the bar moves through the phases. */
+class Progress {
+  readonly #bar: cliProgress.SingleBar;
+  #step = 0;
+
+  constructor(total: number) {
+    this.#bar = new cliProgress.SingleBar(
+      {
+        format: 'bench [{bar}] {value}/{total} | {elapsed}s | {phase}',
+        hideCursor: true,
+        noTTYOutput: true,
+        notTTYSchedule: 10_000,
+        etaBuffer: 1,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    this.#bar.start(total, 0, { phase: 'starting', elapsed: 0 });
+  }
+
+  readonly #t0 = performance.now();
+  #elapsed = () => Math.round((performance.now() - this.#t0) / 1000);
+
+  /** A new phase: the bar moves one step. */
+  phase(label: string): void {
+    this.#step++;
+    this.#bar.update(this.#step, { phase: label, elapsed: this.#elapsed() });
+  }
+
+  /** Detail within the phase: the label changes, the bar does not move. */
+  detail(label: string): void {
+    this.#bar.update(this.#step, { phase: label, elapsed: this.#elapsed() });
+  }
+
+  /** A line that must stay on screen. */
+  log(line: string): void {
+    process.stdout.write(`\n${line}\n`);
+  }
+
+  stop(): void {
+    this.#bar.stop();
+  }
+}
+
+function targetsOf(
+  baselines: readonly Baseline[],
+  stages: readonly Stage[],
+  endToEnd: readonly Profile[],
+): Target[] {
+  const rate = (list: ReadonlyArray<{ id: string; perSecond: number }>, id: string) =>
+    list.find((x) => x.id === id)?.perSecond ?? 0;
+  const raw = rate(baselines, 'cassandra-insert');
+  const sink = rate(stages, 'sink');
+  const relay = rate(stages, 'relay');
+  const lowLatency = endToEnd.find((p) => p.id === 'low-latency');
+  const e2e = lowLatency?.sustained.perSecond ?? 0;
+  const half = lowLatency?.latency.find((l) => l.loadFraction === 0.5);
+  const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
+  const target = (
+    id: string,
+    description: string,
+    measured: number,
+    goal: number,
+    comparison: '>=' | '<=',
+    unit: 'x' | 'ms',
+  ): Target => ({
+    id,
+    description,
+    measured,
+    goal,
+    comparison,
+    unit,
+    met: comparison === '>=' ? measured >= goal : measured <= goal,
+  });
+  return [
+    target('sink-vs-cassandra', 'sink-users ÷ raw cassandra-driver loop', ratio(sink, raw), 0.8, '>=', 'x'),
+    target('relay-vs-e2e', 'relay ÷ end-to-end sustained rate', ratio(relay, e2e), 3, '>=', 'x'),
+    target(
+      'e2e-vs-cassandra',
+      'end-to-end sustained ÷ raw cassandra-driver loop',
+      ratio(e2e, raw),
+      0.5,
+      '>=',
+      'x',
+    ),
+    target('low-latency-p50', 'low-latency profile, 50% load: p50 (ms)', half?.p50 ?? 0, 75, '<=', 'ms'),
+    target('low-latency-p99', 'low-latency profile, 50% load: p99 (ms)', half?.p99 ?? 0, 300, '<=', 'ms'),
+  ];
+}
+
+async function runBaselines(cfg: StackConfig, plan: Plan, progress: Progress, recordBytes: number) {
+  const baselines: Baseline[] = [];
+  const brokers = `${cfg.kafka.host}:${cfg.kafka.port}`;
+  const jarsDir = join(cfg.jarsDir, 'kafka');
+  const java = cfg.javaHome ? join(cfg.javaHome, 'bin', 'java') : 'java';
+  const names = runNames('raw');
+  const run = await prepareRun(cfg, names, 6);
+  try {
+    progress.phase(`baseline: kafka ProducerPerformance (${plan.kafkaRecords} × ${recordBytes} B)`);
+    baselines.push(
+      await kafkaProducerBaseline({
+        topic: names.topic,
+        records: plan.kafkaRecords,
+        recordBytes,
+        brokers,
+        jarsDir,
+        java,
+      }),
+    );
+    progress.phase('baseline: kafka ConsumerPerformance');
+    baselines.push(
+      await kafkaConsumerBaseline({ topic: names.topic, records: plan.kafkaRecords, brokers, jarsDir, java }),
+    );
+
+    progress.phase(`baseline: cassandra-driver executeConcurrent (${plan.cassandraRows} rows)`);
+    const client = createCassandraClient(functionConfig(cfg, names));
+    try {
+      const rows = createdUserRows(benchUsers(plan.cassandraRows, 'bench-raw'));
+      baselines.push(await cassandraInsertBaseline({ client, rows }));
+    } finally {
+      await client.shutdown();
+    }
+
+    progress.phase(`baseline: PostgreSQL UNNEST bulk insert (${plan.postgresUsers} users)`);
+    baselines.push(
+      await postgresBulkBaseline({
+        db: run.pool,
+        users: storableUsers(benchUsers(plan.postgresUsers, 'bench-pg')),
+      }),
+    );
+  } finally {
+    await run.close();
+    await dropRun(cfg, names);
+  }
+  return baselines;
+}
+
+async function runStages(
+  cfg: StackConfig,
+  plan: Plan,
+  progress: Progress,
+  onOffline: (o: OfflinePipeline) => void,
+): Promise<Stage[]> {
+  progress.phase(`stage: fetch-users (${plan.fetchUsers} users from the local API)`);
+  const fetched = await measureFetch(plan.fetchUsers);
+  const stages: Stage[] = [fetched.stage];
+  // The fetch baseline travels with the stage; the caller files it with the others.
+  extraBaselines.push(fetched.baseline);
+
+  const spec = profiles[0] as ProfileSpec;
+  const names = runNames('stages');
+  const run = await prepareRun(cfg, names, spec.partitions);
+  let offline: OfflinePipeline | undefined;
+  try {
+    const users = benchUsers(plan.stageUsers, 'bench-stages');
+    progress.phase(`stage: store-users (${users.length} users)`);
+    stages.push(await measureStore(cfg, run, users));
+    progress.phase('stage: publish-users');
+    stages.push(await measureRelay(cfg, run, users.length));
+    progress.phase('stage: sink-users through the local Kafka event source');
+    offline = await startOffline(cfg, names, spec);
+    onOffline(offline);
+    stages.push(await measureSink(run, offline, users.length, spec));
+  } finally {
+    await offline?.stop();
+    await run.close();
+    await dropRun(cfg, names);
+  }
+  return stages;
+}
+const extraBaselines: Baseline[] = [];
+
+async function runScaling(
+  cfg: StackConfig,
+  plan: Plan,
+  progress: Progress,
+  sampler: ProcessSampler,
+  onOffline: (o: OfflinePipeline) => void,
+): Promise<ScalingPoint[]> {
+  const points: ScalingPoint[] = [];
+  const messages = userCreatedMessages(benchUsers(plan.scalingUsers, 'bench-scaling'));
+  for (const point of plan.scaling) {
+    progress.phase(`scaling: ${point.partitions} partition(s), batch ${point.batchSize}`);
+    const names = runNames(`scale${point.partitions}x${point.batchSize}`);
+    const run = await prepareRun(cfg, names, point.partitions);
+    let offline: OfflinePipeline | undefined;
+    try {
+      // Fresh ids per point, so every point writes new rows.
+      const fresh = messages.map((m) => {
+        const id = crypto.randomUUID();
+        return { ...m, id, user: { ...m.user, login: { ...m.user.login, uuid: id } } };
+      });
+      await produceMessages(run.kafka, names.topic, fresh);
+      offline = await startOffline(cfg, names, {
+        batchSize: point.batchSize,
+        batchingWindowMs: scalingWindowMs,
+      });
+      onOffline(offline);
+      await sampler.sample();
+      const cpuBefore = sampler.cpuMsTotal();
+      await waitForRows(run.cql, fresh.length, { timeoutMs: 600_000, intervalMs: 500 });
+      await sampler.sample();
+      const cpuMs = sampler.cpuMsTotal() - cpuBefore;
+      const span = spanRate([...(await writeTimes(run.cql)).values()]);
+      points.push({
+        partitions: point.partitions,
+        batchSize: point.batchSize,
+        users: span.rows,
+        seconds: span.seconds,
+        perSecond: span.perSecond,
+        invocations: offline.sinkInvocations().invocations,
+        cpuMsPerThousand: span.rows > 0 ? (cpuMs / span.rows) * 1000 : 0,
+      });
+    } finally {
+      await offline?.stop();
+      await run.close();
+      await dropRun(cfg, names);
+    }
+  }
+  return points;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      out: { type: 'string', default: join(repoRoot, 'bench', 'results') },
+      label: { type: 'string', default: '' },
+    },
+  });
+  const plan = values.quick ? quickPlan : fullPlan;
+  const out = resolve(values.out as string);
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const cfg = loadStackConfig();
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+  console.log(`bench: ${plan.mode} run, results to ${out}`);
+  await readyStack(cfg, (line) => console.log(`  ${line}`));
+
+  const sampler = new ProcessSampler();
+  const rows = await status(cfg);
+  for (const name of ['kafka', 'cassandra'] as const) {
+    const pid = rows.find((r) => r.service === name)?.pid;
+    if (pid !== undefined) sampler.watch({ name, pids: () => [pid] });
+  }
+  sampler.watch({ name: 'postgres (all server processes)', pids: postgresPids });
+  sampler.watch({ name: 'bench (this process: load generator, relay trigger)', pids: () => [process.pid] });
+  let offlinePid: number | undefined;
+  sampler.watch({
+    name: 'sls offline start (serverless-offline, the functions, offline-kafka)',
+    pids: () => (offlinePid === undefined ? [] : processTree(offlinePid)),
+  });
+  const onOffline = (o: OfflinePipeline) => {
+    offlinePid = o.pid;
+  };
+  sampler.start();
+
+  const steps = 4 + 4 + plan.profiles.length + plan.scaling.length + 1;
+  const progress = new Progress(steps);
+  try {
+    // Our record: the value publish-users sends; the Kafka baselines use the same size.
+    const sample = userCreatedMessages(benchUsers(200, 'bench-size')).map(relayRecord);
+    const recordBytes = Math.round(
+      sample.reduce((s, r) => s + Buffer.byteLength(r.value), 0) / sample.length,
+    );
+
+    const baselines = await runBaselines(cfg, plan, progress, recordBytes);
+    const stages = await runStages(cfg, plan, progress, onOffline);
+    baselines.push(...extraBaselines);
+    for (const stage of stages) {
+      const base = baselines.find((b) => b.id === stage.baseline);
+      if (base && base.perSecond > 0) stage.ratio = stage.perSecond / base.perSecond;
+    }
+
+    // The first rate each profile tries: a little under the slower of the relay and the sink on their own.
+    const rateOf = (id: string) => stages.find((s) => s.id === id)?.perSecond ?? 0;
+    const candidate = Math.max(100, 0.9 * Math.min(rateOf('relay'), rateOf('sink')));
+    const templates = storableUsers(benchUsers(2000, 'bench-load'));
+    const endToEnd: Profile[] = [];
+    for (const spec of plan.profiles) {
+      progress.phase(`end to end: ${spec.name}`);
+      endToEnd.push(
+        await runProfile(
+          cfg,
+          spec,
+          {
+            candidatePerSecond: candidate,
+            sustainSeconds: plan.sustainSeconds,
+            attempts: plan.sustainAttempts,
+            latencySeconds: plan.latencySeconds,
+            warmupSeconds: plan.warmupSeconds,
+          },
+          templates,
+          {
+            progress: (label) => progress.detail(label),
+            started: onOffline,
+            warn: (m) => progress.log(`warning: ${m}`),
+          },
+        ),
+      );
+    }
+
+    const scaling = await runScaling(cfg, plan, progress, sampler, onOffline);
+
+    progress.phase('writing the report');
+    await sampler.sample();
+    const results: Results = {
+      schemaVersion: resultsSchemaVersion,
+      mode: plan.mode,
+      label: values.label as string,
+      startedAt: startedAt.toISOString(),
+      durationSeconds: Math.round((performance.now() - t0) / 100) / 10,
+      git: gitInfo(),
+      machine: machineInfo(),
+      tools: await toolVersions(cfg),
+      recordBytes,
+      baselines,
+      stages,
+      endToEnd,
+      scaling,
+      targets: targetsOf(baselines, stages, endToEnd),
+      processes: sampler.stop(),
+    };
+    const written = await writeReport(results, out, { history: true });
+    progress.stop();
+    console.log(`\nbench: done in ${results.durationSeconds} s`);
+    for (const t of results.targets) {
+      const v = t.unit === 'x' ? `${t.measured.toFixed(2)}×` : `${Math.round(t.measured)} ms`;
+      console.log(
+        `  ${t.met ? 'met ' : 'MISS'} ${t.description}: ${v} (goal ${t.comparison} ${t.goal}${t.unit === 'x' ? '×' : ' ms'})`,
+      );
+    }
+    console.log(
+      `  wrote ${Object.values(written)
+        .filter((v) => typeof v === 'string')
+        .join(', ')}`,
+    );
+    return 0;
+  } finally {
+    progress.stop();
+    sampler.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(
+      `\nbench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    process.exit(1);
+  },
+);
