@@ -140,7 +140,11 @@ export async function startOffline(
   env: Record<string, string> = {},
 ): Promise<OfflinePipeline> {
   const endpoint = resolvePostgres(cfg);
-  const child: ChildProcess = spawn(join(repoRoot, 'node_modules', '.bin', 'sls'), ['offline', 'start'], {
+  // BENCH_SLS_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles serverless-offline and its
+  // workers (Node refuses --cpu-prof in NODE_OPTIONS).
+  const nodeArgs = (process.env.BENCH_SLS_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const sls = join(repoRoot, 'node_modules', 'serverless', 'bin', 'serverless.js');
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, sls, 'offline', 'start'], {
     cwd: repoRoot,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,7 +7,6 @@
  * SASL/OAUTHBEARER tokens from `aws-msk-iam-sasl-signer-js`) and self-managed Kafka or MSK with SASL/SCRAM
  * over TLS (credentials from Secrets Manager); `kafkaSecurity` in the config selects which.
  */
-import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import kafkajs, { type IHeaders, type Kafka, type KafkaConfig, type Producer } from 'kafkajs';
 import type { Config } from './config.ts';
 import { ConfigError, messageOf, PipelineError, TransientError } from './errors.ts';
@@ -66,8 +65,14 @@ export type KafkaClientConfig = Pick<Config, 'kafka'> & Partial<Pick<Config, 'ka
 /** Makes an MSK IAM token for a region: a presigned `kafka-cluster:Connect` URL, base64url, valid 15 min. */
 export type IamTokenSource = (region: string) => Promise<{ token: string }>;
 
-/** Signs with the function's own credentials (the Lambda role), found by the AWS SDK's default chain. */
-export const mskIamToken: IamTokenSource = (region) => generateAuthToken({ region });
+/**
+ * Signs with the function's own credentials (the Lambda role), found by the AWS SDK's default chain. The
+ * signer and the SDK it brings are loaded on the first token, so stages without IAM never load them.
+ */
+export const mskIamToken: IamTokenSource = async (region) => {
+  const { generateAuthToken } = await import('aws-msk-iam-sasl-signer-js');
+  return generateAuthToken({ region });
+};
 
 /**
  * The TLS and SASL options of kafkajs for a security setting.

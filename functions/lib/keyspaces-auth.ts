@@ -7,9 +7,7 @@
  * the bundle; credentials come from the SDK v3 default chain instead, which on Lambda is the function's role
  * and is refreshed before it expires.
  */
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import { computeSigV4SignatureCassandraRequest } from 'aws-sigv4-auth-cassandra-plugin/lib/sigv4-auth-signature.js';
 import cassandra from 'cassandra-driver';
 
 /** Options of {@link createSigV4AuthProvider}. */
@@ -33,6 +31,23 @@ export function challengeNonce(challenge: Buffer): string | undefined {
 
 type Callback = (error: Error | null, response?: Buffer) => void;
 
+// The signer (with crypto-js) and the SDK's credential chain are loaded at the first challenge: only stages on
+// Keyspaces authenticate this way, and loading them at start-up slowed every cold start.
+let signer: Promise<typeof import('aws-sigv4-auth-cassandra-plugin/lib/sigv4-auth-signature.js')> | undefined;
+function loadSigner() {
+  signer ??= import('aws-sigv4-auth-cassandra-plugin/lib/sigv4-auth-signature.js');
+  return signer.then((module) => module.computeSigV4SignatureCassandraRequest);
+}
+
+/** The SDK's default credential chain (the Lambda role's credentials), built on first use. */
+function defaultCredentials(): AwsCredentialIdentityProvider {
+  let chain: Promise<AwsCredentialIdentityProvider> | undefined;
+  return async (props) => {
+    chain ??= import('@aws-sdk/credential-provider-node').then(({ defaultProvider }) => defaultProvider());
+    return (await chain)(props);
+  };
+}
+
 // The driver checks `instanceof auth.AuthProvider`, a class its typings describe only as an interface.
 const driverAuth = cassandra.auth as unknown as {
   AuthProvider: new () => object;
@@ -54,8 +69,8 @@ class SigV4Authenticator extends driverAuth.Authenticator implements cassandra.a
       callback(new Error('the Keyspaces SigV4 challenge has no nonce'));
       return;
     }
-    this.options.credentials().then(
-      (credentials) =>
+    Promise.all([this.options.credentials(), loadSigner()]).then(
+      ([credentials, computeSigV4SignatureCassandraRequest]) =>
         callback(
           null,
           Buffer.from(
@@ -95,7 +110,7 @@ class SigV4AuthProvider extends driverAuth.AuthProvider implements cassandra.aut
 export function createSigV4AuthProvider(options: SigV4Options): cassandra.auth.AuthProvider {
   return new SigV4AuthProvider({
     region: options.region,
-    credentials: options.credentials ?? defaultProvider(),
+    credentials: options.credentials ?? defaultCredentials(),
     now: options.now ?? (() => new Date()),
   });
 }

@@ -5,7 +5,6 @@
  * Values are cached by Powertools' SecretsProvider for `secrets.maxAgeSeconds`, so a warm function does not
  * call Secrets Manager per connection, and picks up a rotated password within that time.
  */
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { z } from 'zod';
 import type { Config } from './config.ts';
 import { ConfigError, messageOf, type PipelineError, TransientError } from './errors.ts';
@@ -72,6 +71,23 @@ export function secretError(error: unknown, setting: string): PipelineError {
 }
 
 /**
+ * Powertools' SecretsProvider (Secrets Manager, cached per name), loaded on the first read. Only the stages
+ * that keep a password in Secrets Manager read one, and the SDK client it pulls in costs every other cold
+ * start (and every local worker) a noticeable share of its start-up.
+ */
+function secretsManager(): SecretSource {
+  let provider: Promise<SecretSource> | undefined;
+  return {
+    async get(name, options) {
+      provider ??= import('@aws-lambda-powertools/parameters/secrets').then(
+        ({ SecretsProvider }) => new SecretsProvider({ clientConfig: { maxAttempts: 3 } }),
+      );
+      return (await provider).get(name, options);
+    },
+  };
+}
+
+/**
  * Creates a {@link CredentialsReader}.
  *
  * @param config - `secrets.maxAgeSeconds`: how long a value is reused
@@ -79,7 +95,7 @@ export function secretError(error: unknown, setting: string): PipelineError {
  */
 export function createCredentialsReader(
   config: Pick<Config, 'secrets'>,
-  source: SecretSource = new SecretsProvider({ clientConfig: { maxAttempts: 3 } }),
+  source: SecretSource = secretsManager(),
 ): CredentialsReader {
   return {
     async credentials(secretArn, setting) {

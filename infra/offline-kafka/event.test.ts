@@ -229,6 +229,27 @@ describe('recordJsonBytes and envelopeBytes', () => {
     expect(estimate).toBe(bytesOf(buildEvent(msk, records)) + 1);
   });
 
+  it('counts exactly what JSON.stringify writes, for keys, values and headers of every length and byte', () => {
+    // Lengths 0 to 7 cover every base64 padding; bytes 0 to 255 every digit count; names need escaping.
+    const bytes = (n: number, seed: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 37 + seed) % 256));
+    const names = ['h', 'dlq.error.message', 'quote"and\\slash', 'ünïcödé', '\u0001ctl'];
+    for (let n = 0; n < 8; n++) {
+      for (const [i, name] of names.entries()) {
+        const record = sourceRecord({
+          topic: `t.${n}-x`,
+          partition: n,
+          offset: 10 ** n,
+          key: n % 3 === 0 ? null : bytes(n, i),
+          value: n % 4 === 1 ? null : bytes(n * 41, i + 7),
+          headers: Array.from({ length: n % 4 }, (_, h) => [name, bytes(n * 5 + h, h)] as [string, Buffer]),
+        });
+        expect(recordJsonBytes(record), `${n} ${name}`).toBe(
+          Buffer.byteLength(JSON.stringify(toEventRecord(record))) + 1,
+        );
+      }
+    }
+  });
+
   it('count the envelope of an event with one empty group', () => {
     expect(envelopeBytes(selfManaged, 'users_created', 2)).toBe(
       Buffer.byteLength(
