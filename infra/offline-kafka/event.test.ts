@@ -231,7 +231,8 @@ describe('recordJsonBytes and envelopeBytes', () => {
 
   it('counts exactly what JSON.stringify writes, for keys, values and headers of every length and byte', () => {
     // Lengths 0 to 7 cover every base64 padding; bytes 0 to 255 every digit count; names need escaping.
-    const bytes = (n: number, seed: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 37 + seed) % 256));
+    const bytes = (n: number, seed: number) =>
+      Buffer.from(Array.from({ length: n }, (_, i) => (i * 37 + seed) % 256));
     const names = ['h', 'dlq.error.message', 'quote"and\\slash', 'ünïcödé', '\u0001ctl'];
     for (let n = 0; n < 8; n++) {
       for (const [i, name] of names.entries()) {
