@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { isFlat, latencySummary, percentile, perSecond, slope, spanRate } from './measure.ts';
+
+describe('percentile', () => {
+  it('takes the nearest rank: the smallest value with at least p% at or below it', () => {
+    const values = [5, 1, 4, 2, 3, 10, 9, 8, 7, 6];
+    expect(percentile(values, 50)).toBe(5);
+    expect(percentile(values, 95)).toBe(10);
+    expect(percentile(values, 10)).toBe(1);
+    expect(percentile(values, 0)).toBe(1);
+    expect(percentile(values, 100)).toBe(10);
+  });
+
+  it('does not reorder its input', () => {
+    const values = [3, 1, 2];
+    percentile(values, 50);
+    expect(values).toEqual([3, 1, 2]);
+  });
+
+  it('refuses no values and a p outside 0 to 100', () => {
+    expect(() => percentile([], 50)).toThrow(RangeError);
+    expect(() => percentile([1], 101)).toThrow(/0 to 100/);
+    expect(() => percentile([1], Number.NaN)).toThrow(RangeError);
+  });
+
+  it('summarizes p50, p95, p99 and max of 1..1000', () => {
+    const values = Array.from({ length: 1000 }, (_, i) => i + 1);
+    expect(latencySummary(values)).toEqual({ p50: 500, p95: 950, p99: 990, max: 1000 });
+  });
+});
+
+describe('slope and isFlat', () => {
+  it('fits a line by least squares', () => {
+    expect(slope([0, 1, 2, 3].map((x) => ({ x, y: 2 * x + 7 })))).toBeCloseTo(2);
+    expect(slope([{ x: 1, y: 5 }])).toBe(0);
+    expect(slope([1, 1, 1].map((x) => ({ x, y: x })))).toBe(0);
+  });
+
+  it('calls a backlog that grows with the arrivals growing, and one that hovers flat', () => {
+    const growing = Array.from({ length: 20 }, (_, i) => ({ seconds: i * 2, lag: i * 2 * 100 }));
+    const hovering = Array.from({ length: 20 }, (_, i) => ({ seconds: i * 2, lag: 300 + (i % 3) * 50 }));
+    expect(isFlat(growing, 1000)).toEqual({ flat: false, slopePerSecond: expect.closeTo(100, 5) });
+    expect(isFlat(hovering, 1000).flat).toBe(true);
+  });
+
+  it('calls a backlog that ends more than the allowed seconds behind not flat, even without a trend', () => {
+    const stuck = Array.from({ length: 10 }, (_, i) => ({ seconds: i, lag: 8000 }));
+    expect(isFlat(stuck, 1000, { maxSecondsBehind: 5 }).flat).toBe(false);
+    expect(isFlat(stuck, 1000, { maxSecondsBehind: 10 }).flat).toBe(true);
+  });
+});
+
+describe('spanRate and perSecond', () => {
+  it('divides the rows after the first by the span of their write times', () => {
+    // 11 writes, one every 100 ms (in microseconds): 10 intervals in 1 s.
+    const times = Array.from({ length: 11 }, (_, i) => 1_700_000_000_000_000 + i * 100_000);
+    expect(spanRate(times)).toEqual({ rows: 11, seconds: 1, perSecond: 10 });
+    expect(spanRate(times.map(BigInt)).perSecond).toBe(10);
+  });
+
+  it('has no rate with fewer than two rows', () => {
+    expect(spanRate([5])).toEqual({ rows: 1, seconds: 0, perSecond: 0 });
+    expect(perSecond(10, 0)).toBe(0);
+  });
+});

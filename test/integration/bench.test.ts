@@ -1,0 +1,82 @@
+/**
+ * The benchmark's smoke test, as CI runs it: `npm run bench -- --quick` on the real stack, then the report
+ * checker. It asserts that the run completed and wrote a complete, well-formed report, and that what it
+ * measured adds up (every seeded user reached Cassandra, every latency sample is a committed user). It never
+ * asserts how fast anything was.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkOutputs, readOutputs } from '../../bench/check.ts';
+import { historyEntrySchema, resultsSchema } from '../../bench/lib/results.ts';
+import { repoRoot } from '../../infra/local/config.ts';
+
+let out: string | undefined;
+
+afterAll(async () => {
+  if (out) await rm(out, { recursive: true, force: true });
+});
+
+function runBench(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+}
+
+describe('npm run bench -- --quick', () => {
+  it('writes a complete report whose counts add up', { timeout: 420_000 }, async () => {
+    out = await mkdtemp(join(tmpdir(), 'bench-smoke-'));
+    const run = await runBench(['--quick', '--out', out, '--label', 'smoke test']);
+    expect(run.code, run.output.slice(-3000)).toBe(0);
+
+    const { files, problems } = await readOutputs(out);
+    expect(problems).toEqual([]);
+    if (!files) throw new Error('no report files');
+    expect(checkOutputs(files)).toEqual([]);
+
+    const results = resultsSchema.parse(JSON.parse(files.json));
+    expect(results.mode).toBe('quick');
+    expect(results.baselines.map((b) => b.id).sort()).toEqual(
+      ['cassandra-insert', 'http-fetch', 'kafka-consumer', 'kafka-producer', 'postgres-bulk'].sort(),
+    );
+    expect(results.stages.map((s) => s.id)).toEqual(['fetch', 'store', 'relay', 'sink']);
+    // The stages ran on the same 3000 users: all stored, all relayed, all in Cassandra.
+    for (const id of ['store', 'relay', 'sink'])
+      expect(results.stages.find((s) => s.id === id)?.users).toBe(3000);
+    for (const stage of results.stages) expect(stage.ratio).toBeGreaterThan(0);
+
+    const [profile] = results.endToEnd;
+    expect(profile?.id).toBe('low-latency');
+    expect(profile?.latency.map((l) => l.loadFraction)).toEqual([0.5, 0.8]);
+    // Every committed user of a latency run has a Cassandra row (the run fails otherwise), so count is what
+    // the open-loop generator committed: about offered × seconds.
+    for (const l of profile?.latency ?? []) {
+      expect(l.count).toBeGreaterThan(0);
+      expect(l.p50).toBeLessThanOrEqual(l.p99);
+    }
+    expect(results.scaling).toHaveLength(1);
+    expect(results.scaling[0]?.users).toBe(3000);
+    expect(results.targets.map((t) => t.id)).toHaveLength(5);
+    expect(results.processes.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['kafka', 'cassandra', expect.stringMatching(/^sls offline/)]),
+    );
+
+    const history = (await readFile(join(out, 'history.jsonl'), 'utf8')).trim().split('\n');
+    expect(history).toHaveLength(1);
+    expect(historyEntrySchema.parse(JSON.parse(history[0] ?? '')).label).toBe('smoke test');
+  });
+});
