@@ -59,7 +59,6 @@ export const profiles: readonly ProfileSpec[] = [
   {
     id: 'aws-defaults',
     name: 'AWS defaults: 500 ms window, batch 100, relay woken by UsersStored events',
-    partitions: 6,
     partitions: profilePartitions,
     batchSize: 100,
     batchingWindowMs: 500,
