@@ -25,7 +25,15 @@ import { type ProfileSpec, profiles, runProfile } from './e2e.ts';
 import { functionConfig } from './lib/config.ts';
 import { machineInfo, ProcessSampler, postgresPids, processTree, toolVersions } from './lib/machine.ts';
 import { spanRate } from './lib/measure.ts';
-import { dropRun, type OfflinePipeline, prepareRun, runNames, startOffline } from './lib/pipeline.ts';
+import {
+  dropLeftovers,
+  dropRun,
+  type OfflinePipeline,
+  prepareRun,
+  runNames,
+  startOffline,
+  waitForConsumed,
+} from './lib/pipeline.ts';
 import {
   type Baseline,
   type Profile,
@@ -49,6 +57,8 @@ interface Plan {
   fetchUsers: number;
   stageUsers: number;
   profiles: readonly ProfileSpec[];
+  probes: number;
+  probeSeconds: number;
   sustainSeconds: number;
   sustainAttempts: number;
   latencySeconds: number;
@@ -65,6 +75,8 @@ const fullPlan: Plan = {
   fetchUsers: 25_000,
   stageUsers: 30_000,
   profiles,
+  probes: 4,
+  probeSeconds: 20,
   sustainSeconds: 120,
   sustainAttempts: 2,
   latencySeconds: 30,
@@ -88,6 +100,8 @@ const quickPlan: Plan = {
   fetchUsers: 5_000,
   stageUsers: 3_000,
   profiles: profiles.slice(0, 1),
+  probes: 0,
+  probeSeconds: 0,
   sustainSeconds: 15,
   sustainAttempts: 1,
   latencySeconds: 8,
@@ -307,9 +321,10 @@ async function runScaling(
       onOffline(offline);
       await sampler.sample();
       const cpuBefore = sampler.cpuMsTotal();
-      await waitForRows(run.cql, fresh.length, { timeoutMs: 600_000, intervalMs: 500 });
+      await waitForConsumed(run.kafka, names.topic, fresh.length);
       await sampler.sample();
       const cpuMs = sampler.cpuMsTotal() - cpuBefore;
+      await waitForRows(run.cql, fresh.length, { timeoutMs: 60_000, intervalMs: 1000 });
       const span = spanRate([...(await writeTimes(run.cql)).values()]);
       points.push({
         partitions: point.partitions,
@@ -363,6 +378,22 @@ async function main(): Promise<number> {
   const onOffline = (o: OfflinePipeline) => {
     offlinePid = o.pid;
   };
+  // serverless-offline runs in its own process group; Ctrl-C must not leave it running. (The phase's topics,
+  // keyspace and database stay behind; the next run drops them.)
+  process.once('SIGINT', () => {
+    if (offlinePid !== undefined) {
+      try {
+        process.kill(-offlinePid, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
+    console.error('\nbench: interrupted');
+    process.exit(130);
+  });
+  const leftovers = await dropLeftovers(cfg);
+  if (leftovers > 0)
+    console.log(`  dropped ${leftovers} topics, keyspaces and databases left by an interrupted run`);
   sampler.start();
 
   const steps = 4 + 4 + plan.profiles.length + plan.scaling.length + 1;
@@ -395,6 +426,8 @@ async function main(): Promise<number> {
           spec,
           {
             candidatePerSecond: candidate,
+            probes: plan.probes,
+            probeSeconds: plan.probeSeconds,
             sustainSeconds: plan.sustainSeconds,
             attempts: plan.sustainAttempts,
             latencySeconds: plan.latencySeconds,

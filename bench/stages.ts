@@ -31,7 +31,7 @@ import { busEvent } from '../infra/local/eventbus.ts';
 import { startRandomUserServer } from '../infra/randomuser/index.ts';
 import { functionConfig } from './lib/config.ts';
 import { perSecond, spanRate } from './lib/measure.ts';
-import type { OfflinePipeline, RunClients } from './lib/pipeline.ts';
+import { type OfflinePipeline, type RunClients, waitForConsumed } from './lib/pipeline.ts';
 import type { Baseline, Stage } from './lib/results.ts';
 import { waitForRows, writeTimes } from './lib/seed.ts';
 
@@ -227,7 +227,8 @@ export async function measureSink(
   label: { batchSize: number; batchingWindowMs: number; partitions: number },
 ): Promise<Stage> {
   const before = offline.sinkInvocations();
-  await waitForRows(run.cql, expected, { timeoutMs: 600_000, intervalMs: 1000 });
+  await waitForConsumed(run.kafka, run.names.topic, expected);
+  await waitForRows(run.cql, expected, { timeoutMs: 60_000, intervalMs: 1000 });
   const span = spanRate([...(await writeTimes(run.cql)).values()]);
   const after = offline.sinkInvocations();
   return {

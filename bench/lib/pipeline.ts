@@ -13,7 +13,6 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { repoRoot, type StackConfig } from '../../infra/local/config.ts';
 import { portOpen, waitFor } from '../../infra/local/proc.ts';
-import { consumerLag } from '../../infra/local/summary.ts';
 import { migrate, resolvePostgres } from '../../infra/migrations/migrate.ts';
 
 export const service = 'realtime-user-pipeline';
@@ -104,6 +103,59 @@ export async function dropRun(cfg: StackConfig, names: RunNames): Promise<void> 
   await db.connect();
   await db.query(`DROP DATABASE IF EXISTS ${names.database} WITH (FORCE)`).catch(() => {});
   await db.end();
+}
+
+/**
+ * Drops every `bench_` topic, keyspace and database: what an interrupted run left. Only one benchmark runs at a
+ * time on a stack, so at the start of a run none of them is in use.
+ *
+ * @returns how many were dropped
+ */
+export async function dropLeftovers(cfg: StackConfig): Promise<number> {
+  let dropped = 0;
+  const cql = new cassandra.Client({
+    contactPoints: [`${cfg.cassandra.host}:${cfg.cassandra.port}`],
+    localDataCenter: cfg.cassandra.localDataCenter,
+    socketOptions: { readTimeout: 60_000 },
+  });
+  try {
+    const keyspaces = await cql.execute('SELECT keyspace_name FROM system_schema.keyspaces');
+    for (const row of keyspaces.rows) {
+      const name = String(row.get('keyspace_name'));
+      if (!name.startsWith('bench_')) continue;
+      await cql.execute(`DROP KEYSPACE IF EXISTS ${name}`);
+      dropped++;
+    }
+  } finally {
+    await cql.shutdown();
+  }
+  const admin = new Kafka({
+    clientId: 'bench-cleanup',
+    brokers: [`${cfg.kafka.host}:${cfg.kafka.port}`],
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith('bench_'));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+    dropped += topics.length;
+  } finally {
+    await admin.disconnect();
+  }
+  const db = new pg.Client({ ...resolvePostgres(cfg) });
+  await db.connect();
+  try {
+    const databases = await db.query<{ name: string }>(
+      "SELECT datname AS name FROM pg_database WHERE starts_with(datname, 'bench_')",
+    );
+    for (const { name } of databases.rows) {
+      await db.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      dropped++;
+    }
+  } finally {
+    await db.end();
+  }
+  return dropped;
 }
 
 /** The sink settings a phase runs serverless-offline with. */
@@ -239,16 +291,38 @@ export async function invokeFunction(fn: string, event: unknown): Promise<unknow
   return text === '' ? undefined : JSON.parse(text);
 }
 
-/** What is not yet in Cassandra: outbox rows not yet published plus the sink's consumer lag. */
-export async function backlog(
-  clients: Pick<RunClients, 'pool' | 'names'>,
-  admin: ReturnType<Kafka['admin']>,
-): Promise<{ outbox: number; lag: number }> {
-  const [outbox, lag] = await Promise.all([
-    clients.pool.query<{ n: string }>(
-      'SELECT count(*) AS n FROM outbox WHERE published_at IS NULL AND dead_at IS NULL',
-    ),
-    consumerLag(admin, sinkGroupId, clients.names.topic),
-  ]);
-  return { outbox: Number(outbox.rows[0]?.n ?? 0), lag: lag.reduce((sum, p) => sum + p.lag, 0) };
+/**
+ * Records the sink has consumed from `topic`: the sum of its group's committed offsets (0 where it has
+ * committed nothing). The event source commits only after sink-users succeeded, so these rows are written.
+ */
+export async function sinkConsumed(admin: ReturnType<Kafka['admin']>, topic: string): Promise<number> {
+  const [committed] = await admin.fetchOffsets({ groupId: sinkGroupId, topics: [topic] });
+  return (committed?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+}
+
+/**
+ * Waits until the sink has consumed `expected` records of `topic` (by its committed offsets, cheap to read),
+ * so that nothing polls Cassandra while the sink is being measured.
+ */
+export async function waitForConsumed(
+  kafka: Kafka,
+  topic: string,
+  expected: number,
+  timeoutMs = 600_000,
+): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (let consumed = 0; consumed < expected; consumed = await sinkConsumed(admin, topic)) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `the sink consumed ${consumed} of ${expected} records of ${topic} in ${timeoutMs / 1000} s`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }

@@ -80,6 +80,12 @@ const claimSql = `
    LIMIT $1
      FOR UPDATE SKIP LOCKED`;
 
+// The claim must walk outbox_unpublished_idx in order and stop after `limit` rows. An outbox fills and
+// drains faster than autovacuum's statistics follow, and with stale statistics the planner guessed a few dozen
+// unpublished rows, chose a bitmap scan of all of them plus a sort, and a claim took 2.4 s with 90,000 rows
+// waiting (measured by the benchmark). These settings last until the transaction ends.
+const claimPlanSql = 'SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off';
+
 const markPublishedSql = `
   UPDATE outbox SET published_at = now(), attempts = attempts + 1
    WHERE id = ANY($1::uuid[])`;
@@ -121,6 +127,7 @@ export function createOutbox(pool: pg.Pool, options: OutboxOptions = {}): Outbox
       let publishError: { error: unknown } | undefined;
       try {
         return await inTransaction(pool, 'relay outbox batch', async (client) => {
+          await client.query(claimPlanSql);
           const claimed = await client.query(claimSql, [limit]);
           const messages = claimed.rows.map((row, i) =>
             toMessage(parse(claimedRowSchema, row, `outbox row ${i}`)),
