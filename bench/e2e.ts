@@ -68,6 +68,9 @@ export const profiles: readonly ProfileSpec[] = [
   },
 ];
 
+/** The AWS-defaults profile announces commits at most this often (see runProfile). */
+const announceEveryMs = 100;
+
 export interface ProfilePlan {
   /** The first rate tried. */
   candidatePerSecond: number;
@@ -117,22 +120,41 @@ export async function runProfile(
       );
       stopRelay = () => trigger.stop();
     } else {
-      // As store-users does after each commit: one UsersStored event, which the local EventBridge routes to
-      // publish-users.
+      // As store-users does after it commits a batch: a UsersStored event, which the local EventBridge routes
+      // to publish-users. The load commits every 10 ms, far more often than store-users would (once per
+      // fetched page), so announcements are coalesced: at most one every `announceEveryMs`, carrying
+      // the count of every commit since the last. Each wakes a relay that drains everything committed so far.
       const publisher = eventPublisherFor(
         functionConfig(cfg, names, { EVENTBRIDGE_ENDPOINT: `http://127.0.0.1:${cfg.eventBus.port}` }),
       );
       let n = 0;
-      announce = (ids) => {
+      let inFlight = false;
+      let pending = 0;
+      const send = (count: number) => {
+        inFlight = true;
         n++;
         publisher
           .publish([
             {
               detailType: detailTypes.usersStored,
-              detail: { schemaVersion: 1, batchId: `bench-load:${n}`, count: ids.length },
+              detail: { schemaVersion: 1, batchId: `bench-load:${n}`, count },
             },
           ])
-          .catch((e: unknown) => hooks.warn(`UsersStored: ${String(e)}`));
+          .catch((e: unknown) => hooks.warn(`UsersStored: ${String(e)}`))
+          .finally(() =>
+            setTimeout(() => {
+              inFlight = false;
+              if (pending > 0) {
+                const next = pending;
+                pending = 0;
+                send(next);
+              }
+            }, announceEveryMs),
+          );
+      };
+      announce = (ids) => {
+        if (inFlight) pending += ids.length;
+        else send(ids.length);
       };
     }
     const onCommit = (ids: readonly string[]) => {
