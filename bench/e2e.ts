@@ -68,6 +68,10 @@ export const profiles: readonly ProfileSpec[] = [
   },
 ];
 
+/** A probe may give up after this long, when it is more than `probeGiveUpSeconds` of arrivals behind. */
+const probeWarmupSeconds = 5;
+const probeGiveUpSeconds = 3;
+
 /** The AWS-defaults profile announces commits at most this often (see runProfile). */
 const announceEveryMs = 100;
 
@@ -194,17 +198,23 @@ export async function runProfile(
         flat: boolean;
         samples: Profile['sustained']['samples'];
       };
-      const holdAt = async (rate: number, seconds: number, what: string): Promise<Hold> => {
+      // A probe gives up as soon as the backlog is clearly growing (more than `probeGiveUpSeconds` of arrivals
+      // behind after the warm-up): the answer is known, and every further second only adds to the drain.
+      const holdAt = async (rate: number, seconds: number, what: 'probe' | 'sustain'): Promise<Hold> => {
         hooks.progress(`${spec.id}: ${what} ${Math.round(rate)}/s for ${seconds} s`);
         const samples: Profile['sustained']['samples'] = [];
         const started = performance.now();
         let sampling = true;
+        let givenUp = false;
         const sampler = (async () => {
           while (sampling) {
             const behind = await lag().catch(() => undefined);
-            if (behind !== undefined)
-              samples.push({ seconds: (performance.now() - started) / 1000, lag: Math.max(0, behind) });
-            await sleep(2000);
+            const at = (performance.now() - started) / 1000;
+            if (behind !== undefined) samples.push({ seconds: at, lag: Math.max(0, behind) });
+            if (what === 'probe' && at >= probeWarmupSeconds && (behind ?? 0) > rate * probeGiveUpSeconds) {
+              givenUp = true;
+            }
+            await sleep(what === 'probe' ? 1000 : 2000);
           }
         })();
         const load = await runOpenLoop({
@@ -213,6 +223,7 @@ export async function runProfile(
           perSecond: rate,
           durationSeconds: seconds,
           onCommit,
+          stop: () => givenUp,
         });
         sampling = false;
         await sampler;
@@ -220,7 +231,7 @@ export async function runProfile(
         const achieved = perSecond(load.committed, load.seconds);
         const verdict = isFlat(steady, rate);
         // The load itself must have kept to its schedule: a generator that fell behind offered less.
-        const flat = verdict.flat && achieved >= 0.95 * rate;
+        const flat = !givenUp && verdict.flat && achieved >= 0.95 * rate;
         attempts.push({ perSecond: achieved, flat, lagSlopePerSecond: verdict.slopePerSecond });
         await drain(`${Math.round(rate)}/s`);
         return { perSecond: achieved, slope: verdict.slopePerSecond, flat, samples };

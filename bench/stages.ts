@@ -63,29 +63,41 @@ export async function measureFetch(total: number): Promise<{ stage: Stage; basel
     const url = (page: number) => `${server.url}?seed=bench&page=${page}&results=${pageSize}`;
 
     // Raw: the bytes and the parse, nothing else.
-    await fetch(url(1)).then((r) => r.text());
-    let t = performance.now();
-    let raw = 0;
-    for (let page = 1; page <= pages; page++) {
-      const body = (await (await fetch(url(page))).json()) as { results: unknown[] };
-      raw += body.results.length;
-    }
-    const rawSeconds = (performance.now() - t) / 1000;
-
+    const rawRound = async () => {
+      let users = 0;
+      for (let page = 1; page <= pages; page++) {
+        const body = (await (await fetch(url(page))).json()) as { results: unknown[] };
+        users += body.results.length;
+      }
+      return users;
+    };
     const publisher = countingPublisher();
     const handler = fetchUsers.createHandler({
-      config: {
-        fetch: { ...functionConfigFetch(server.url), total },
-      },
+      config: { fetch: { ...fetchSettings(server.url), total } },
       logger: quietLogger('fetch-users'),
       source: createUserSource({ url: server.url, timeoutMs: 30_000, maxResponseBytes: 64 * 1024 * 1024 }),
       publisher,
       clock: systemClock,
     });
-    await handler({ seed: 'bench-warm', total: 100, pageSize: 100 });
-    t = performance.now();
-    const summary = await handler({ seed: 'bench', total, pageSize });
-    const seconds = (performance.now() - t) / 1000;
+    const oursRound = async () => (await handler({ seed: 'bench', total, pageSize })).published;
+
+    // Two rounds each, alternating, best of each: the local API's generator warms up as it serves, and
+    // whichever ran first would otherwise pay for that.
+    const timed = async (round: () => Promise<number>) => {
+      const t = performance.now();
+      const users = await round();
+      return { users, seconds: (performance.now() - t) / 1000 };
+    };
+    const best = (a: { users: number; seconds: number }, b: { users: number; seconds: number }) =>
+      perSecond(a.users, a.seconds) >= perSecond(b.users, b.seconds) ? a : b;
+    let rawBest = await timed(rawRound);
+    let oursBest = await timed(oursRound);
+    rawBest = best(rawBest, await timed(rawRound));
+    oursBest = best(oursBest, await timed(oursRound));
+    const raw = rawBest.users;
+    const rawSeconds = rawBest.seconds;
+    const seconds = oursBest.seconds;
+    const summary = { published: oursBest.users };
     return {
       baseline: {
         id: 'http-fetch',
@@ -103,7 +115,7 @@ export async function measureFetch(total: number): Promise<{ stage: Stage; basel
         seconds,
         perSecond: perSecond(summary.published, seconds),
         baseline: 'http-fetch',
-        details: { pageSize, events: publisher.count() },
+        details: { pageSize, rounds: 2 },
       },
     };
   } finally {
@@ -111,7 +123,8 @@ export async function measureFetch(total: number): Promise<{ stage: Stage; basel
   }
 }
 
-function functionConfigFetch(url: string) {
+/** fetch-users' settings against the local API; `total` is set per run. */
+function fetchSettings(url: string) {
   return {
     url,
     total: 1000,

@@ -41,6 +41,8 @@ export interface OpenLoopOptions {
   onCommit?: (ids: readonly string[], committedAtMs: number) => void;
   /** Called every tick with the seconds elapsed, for progress. */
   onTick?: (elapsedSeconds: number) => void;
+  /** Asked every tick; true ends the schedule early (what is in flight still commits). */
+  stop?: () => boolean;
 }
 
 export interface OpenLoopResult {
@@ -73,7 +75,7 @@ export async function runOpenLoop(opts: OpenLoopOptions): Promise<OpenLoopResult
   const start = performance.now();
   const elapsed = () => (performance.now() - start) / 1000;
 
-  while (scheduled < total && failure === undefined) {
+  while (scheduled < total && failure === undefined && !opts.stop?.()) {
     const due = Math.min(total, Math.floor(opts.perSecond * elapsed())) - scheduled;
     if (due > 0 && inFlight.size < maxInFlight) {
       const part: StorableUser[] = [];
