@@ -17,6 +17,7 @@ import { eventPublisherFor } from '../functions/lib/eventbridge.ts';
 import { detailTypes } from '../functions/lib/schemas.ts';
 import type { StorableUser } from '../functions/store-users/core.ts';
 import type { StackConfig } from '../infra/local/config.ts';
+import { resolvePostgres } from '../infra/migrations/migrate.ts';
 import { functionConfig } from './lib/config.ts';
 import { runOpenLoop } from './lib/generator.ts';
 import { isFlat, latencySummary, perSecond } from './lib/measure.ts';
@@ -119,8 +120,10 @@ export async function runProfile(
     let committedTotal = 0;
     let announce: ((ids: readonly string[]) => void) | undefined;
     if (spec.relayPollMs > 0) {
-      const trigger = startRelayTrigger(run.pool, spec.relayPollMs, (e) =>
-        hooks.warn(`relay trigger: ${String(e)}`),
+      const trigger = await startRelayTrigger(
+        { ...resolvePostgres(cfg), database: names.database },
+        spec.relayPollMs,
+        (e) => hooks.warn(`relay trigger: ${String(e)}`),
       );
       stopRelay = () => trigger.stop();
     } else {

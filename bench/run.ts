@@ -368,7 +368,10 @@ async function main(): Promise<number> {
     const pid = rows.find((r) => r.service === name)?.pid;
     if (pid !== undefined) sampler.watch({ name, pids: () => [pid] });
   }
-  sampler.watch({ name: 'postgres (all server processes)', pids: postgresPids });
+  sampler.watch({
+    name: 'postgres (all server processes; shared buffers count in each)',
+    pids: postgresPids,
+  });
   sampler.watch({ name: 'bench (this process: load generator, relay trigger)', pids: () => [process.pid] });
   let offlinePid: number | undefined;
   sampler.watch({
