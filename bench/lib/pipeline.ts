@@ -84,25 +84,8 @@ export async function prepareRun(cfg: StackConfig, names: RunNames, partitions: 
 
 /** Drops a phase's topics, keyspace and database; what is already gone is fine. */
 export async function dropRun(cfg: StackConfig, names: RunNames): Promise<void> {
-  const cql = new cassandra.Client({
-    contactPoints: [`${cfg.cassandra.host}:${cfg.cassandra.port}`],
-    localDataCenter: cfg.cassandra.localDataCenter,
-    socketOptions: { readTimeout: 60_000 },
-  });
-  await cql.execute(`DROP KEYSPACE IF EXISTS ${names.keyspace}`).catch(() => {});
-  await cql.shutdown();
-  const admin = new Kafka({
-    clientId: 'bench-cleanup',
-    brokers: [`${cfg.kafka.host}:${cfg.kafka.port}`],
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: [names.topic, names.deadLetterTopic] }).catch(() => {});
-  await admin.disconnect();
-  const db = new pg.Client({ ...resolvePostgres(cfg) });
-  await db.connect();
-  await db.query(`DROP DATABASE IF EXISTS ${names.database} WITH (FORCE)`).catch(() => {});
-  await db.end();
+  const mine = new Set(Object.values(names));
+  await dropWhere(cfg, (name) => mine.has(name));
 }
 
 /**
@@ -111,7 +94,12 @@ export async function dropRun(cfg: StackConfig, names: RunNames): Promise<void> 
  *
  * @returns how many were dropped
  */
-export async function dropLeftovers(cfg: StackConfig): Promise<number> {
+export function dropLeftovers(cfg: StackConfig): Promise<number> {
+  return dropWhere(cfg, (name) => name.startsWith('bench_'));
+}
+
+/** Drops the keyspaces, topics and databases whose names `matches` accepts; returns how many. */
+async function dropWhere(cfg: StackConfig, matches: (name: string) => boolean): Promise<number> {
   let dropped = 0;
   const cql = new cassandra.Client({
     contactPoints: [`${cfg.cassandra.host}:${cfg.cassandra.port}`],
@@ -122,7 +110,7 @@ export async function dropLeftovers(cfg: StackConfig): Promise<number> {
     const keyspaces = await cql.execute('SELECT keyspace_name FROM system_schema.keyspaces');
     for (const row of keyspaces.rows) {
       const name = String(row.get('keyspace_name'));
-      if (!name.startsWith('bench_')) continue;
+      if (!matches(name)) continue;
       await cql.execute(`DROP KEYSPACE IF EXISTS ${name}`);
       dropped++;
     }
@@ -136,7 +124,7 @@ export async function dropLeftovers(cfg: StackConfig): Promise<number> {
   }).admin();
   await admin.connect();
   try {
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith('bench_'));
+    const topics = (await admin.listTopics()).filter(matches);
     if (topics.length > 0) await admin.deleteTopics({ topics });
     dropped += topics.length;
   } finally {
@@ -145,10 +133,9 @@ export async function dropLeftovers(cfg: StackConfig): Promise<number> {
   const db = new pg.Client({ ...resolvePostgres(cfg) });
   await db.connect();
   try {
-    const databases = await db.query<{ name: string }>(
-      "SELECT datname AS name FROM pg_database WHERE starts_with(datname, 'bench_')",
-    );
+    const databases = await db.query<{ name: string }>('SELECT datname AS name FROM pg_database');
     for (const { name } of databases.rows) {
+      if (!matches(name)) continue;
       await db.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       dropped++;
     }
