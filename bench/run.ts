@@ -263,12 +263,10 @@ async function runStages(
   plan: Plan,
   progress: Progress,
   onOffline: (o: OfflinePipeline) => void,
-): Promise<Stage[]> {
+): Promise<{ stages: Stage[]; fetchBaseline: Baseline }> {
   progress.phase(`stage: fetch-users (${plan.fetchUsers} users from the local API)`);
   const fetched = await measureFetch(plan.fetchUsers);
   const stages: Stage[] = [fetched.stage];
-  // The fetch baseline travels with the stage; the caller files it with the others.
-  extraBaselines.push(fetched.baseline);
 
   const spec = profiles[0] as ProfileSpec;
   const names = runNames('stages');
@@ -289,9 +287,8 @@ async function runStages(
     await run.close();
     await dropRun(cfg, names);
   }
-  return stages;
+  return { stages, fetchBaseline: fetched.baseline };
 }
-const extraBaselines: Baseline[] = [];
 
 async function runScaling(
   cfg: StackConfig,
@@ -409,8 +406,8 @@ async function main(): Promise<number> {
     );
 
     const baselines = await runBaselines(cfg, plan, progress, recordBytes);
-    const stages = await runStages(cfg, plan, progress, onOffline);
-    baselines.push(...extraBaselines);
+    const { stages, fetchBaseline } = await runStages(cfg, plan, progress, onOffline);
+    baselines.push(fetchBaseline);
     for (const stage of stages) {
       const base = baselines.find((b) => b.id === stage.baseline);
       if (base && base.perSecond > 0) stage.ratio = stage.perSecond / base.perSecond;

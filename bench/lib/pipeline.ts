@@ -213,7 +213,7 @@ export async function startOffline(
   let consuming = false;
   const onLine = (line: string) => {
     lines.push(line);
-    if (lines.length > 5000) lines.shift();
+    if (lines.length > 200) lines.shift();
     const m = invocationLine.exec(line);
     if (m) {
       invocations++;
@@ -236,7 +236,7 @@ export async function startOffline(
       // Gone already.
     }
   };
-  const tail = () => lines.slice(-(Number(process.env.BENCH_TAIL) || 30)).join('\n');
+  const tail = () => lines.slice(-30).join('\n');
   const handle: OfflinePipeline = {
     pid,
     sinkInvocations: () => ({ invocations, records }),
