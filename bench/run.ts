@@ -456,7 +456,7 @@ async function main(): Promise<number> {
       durationSeconds: Math.round((performance.now() - t0) / 100) / 10,
       git: gitInfo(),
       machine: machineInfo(),
-      tools: await toolVersions(cfg),
+      tools: toolVersions(cfg, rows),
       recordBytes,
       baselines,
       stages,

@@ -69,7 +69,7 @@ export async function measureFetch(total: number): Promise<{ stage: Stage; basel
       return users;
     };
     const handler = fetchUsers.createHandler({
-      config: { fetch: { ...fetchSettings(server.url), total } },
+      config: { fetch: fetchSettings(server.url, total) },
       logger: quietLogger('fetch-users'),
       source: createUserSource({ url: server.url, timeoutMs: 30_000, maxResponseBytes: 64 * 1024 * 1024 }),
       publisher: acceptingPublisher(),
@@ -119,11 +119,11 @@ export async function measureFetch(total: number): Promise<{ stage: Stage; basel
   }
 }
 
-/** fetch-users' settings against the local API; `total` is set per run. */
-function fetchSettings(url: string) {
+/** fetch-users' settings against the local API. */
+function fetchSettings(url: string, total: number) {
   return {
     url,
-    total: 1000,
+    total,
     pageSize: 5000,
     nat: undefined,
     timeoutMs: 30_000,

@@ -8,7 +8,7 @@ import { cpus, hostname, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import pidusage from 'pidusage';
 import { pomProperty, repoRoot, type StackConfig } from '../../infra/local/config.ts';
-import { status } from '../../infra/local/stack.ts';
+import type { StatusRow } from '../../infra/local/stack.ts';
 import type { ProcessUsage, Results } from './results.ts';
 
 export function machineInfo(): Results['machine'] {
@@ -31,9 +31,12 @@ function packageVersion(name: string): string {
   }
 }
 
-/** Versions of the servers (as the stack reports them), the runtime and the libraries the stages use. */
-export async function toolVersions(cfg: StackConfig): Promise<Record<string, string>> {
-  const rows = await status(cfg);
+/**
+ * Versions of the servers (from the stack's status rows), the runtime and the libraries the stages use.
+ *
+ * @param rows - `status(cfg)`, which the caller has already read for the servers' pids
+ */
+export function toolVersions(cfg: StackConfig, rows: readonly StatusRow[]): Record<string, string> {
   const server = (name: string) => rows.find((r) => r.service === name)?.version ?? 'unknown';
   // `java -version` writes to stderr.
   const java = spawnSync(cfg.javaHome ? join(cfg.javaHome, 'bin', 'java') : 'java', ['-version'], {

@@ -60,17 +60,8 @@ export async function prepareRun(cfg: StackConfig, names: RunNames, partitions: 
   const endpoint = resolvePostgres(cfg);
   const pool = new pg.Pool({ ...endpoint, database: names.database, max: 8 });
   pool.on('error', () => {});
-  const cql = new cassandra.Client({
-    contactPoints: [`${cfg.cassandra.host}:${cfg.cassandra.port}`],
-    localDataCenter: cfg.cassandra.localDataCenter,
-    keyspace: names.keyspace,
-    socketOptions: { readTimeout: 60_000 },
-  });
-  const kafka = new Kafka({
-    clientId: 'bench',
-    brokers: [`${cfg.kafka.host}:${cfg.kafka.port}`],
-    logLevel: logLevel.NOTHING,
-  });
+  const cql = cassandraFor(cfg, names.keyspace);
+  const kafka = kafkaFor(cfg, 'bench');
   return {
     names,
     pool,
@@ -80,6 +71,24 @@ export async function prepareRun(cfg: StackConfig, names: RunNames, partitions: 
       await Promise.allSettled([pool.end(), cql.shutdown()]);
     },
   };
+}
+
+/** A Cassandra client on the stack; its long read timeout lets full-table scans and DROPs finish. */
+function cassandraFor(cfg: StackConfig, keyspace?: string): cassandra.Client {
+  return new cassandra.Client({
+    contactPoints: [`${cfg.cassandra.host}:${cfg.cassandra.port}`],
+    localDataCenter: cfg.cassandra.localDataCenter,
+    ...(keyspace === undefined ? {} : { keyspace }),
+    socketOptions: { readTimeout: 60_000 },
+  });
+}
+
+function kafkaFor(cfg: StackConfig, clientId: string): Kafka {
+  return new Kafka({
+    clientId,
+    brokers: [`${cfg.kafka.host}:${cfg.kafka.port}`],
+    logLevel: logLevel.NOTHING,
+  });
 }
 
 /** Drops a phase's topics, keyspace and database; what is already gone is fine. */
@@ -101,11 +110,7 @@ export function dropLeftovers(cfg: StackConfig): Promise<number> {
 /** Drops the keyspaces, topics and databases whose names `matches` accepts; returns how many. */
 async function dropWhere(cfg: StackConfig, matches: (name: string) => boolean): Promise<number> {
   let dropped = 0;
-  const cql = new cassandra.Client({
-    contactPoints: [`${cfg.cassandra.host}:${cfg.cassandra.port}`],
-    localDataCenter: cfg.cassandra.localDataCenter,
-    socketOptions: { readTimeout: 60_000 },
-  });
+  const cql = cassandraFor(cfg);
   try {
     const keyspaces = await cql.execute('SELECT keyspace_name FROM system_schema.keyspaces');
     for (const row of keyspaces.rows) {
@@ -117,11 +122,7 @@ async function dropWhere(cfg: StackConfig, matches: (name: string) => boolean): 
   } finally {
     await cql.shutdown();
   }
-  const admin = new Kafka({
-    clientId: 'bench-cleanup',
-    brokers: [`${cfg.kafka.host}:${cfg.kafka.port}`],
-    logLevel: logLevel.NOTHING,
-  }).admin();
+  const admin = kafkaFor(cfg, 'bench-cleanup').admin();
   await admin.connect();
   try {
     const topics = (await admin.listTopics()).filter(matches);
