@@ -214,8 +214,16 @@ async function waitUntilReady(
       const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
       const found = metadata.topics.find((t) => t.name === topic)?.partitions ?? [];
       const led = found.filter((p) => p.leader >= 0).length;
-      if (found.length >= partitions && led === found.length) return found.length;
       seen = `${found.length} partitions, ${led} with a leader`;
+      if (found.length >= partitions && led === found.length) {
+        // The metadata names a leader as soon as the controller elects it, but the broker may not act as that
+        // leader yet: a produce then answers NOT_LEADER_OR_FOLLOWER, and kafkajs resends the whole request,
+        // repeating the records of the partitions that took it. A ListOffsets succeeds only once every
+        // partition's leader serves it, so the topic is ready when this does.
+        seen = `${found.length} partitions with a leader, not all of them serving yet`;
+        await admin.fetchTopicOffsets(topic);
+        return found.length;
+      }
     } catch (error) {
       // Protocol errors such as UNKNOWN_TOPIC_OR_PARTITION only mean the metadata has not caught up yet.
       if (!(error instanceof KafkaJSError)) throw error;
