@@ -482,7 +482,10 @@ describe('a topic the migration created or grew', () => {
       const names = isolatedNames(`grown${round}`);
       const [main] = names.topics;
       if (!main) throw new Error('kafkaTopics lists the main topic first');
-      await kafkaAdmin.createTopics({ waitForLeaders: true, topics: [{ topic: main.topic, numPartitions: 1 }] });
+      await kafkaAdmin.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic: main.topic, numPartitions: 1 }],
+      });
       await migrate(['kafka'], { ...names.options, kafka: { topics: [main] } });
       await sendToEveryPartition(main.topic, main.numPartitions);
     }
