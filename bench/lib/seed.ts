@@ -3,8 +3,11 @@
  * relay's own record builder, so they are byte for byte what publish-users sends), the Cassandra rows with
  * their write times, and waiting for a row count.
  */
-import type cassandra from 'cassandra-driver';
+import cassandra from 'cassandra-driver';
 import type { Kafka } from 'kafkajs';
+import { cassandraErrorCode, classifyCassandraError } from '../../functions/lib/cassandra.ts';
+import { messageOf, TransientError } from '../../functions/lib/errors.ts';
+import { type RetryPolicy, withRetry } from '../../functions/lib/retry.ts';
 import type { UserCreated } from '../../functions/lib/schemas.ts';
 import { buildRecord } from '../../functions/publish-users/core.ts';
 
@@ -47,26 +50,71 @@ export async function produceMessages(
   }
 }
 
-/** Every `created_users` row's id and write time (microseconds), paging through the table. */
+/** A row as {@link eachPage} hands it on: its columns by name. */
+export interface PageRow {
+  get(column: string): unknown;
+}
+
+/** What {@link eachPage} needs of a driver client: one page of a query at a time. */
+export interface PageSource {
+  execute(
+    query: string,
+    params: unknown[],
+    options: cassandra.QueryOptions,
+  ): Promise<{ rows: PageRow[]; pageState: string | null | undefined }>;
+}
+
+/**
+ * Reads every row of `query`, a page of 5000 at a time. A page that fails for now is read again, up to five
+ * times with backoff: right after a load of 400,000 rows, while Cassandra was still flushing and compacting
+ * them, one read took longer than Cassandra's own read timeout, and the `SELECT count(*)` used before failed
+ * a whole benchmark run.
+ */
+export async function eachPage(
+  cql: PageSource,
+  query: string,
+  onRows: (rows: readonly PageRow[]) => void,
+  policy: RetryPolicy = { maxAttempts: 5, baseDelayMs: 1000, maxDelayMs: 10_000 },
+): Promise<void> {
+  let pageState: string | undefined;
+  do {
+    const from = pageState;
+    const page = await withRetry(
+      `reading ${query}`,
+      async () => {
+        try {
+          return await cql.execute(query, [], { prepare: true, fetchSize: 5000, pageState: from });
+        } catch (error) {
+          if (classifyCassandraError(error) !== 'transient') throw error;
+          throw new TransientError(messageOf(error), { code: cassandraErrorCode(error), cause: error });
+        }
+      },
+      { policy },
+    );
+    onRows(page.rows);
+    pageState = page.pageState ?? undefined;
+  } while (pageState !== undefined);
+}
+
+/** Every `created_users` row's id and write time (microseconds). */
 export async function writeTimes(cql: cassandra.Client): Promise<Map<string, number>> {
   const times = new Map<string, number>();
-  const stream = cql.stream('SELECT id, writetime(first_name) AS w FROM created_users', [], {
-    prepare: true,
-    fetchSize: 5000,
+  await eachPage(cql, 'SELECT id, writetime(first_name) AS w FROM created_users', (rows) => {
+    for (const row of rows) {
+      const w = row.get('w');
+      if (w instanceof cassandra.types.Long) times.set(String(row.get('id')), w.toNumber());
+    }
   });
-  for await (const row of stream as unknown as AsyncIterable<{
-    id: { toString(): string };
-    w: { toNumber(): number } | null;
-  }>) {
-    if (row.w !== null) times.set(row.id.toString(), row.w.toNumber());
-  }
   return times;
 }
 
-/** The number of `created_users` rows. */
+/** The number of `created_users` rows, counted over pages of ids (see {@link eachPage}). */
 export async function rowCount(cql: cassandra.Client): Promise<number> {
-  const result = await cql.execute('SELECT count(*) AS n FROM created_users', [], { readTimeout: 120_000 });
-  return Number(result.first()?.get('n') ?? 0);
+  let rows = 0;
+  await eachPage(cql, 'SELECT id FROM created_users', (page) => {
+    rows += page.length;
+  });
+  return rows;
 }
 
 /**
