@@ -197,8 +197,8 @@ async function createTopic(admin: Admin, spec: TopicSpec, options: KafkaMigratio
 }
 
 /**
- * Polls the metadata until the topic shows at least `partitions` partitions, each with a leader, and returns
- * its partition count.
+ * Polls the metadata until the topic shows at least `partitions` partitions, each with a leader, then waits
+ * until every leader serves the partition (a ListOffsets succeeds), and returns the partition count.
  */
 async function waitUntilReady(
   admin: Admin,
