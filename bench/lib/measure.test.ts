@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isFlat, latencySummary, percentile, perSecond, slope, spanRate } from './measure.ts';
+import { bestOfRounds, isFlat, latencySummary, percentile, perSecond, slope, spanRate } from './measure.ts';
+import type { Baseline } from './results.ts';
 
 describe('percentile', () => {
   it('takes the nearest rank: the smallest value with at least p% at or below it', () => {
@@ -61,5 +62,40 @@ describe('spanRate and perSecond', () => {
   it('has no rate with fewer than two rows', () => {
     expect(spanRate([5])).toEqual({ rows: 1, seconds: 0, perSecond: 0 });
     expect(perSecond(10, 0)).toBe(0);
+  });
+});
+
+describe('bestOfRounds', () => {
+  const round = (perSecond: number, id = 'cassandra-insert'): Baseline => ({
+    id,
+    name: 'a raw tool',
+    records: 1000,
+    recordBytes: 1028,
+    seconds: 1000 / perSecond,
+    perSecond,
+    details: { keyspace: `ks${perSecond}` },
+  });
+
+  it("keeps the fastest round, with every round's rate and which one it was", () => {
+    expect(bestOfRounds([round(7480.4), round(19506.6)])).toEqual({
+      ...round(19506.6),
+      details: { keyspace: 'ks19506.6', roundsPerSecond: '7480, 19507', bestRound: 2 },
+    });
+    expect(bestOfRounds([round(300), round(200)]).details).toMatchObject({ keyspace: 'ks300', bestRound: 1 });
+  });
+
+  it('keeps the first of equal rounds, and a single round as it is but for the two details', () => {
+    expect(bestOfRounds([round(5), round(5)]).details.bestRound).toBe(1);
+    expect(bestOfRounds([round(5)])).toEqual({
+      ...round(5),
+      details: { keyspace: 'ks5', roundsPerSecond: '5', bestRound: 1 },
+    });
+  });
+
+  it('refuses no rounds, and rounds of different baselines', () => {
+    expect(() => bestOfRounds([])).toThrow(RangeError);
+    expect(() => bestOfRounds([round(1), round(2, 'kafka-producer')])).toThrow(
+      /different baselines \(cassandra-insert, kafka-producer\)/,
+    );
   });
 });
