@@ -7,9 +7,9 @@
  * `executeConcurrent` loop of the sink's INSERT, a PostgreSQL UNNEST bulk insert); our stages (fetch, store,
  * relay, sink); the end-to-end profiles (sustained rate, then latency at 50% and 80% of it); the scaling
  * sweep over partitions and batch sizes; ProducerPerformance and the Cassandra loop again, on servers warmed
- * by the run, with the better round of each in the ratios. Every phase runs on its own topics, keyspace and database, dropped
- * afterwards. `--quick` runs the same phases smaller and shorter (one profile, one scaling point): a smoke
- * test of the outputs, not a measurement to quote.
+ * by the run, with the better round of each in the ratios. Every phase runs on its own topics, keyspace and
+ * database, dropped afterwards. `--quick` runs the same phases smaller and shorter (one profile, one scaling
+ * point): a smoke test of the outputs, not a measurement to quote.
  */
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -427,6 +427,7 @@ async function main(): Promise<number> {
     console.log(`  dropped ${leftovers} topics, keyspaces and databases left by an interrupted run`);
   sampler.start();
 
+  // Baselines, stages, profiles, scaling points, the two baselines run again, the report.
   const steps = 4 + 4 + plan.profiles.length + plan.scaling.length + 2 + 1;
   const progress = new Progress(steps);
   try {
