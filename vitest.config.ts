@@ -9,6 +9,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: [
+            'lib/**/*.test.ts',
             'functions/**/*.test.ts',
             'infra/**/*.test.ts',
             'test/unit/**/*.test.ts',

@@ -43,7 +43,7 @@ describe('checkOutputs', () => {
       for (const stage of results.stages) stage.ratio = Number.NaN;
     });
     expect(checkOutputs(nanRatio)).toEqual([
-      expect.stringMatching(/^latest\.json does not match the results schema: stages\.0\.ratio: /),
+      expect.stringMatching(/^latest\.json does not match the results schema: stages\[0\]\.ratio: /),
     ]);
   });
 

@@ -8,8 +8,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describeIssues } from '../lib/errors.ts';
 import { type Results, resultsSchema } from './lib/results.ts';
-import { describeIssues } from './report/errors.ts';
 import { reportFiles } from './report/files.ts';
 import { targetsTableHeader } from './report/markdown.ts';
 import { xmlProblem } from './report/xml.ts';
@@ -48,9 +48,7 @@ function checkJson(text: string): { problems: string[]; results?: Results } {
   const parsed = resultsSchema.safeParse(json);
   if (!parsed.success) {
     return {
-      problems: [
-        `${reportFiles.json} does not match the results schema: ${describeIssues(parsed.error.issues)}`,
-      ],
+      problems: [`${reportFiles.json} does not match the results schema: ${describeIssues(parsed.error)}`],
     };
   }
   const results = parsed.data;

@@ -3,19 +3,14 @@
  * something unreadable or falls short of its record count would do the same on a second try, and a
  * benchmark that quietly retried would measure the retry. Each carries a stable `code` to branch on.
  */
+import { describeIssues, type Issue, PipelineError } from '../../lib/errors.ts';
 
-/** Base class of the baselines' errors: a stable `code`, `retryable` (always false) and the `cause`. */
-export class BaselineError extends Error {
+/** Base class of the baselines' errors: a stable `code` (e.g. `KAFKA_TOOL_EXIT`), never retryable (see above). */
+export class BaselineError extends PipelineError {
   override readonly name: string = 'BaselineError';
-  /** A stable, machine-readable code, e.g. `KAFKA_TOOL_EXIT`. */
-  readonly code: string;
-  /** Always false: see the module comment. */
-  readonly retryable = false;
 
   constructor(message: string, options: { code: string; cause?: unknown }) {
-    // Only when given, so errors without one carry no `cause: undefined` in logs.
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = options.code;
+    super(message, { ...options, retryable: false });
   }
 }
 
@@ -77,10 +72,7 @@ export class PostgresBaselineError extends BaselineError {
 export class BaselineOptionsError extends BaselineError {
   override readonly name: string = 'BaselineOptionsError';
 
-  constructor(baseline: string, issues: readonly { path: readonly PropertyKey[]; message: string }[]) {
-    const detail = issues
-      .map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(root)'}: ${i.message}`)
-      .join('; ');
-    super(`${baseline}: invalid options: ${detail}`, { code: 'BASELINE_OPTIONS' });
+  constructor(baseline: string, issues: readonly Issue[]) {
+    super(`${baseline}: invalid options: ${describeIssues(issues)}`, { code: 'BASELINE_OPTIONS' });
   }
 }

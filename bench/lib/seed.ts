@@ -6,10 +6,11 @@
 import cassandra from 'cassandra-driver';
 import type { Kafka } from 'kafkajs';
 import { cassandraErrorCode, classifyCassandraError } from '../../functions/lib/cassandra.ts';
-import { messageOf, TransientError } from '../../functions/lib/errors.ts';
+import { TransientError } from '../../functions/lib/errors.ts';
 import { type RetryPolicy, withRetry } from '../../functions/lib/retry.ts';
 import type { UserCreated } from '../../functions/lib/schemas.ts';
 import { buildRecord } from '../../functions/publish-users/core.ts';
+import { errorText } from '../../lib/errors.ts';
 
 /** The Kafka record publish-users would send for `message`. */
 export function relayRecord(message: UserCreated) {
@@ -86,7 +87,7 @@ export async function eachPage(
           return await cql.execute(query, [], { prepare: true, fetchSize: 5000, pageState: from });
         } catch (error) {
           if (classifyCassandraError(error) !== 'transient') throw error;
-          throw new TransientError(messageOf(error), { code: cassandraErrorCode(error), cause: error });
+          throw new TransientError(errorText(error), { code: cassandraErrorCode(error), cause: error });
         }
       },
       { policy },

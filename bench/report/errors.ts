@@ -2,16 +2,14 @@
  * Typed errors of the benchmark report. None is retryable: a malformed history file or results object fails
  * the same way until someone fixes it, so each message says where to look.
  */
+import { PipelineError } from '../../lib/errors.ts';
 
-/** Base class of the report's errors, with the `cause` and a `retryable` flag like the pipeline's errors. */
-export class ReportError extends Error {
+/** Base class of the report's errors; never retryable (see above). */
+export class ReportError extends PipelineError {
   override readonly name: string = 'ReportError';
-  /** Always false: the same input fails the same way. */
-  readonly retryable = false;
 
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    // Only when given, so errors without one carry no `cause: undefined` in logs.
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(message: string, options: { cause?: unknown; code?: string } = {}) {
+    super(message, { code: options.code ?? 'REPORT_INVALID', cause: options.cause, retryable: false });
   }
 }
 
@@ -43,13 +41,4 @@ export class InvalidHistoryEntryError extends ReportError {
 /** The results to report do not match `resultsSchema`. */
 export class InvalidResultsError extends ReportError {
   override readonly name: string = 'InvalidResultsError';
-}
-
-/** A zod error's issues on one line (`stages.0.perSecond: Invalid input; …`), for messages that name a line. */
-export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  return issues
-    .map(
-      (issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)'}: ${issue.message}`,
-    )
-    .join('; ');
 }

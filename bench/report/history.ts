@@ -5,8 +5,9 @@
  */
 import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { describeIssues } from '../../lib/errors.ts';
 import { type HistoryEntry, historyEntrySchema, type Results } from '../lib/results.ts';
-import { describeIssues, HistoryLineError, InvalidHistoryEntryError } from './errors.ts';
+import { HistoryLineError, InvalidHistoryEntryError } from './errors.ts';
 
 /** What a run measured, as one history line: each stage's, baseline's and target's number, keyed by id. */
 export function historyEntry(results: Results): HistoryEntry {
@@ -44,7 +45,7 @@ export function parseHistory(text: string, file: string): HistoryEntry[] {
       throw new HistoryLineError(
         file,
         index + 1,
-        `not a history entry (${describeIssues(parsed.error.issues)})`,
+        `not a history entry (${describeIssues(parsed.error)})`,
         parsed.error,
       );
     }
@@ -79,7 +80,7 @@ export async function appendHistory(path: string, entry: HistoryEntry): Promise<
   const parsed = historyEntrySchema.safeParse(entry);
   if (!parsed.success) {
     throw new InvalidHistoryEntryError(
-      `not appending an invalid entry to ${path}: ${describeIssues(parsed.error.issues)}`,
+      `not appending an invalid entry to ${path}: ${describeIssues(parsed.error)}`,
       { cause: parsed.error },
     );
   }

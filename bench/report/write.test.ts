@@ -73,7 +73,7 @@ describe('writeReport', () => {
     const write = writeReport(results, out, { history: true });
 
     await expect(write).rejects.toThrow(InvalidResultsError);
-    await expect(write).rejects.toThrow(/stages\.1\.ratio/);
+    await expect(write).rejects.toThrow(/stages\[1\]\.ratio/);
     await expect(readdir(out)).rejects.toThrow(/ENOENT/);
   });
 });

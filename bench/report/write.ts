@@ -5,9 +5,10 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { describeIssues } from '../../lib/errors.ts';
 import { type Results, resultsSchema } from '../lib/results.ts';
 import { type RenderChartOptions, renderChartSvg } from './chart.ts';
-import { describeIssues, InvalidResultsError } from './errors.ts';
+import { InvalidResultsError } from './errors.ts';
 import { reportFiles } from './files.ts';
 import { appendHistory, historyEntry, readHistory } from './history.ts';
 import { renderMarkdown } from './markdown.ts';
@@ -44,7 +45,7 @@ export async function writeReport(
 ): Promise<WrittenReport> {
   const parsed = resultsSchema.safeParse(results);
   if (!parsed.success) {
-    throw new InvalidResultsError(`the results are not valid: ${describeIssues(parsed.error.issues)}`, {
+    throw new InvalidResultsError(`the results are not valid: ${describeIssues(parsed.error)}`, {
       cause: parsed.error,
     });
   }

@@ -4,13 +4,15 @@
  * entries. Time and the run's seed come in as arguments.
  */
 import { z } from 'zod';
+import { packBySize } from '../../lib/pack.ts';
+import { limits } from '../../lib/topology.ts';
 import type { ValidationError } from '../lib/errors.ts';
 import { entrySize } from '../lib/eventbridge.ts';
 import { detailTypes, eventSource, type User, type UsersFetched, userSchema } from '../lib/schemas.ts';
 import { check } from '../lib/validate.ts';
 
 /** The largest page randomuser serves. */
-export const maxPageSize = 5000;
+export const maxPageSize = limits.randomuserMaxResults;
 
 /** What one run fetches. */
 export interface FetchRequest {
@@ -166,26 +168,12 @@ export function toDetails(
     detailTypes.usersFetched,
     JSON.stringify({ ...base, part: maxPageSize, parts: maxPageSize, users: [] }),
   );
-  const chunks: User[][] = [];
-  const oversized: User[] = [];
-  let current: User[] = [];
-  let size = emptySize;
-  for (const user of users) {
-    const userSize = Buffer.byteLength(JSON.stringify(user));
-    const separator = current.length === 0 ? 0 : 1;
-    if (emptySize + userSize > maxEntryBytes) {
-      oversized.push(user);
-      continue;
-    }
-    if (size + separator + userSize > maxEntryBytes) {
-      chunks.push(current);
-      current = [];
-      size = emptySize;
-    }
-    size += (current.length === 0 ? 0 : 1) + userSize;
-    current.push(user);
-  }
-  if (current.length > 0) chunks.push(current);
+  // Users are separated by a comma in the detail's JSON array.
+  const { packs: chunks, oversized } = packBySize(users, (user) => Buffer.byteLength(JSON.stringify(user)), {
+    maxBytes: maxEntryBytes,
+    baseBytes: emptySize,
+    separatorBytes: 1,
+  });
   return {
     details: chunks.map((chunk, part) => ({ ...base, part, parts: chunks.length, users: chunk })),
     oversized,

@@ -11,9 +11,10 @@
  */
 import type { ConnectionOptions } from 'node:tls';
 import cassandra from 'cassandra-driver';
+import { errorText, isNetworkError, PipelineError } from '../../lib/errors.ts';
 import { type CreatedUserRow, createdUserColumns, rowValues } from '../sink-users/mapping.ts';
 import { type Config, keyspacesMaxBatch } from './config.ts';
-import { isNetworkError, messageOf, PipelineError, TransientError } from './errors.ts';
+import { TransientError } from './errors.ts';
 import { createSigV4AuthProvider } from './keyspaces-auth.ts';
 import { type RetryClock, retryDelay, systemClock } from './retry.ts';
 
@@ -392,14 +393,14 @@ export function upsertOutcome(rows: readonly CreatedUserRow[], results: readonly
   const transient = failed.find((f) => classifyCassandraError(f.error) === 'transient');
   if (transient !== undefined) {
     throw new TransientError(
-      `cannot write ${failed.length} of ${rows.length} rows to Cassandra: ${messageOf(transient.error)}`,
+      `cannot write ${failed.length} of ${rows.length} rows to Cassandra: ${errorText(transient.error)}`,
       { code: cassandraErrorCode(transient.error), cause: transient.error },
     );
   }
   const statement = failed.find((f) => classifyCassandraError(f.error) === 'statement');
   if (statement !== undefined) {
     throw new CassandraStatementError(
-      `Cassandra refused the upsert (${failed.length} of ${rows.length} rows): ${messageOf(statement.error)}`,
+      `Cassandra refused the upsert (${failed.length} of ${rows.length} rows): ${errorText(statement.error)}`,
       { code: cassandraErrorCode(statement.error), cause: statement.error },
     );
   }
@@ -408,7 +409,7 @@ export function upsertOutcome(rows: readonly CreatedUserRow[], results: readonly
     failures: failed.map(({ index, id, error }) => ({
       index,
       id,
-      error: new CassandraWriteError(`Cassandra refused the row: ${messageOf(error)}`, {
+      error: new CassandraWriteError(`Cassandra refused the row: ${errorText(error)}`, {
         code: cassandraErrorCode(error),
         cause: error,
       }),

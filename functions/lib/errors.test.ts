@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, PipelineError, TransientError, ValidationError } from './errors.ts';
+import { PipelineError } from '../../lib/errors.ts';
+import { ConfigError, TransientError, ValidationError } from './errors.ts';
 
 describe('errors', () => {
   it('ConfigError is a non-retryable PipelineError naming its settings', () => {

@@ -1,36 +1,16 @@
 /**
- * The pipeline's typed errors.
- *
- * Every error the functions raise on purpose extends {@link PipelineError}. Callers branch on `retryable`
- * (rethrow so the event source retries, or record and dead-letter) and on `code`, never on message text.
+ * The functions' typed errors. Each extends the repository's {@link PipelineError} (lib/errors.ts). Callers
+ * branch on `retryable` (rethrow so the event source retries, or record and dead-letter) and on `code`,
+ * never on message text.
  */
+import { PipelineError } from '../../lib/errors.ts';
 
-/** Options shared by every {@link PipelineError}. */
+/** The options a subclass takes: the `cause`, and a `code` where the subclass's default will not do. */
 export interface PipelineErrorOptions {
   /** The underlying error, kept for logs and debugging. */
   cause?: unknown;
   /** A stable, machine-readable code; each subclass has a default. */
   code?: string;
-}
-
-/** The base class of the pipeline's errors: a stable `code`, a `retryable` flag and the `cause`. */
-export class PipelineError extends Error {
-  override readonly name: string = 'PipelineError';
-  /** A stable, machine-readable code for callers to branch on. */
-  readonly code: string;
-  /** Whether the same operation may succeed if it is tried again. */
-  readonly retryable: boolean;
-
-  /**
-   * @param message - what went wrong, for humans
-   * @param options - the `code`, whether it is `retryable`, and the `cause`
-   */
-  constructor(message: string, options: PipelineErrorOptions & { code: string; retryable: boolean }) {
-    // Only when given, so errors without one carry no `cause: undefined` in logs.
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = options.code;
-    this.retryable = options.retryable;
-  }
 }
 
 /** A setting is missing or invalid. Not retryable: the deployment must be fixed. */
@@ -78,22 +58,4 @@ export class TransientError extends PipelineError {
   constructor(message: string, options: PipelineErrorOptions = {}) {
     super(message, { cause: options.cause, code: options.code ?? 'TRANSIENT', retryable: true });
   }
-}
-
-/** The message of anything thrown: an Error's `message`, or the value as text. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-// Socket-level failures: the peer is down, unreachable or gone mid-request.
-const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
-
-/** Whether a thrown value is a socket-level failure (refused, reset, timed out, unresolvable), by its `code`. */
-export function isNetworkError(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    'code' in error &&
-    typeof error.code === 'string' &&
-    networkCodes.has(error.code)
-  );
 }

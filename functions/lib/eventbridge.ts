@@ -9,13 +9,19 @@ import {
   type PutEventsCommandOutput,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
+import { errorText, PipelineError } from '../../lib/errors.ts';
+import { packBySize } from '../../lib/pack.ts';
+import { limits } from '../../lib/topology.ts';
 import type { Config } from './config.ts';
-import { messageOf, PipelineError, TransientError } from './errors.ts';
+import { TransientError } from './errors.ts';
 import { type RetryClock, type RetryPolicy, systemClock, withRetry } from './retry.ts';
 import { eventSource } from './schemas.ts';
 
 /** EventBridge's limits: 10 entries per `PutEvents` call, and 256 KB per call (and so per entry). */
-export const putEventsLimits = { maxEntries: 10, maxBytes: 256 * 1024 } as const;
+export const putEventsLimits = {
+  maxEntries: limits.putEventsMaxEntries,
+  maxBytes: limits.putEventsMaxBytes,
+} as const;
 
 /** One event to put: its detail type and its detail, which is sent as JSON. */
 export interface EventEntry {
@@ -62,25 +68,17 @@ export function groupIntoCalls<T extends { size: number }>(
   items: readonly T[],
   limits: { maxEntries: number; maxBytes: number } = putEventsLimits,
 ): T[][] {
-  const calls: T[][] = [];
-  let current: T[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    if (item.size > limits.maxBytes) {
-      throw new EventTooLargeError(
-        `an event entry of ${item.size} bytes is over the ${limits.maxBytes}-byte limit`,
-      );
-    }
-    if (current.length === limits.maxEntries || bytes + item.size > limits.maxBytes) {
-      calls.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(item);
-    bytes += item.size;
+  const { packs, oversized } = packBySize(items, (item) => item.size, {
+    maxBytes: limits.maxBytes,
+    maxItems: limits.maxEntries,
+  });
+  const [tooLarge] = oversized;
+  if (tooLarge !== undefined) {
+    throw new EventTooLargeError(
+      `an event entry of ${tooLarge.size} bytes is over the ${limits.maxBytes}-byte limit`,
+    );
   }
-  if (current.length > 0) calls.push(current);
-  return calls;
+  return packs;
 }
 
 // Entry error codes that will fail the same way again.
@@ -153,7 +151,7 @@ export function createEventPublisher(options: EventPublisherOptions): EventPubli
         try {
           output = await options.client.send(new PutEventsCommand({ Entries: pending }));
         } catch (error) {
-          const reason = messageOf(error);
+          const reason = errorText(error);
           throw new TransientError(`PutEvents failed: ${reason}`, {
             code: 'EVENTBRIDGE_UNAVAILABLE',
             cause: error,

@@ -8,8 +8,10 @@
  * over TLS (credentials from Secrets Manager); `kafkaSecurity` in the config selects which.
  */
 import kafkajs, { type IHeaders, type Kafka, type KafkaConfig, type Producer } from 'kafkajs';
+import { errorText, PipelineError } from '../../lib/errors.ts';
+import { limits } from '../../lib/topology.ts';
 import type { Config } from './config.ts';
-import { ConfigError, messageOf, PipelineError, TransientError } from './errors.ts';
+import { ConfigError, TransientError } from './errors.ts';
 import { type Credentials, type CredentialsReader, createCredentialsReader } from './secrets.ts';
 
 /** One record to send. `key` and `value` are sent as given. */
@@ -158,7 +160,10 @@ export function kafkaFor(config: KafkaClientConfig, reader?: CredentialsReader):
       const auth = config.kafkaSecurity?.auth;
       if (auth?.mechanism !== 'scram') return createKafka(config);
       const secrets =
-        reader ?? createCredentialsReader({ secrets: config.secrets ?? { maxAgeSeconds: 300 } });
+        reader ??
+        createCredentialsReader({
+          secrets: config.secrets ?? { maxAgeSeconds: limits.secretsMaxAgeSeconds },
+        });
       return createKafka(config, {
         scram: await secrets.credentials(auth.secretArn, 'KAFKA_SCRAM_SECRET_ARN'),
       });
@@ -200,7 +205,7 @@ export function createRecordSender(source: KafkaSource): RecordSender {
         await p.connect();
       } catch (error) {
         connecting = undefined;
-        throw new TransientError(`cannot connect to Kafka: ${messageOf(error)}`, {
+        throw new TransientError(`cannot connect to Kafka: ${errorText(error)}`, {
           code: 'KAFKA_UNAVAILABLE',
           cause: error,
         });
@@ -230,11 +235,11 @@ export function createRecordSender(source: KafkaSource): RecordSender {
         return results.map((r) => ({ partition: r.partition, offset: r.baseOffset ?? r.offset ?? '' }));
       } catch (error) {
         if (isTooLarge(error)) {
-          throw new RecordTooLargeError(`Kafka refused a record on ${topic}: ${messageOf(error)}`, {
+          throw new RecordTooLargeError(`Kafka refused a record on ${topic}: ${errorText(error)}`, {
             cause: error,
           });
         }
-        throw new TransientError(`cannot send to Kafka topic ${topic}: ${messageOf(error)}`, {
+        throw new TransientError(`cannot send to Kafka topic ${topic}: ${errorText(error)}`, {
           code: 'KAFKA_SEND_FAILED',
           cause: error,
         });

@@ -9,7 +9,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type pg from 'pg';
 import { z } from 'zod';
-import { messageOf, PipelineError } from './errors.ts';
+import { errorText, PipelineError } from '../../lib/errors.ts';
 import { inTransaction, postgresError } from './postgres.ts';
 import { parse } from './validate.ts';
 
@@ -205,7 +205,7 @@ async function noteFailure(
   error: unknown,
   logger: OutboxOptions['logger'],
 ): Promise<void> {
-  const message = truncate(messageOf(error));
+  const message = truncate(errorText(error));
   try {
     await pool.query(noteFailureSql, [ids, message]);
   } catch (bookkeeping) {

@@ -8,8 +8,10 @@
  */
 import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
+import { errorText, isNetworkError, PipelineError } from '../../lib/errors.ts';
+import { limits } from '../../lib/topology.ts';
 import type { Config } from './config.ts';
-import { ConfigError, isNetworkError, messageOf, PipelineError, TransientError } from './errors.ts';
+import { ConfigError, TransientError } from './errors.ts';
 import { type CredentialsReader, createCredentialsReader } from './secrets.ts';
 
 /** What {@link createPool} reads; without `postgresSecurity` it connects as the local stack expects. */
@@ -73,7 +75,10 @@ export function createPool(config: PoolConfig, reader?: CredentialsReader): pg.P
       : pgPassword(
           secretArn,
           config.postgres.user,
-          reader ?? createCredentialsReader({ secrets: config.secrets ?? { maxAgeSeconds: 300 } }),
+          reader ??
+            createCredentialsReader({
+              secrets: config.secrets ?? { maxAgeSeconds: limits.secretsMaxAgeSeconds },
+            }),
         );
   return new pg.Pool({
     host: config.postgres.host,
@@ -111,7 +116,7 @@ export function isRetryablePostgresError(error: unknown): boolean {
 export function postgresError(what: string, error: unknown): PipelineError {
   // Already sorted, e.g. a secret that could not be read while opening a connection.
   if (error instanceof PipelineError) return error;
-  const message = `${what}: ${messageOf(error)}`;
+  const message = `${what}: ${errorText(error)}`;
   const sqlState =
     error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
   if (isRetryablePostgresError(error)) {

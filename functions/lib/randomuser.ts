@@ -4,10 +4,11 @@
  * attempt per call; fetch-users wraps it in `withRetry`. The base URL is the local randomuser-compatible API
  * by default (infra/randomuser), or `https://randomuser.me/api/1.4/`.
  */
-import { messageOf, PipelineError, TransientError, ValidationError } from './errors.ts';
+
+import { describeIssues, errorText, PipelineError } from '../../lib/errors.ts';
+import { TransientError, ValidationError } from './errors.ts';
 import type { HasRetryAfter } from './retry.ts';
 import { randomUserErrorSchema, randomUserInfoSchema, randomUserResponseSchema } from './schemas.ts';
-import { describeIssues } from './validate.ts';
 
 /** One page to fetch. */
 export interface PageRequest {
@@ -183,7 +184,7 @@ function networkError(where: string, error: unknown, timeoutMs: number): Transie
       cause: error,
     });
   }
-  const reason = messageOf(error);
+  const reason = errorText(error);
   return new TransientError(`${where}: request failed: ${reason}`, {
     code: 'RANDOMUSER_UNREACHABLE',
     cause: error,
@@ -227,7 +228,7 @@ async function readLimited(
       throw networkError(where, error, timeoutMs);
     }
     throw new MalformedResponseError(
-      `${where}: the body was cut short after ${size} bytes: ${messageOf(error)}`,
+      `${where}: the body was cut short after ${size} bytes: ${errorText(error)}`,
       'RANDOMUSER_TRUNCATED',
       error,
     );
@@ -242,7 +243,7 @@ function parseJson(body: Buffer, where: string): unknown {
     return JSON.parse(utf8.decode(body));
   } catch (error) {
     throw new MalformedResponseError(
-      `${where}: the body (${body.byteLength} bytes) is not valid JSON: ${messageOf(error)}`,
+      `${where}: the body (${body.byteLength} bytes) is not valid JSON: ${errorText(error)}`,
       'RANDOMUSER_MALFORMED_JSON',
       error,
     );

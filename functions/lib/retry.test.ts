@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type PipelineError, TransientError, ValidationError } from './errors.ts';
+import type { PipelineError } from '../../lib/errors.ts';
+import { TransientError, ValidationError } from './errors.ts';
 import { RetriesExhaustedError, type RetryClock, retryDelay, withRetry } from './retry.ts';
 
 const policy = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1_000 };

@@ -1,3 +1,4 @@
+import { errorText, PipelineError } from '../../lib/errors.ts';
 /**
  * Retries with jittered exponential backoff, on an injected clock.
  *
@@ -6,7 +7,6 @@
  * stops retrying before the Lambda's own timeout does, and an injectable clock and random source so the
  * policy is unit-tested without waiting.
  */
-import { messageOf, PipelineError } from './errors.ts';
 
 /** How many times to try and how long to wait in between. */
 export interface RetryPolicy {
@@ -78,7 +78,7 @@ export class RetriesExhaustedError extends PipelineError {
   readonly attempts: number;
 
   constructor(what: string, attempts: number, cause: unknown, reason: 'attempts' | 'deadline') {
-    const last = messageOf(cause);
+    const last = errorText(cause);
     super(
       `${what} failed after ${attempts} attempt${attempts === 1 ? '' : 's'} (${reason === 'deadline' ? 'no time left for another' : 'no attempts left'}): ${last}`,
       {

@@ -5,6 +5,7 @@
  * generated from them (`npm run schemas`), so code, tests and docs cannot drift apart.
  */
 import { z } from 'zod';
+import { events } from '../../lib/topology.ts';
 
 /** The credential fields of randomuser's `login`; they are dropped at the fetch boundary and never stored. */
 export const credentialFields = ['password', 'salt', 'md5', 'sha1', 'sha256'] as const;
@@ -71,7 +72,7 @@ export const randomUserResponseSchema = z.object({
 export const randomUserErrorSchema = z.object({ error: z.string() });
 
 /** EventBridge `source` of every event the pipeline emits. */
-export const eventSource = 'realtime-user-pipeline';
+export const eventSource = events.source;
 
 /** The detail of `UsersFetched`: one chunk of one fetched page, small enough for a 256 KB entry. */
 export const usersFetchedSchema = z.object({
@@ -119,7 +120,7 @@ export const userCreatedSchema = z
 export type UserCreated = z.output<typeof userCreatedSchema>;
 
 /** The detail types the pipeline puts on EventBridge. */
-export const detailTypes = { usersFetched: 'UsersFetched', usersStored: 'UsersStored' } as const;
+export const detailTypes = { usersFetched: events.usersFetched, usersStored: events.usersStored } as const;
 
 /** The versioned JSON Schemas published under events/schemas/, by file name. */
 export const publishedSchemas = {

@@ -6,9 +6,9 @@
  * call Secrets Manager per connection, and picks up a rotated password within that time.
  */
 import { z } from 'zod';
+import { describeIssues, errorText, type PipelineError } from '../../lib/errors.ts';
 import type { Config } from './config.ts';
-import { ConfigError, messageOf, type PipelineError, TransientError } from './errors.ts';
-import { describeIssues } from './validate.ts';
+import { ConfigError, TransientError } from './errors.ts';
 
 /** A user name and password, as RDS and MSK SCRAM secrets hold them (`{"username": ..., "password": ...}`). */
 export interface Credentials {
@@ -64,7 +64,7 @@ export function secretError(error: unknown, setting: string): PipelineError {
       cause: error,
     });
   }
-  return new TransientError(`cannot read the secret named by ${setting}: ${messageOf(sdkError)}`, {
+  return new TransientError(`cannot read the secret named by ${setting}: ${errorText(sdkError)}`, {
     code: 'SECRETS_MANAGER_UNAVAILABLE',
     cause: error,
   });

@@ -9,11 +9,19 @@
  * their own.
  */
 import { z } from 'zod';
+import { describeIssues } from '../../lib/errors.ts';
+import {
+  cassandra,
+  limits,
+  localRandomuserUrl,
+  ports,
+  postgresDatabase,
+  serviceName,
+  topics,
+} from '../../lib/topology.ts';
 import { ConfigError } from './errors.ts';
-import { describeIssues } from './validate.ts';
 
-/** The service's name, as in serverless.yml and the EventBridge `source`. */
-export const serviceName = 'realtime-user-pipeline';
+export { serviceName };
 
 const logLevels = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
 
@@ -53,9 +61,9 @@ export const cassandraAuthModes = ['none', 'sigv4'] as const;
 export const pgSslModes = ['disable', 'require', 'verify-full'] as const;
 
 /** The port Amazon Keyspaces listens on; it speaks TLS only. */
-export const keyspacesPort = 9142;
+export const keyspacesPort = ports.keyspaces;
 /** Amazon Keyspaces accepts at most this many statements in an unlogged batch. */
-export const keyspacesMaxBatch = 30;
+export const keyspacesMaxBatch = limits.keyspacesMaxBatch;
 
 const hostWithPort = z.string().regex(/^[^\s:,/]+:\d{1,5}$/, 'expected host:port');
 const hostWithOptionalPort = z.string().regex(/^[^\s:,/]+(:\d{1,5})?$/, 'expected host or host:port');
@@ -70,27 +78,31 @@ const envSchema = z.object({
     .default('INFO')
     .transform((value) => value.toUpperCase())
     .pipe(z.enum(logLevels)),
-  KAFKA_BROKERS: commaList(hostWithPort, '127.0.0.1:9092'),
+  KAFKA_BROKERS: commaList(hostWithPort, `127.0.0.1:${ports.kafka}`),
   KAFKA_CLIENT_ID: z.string().default(serviceName),
-  CASSANDRA_CONTACT_POINTS: commaList(hostWithOptionalPort, '127.0.0.1:9042'),
-  CASSANDRA_LOCAL_DC: z.string().default('datacenter1'),
+  CASSANDRA_CONTACT_POINTS: commaList(hostWithOptionalPort, `127.0.0.1:${ports.cassandra}`),
+  CASSANDRA_LOCAL_DC: z.string().default(cassandra.localDataCenter),
   // The keyspace is spliced into CQL, so only a plain identifier is accepted.
   CASSANDRA_KEYSPACE: z
     .string()
     .regex(/^[a-zA-Z][a-zA-Z0-9_]{0,47}$/, 'expected a CQL identifier')
-    .default('spark_streams'),
+    .default(cassandra.keyspace),
   PGHOST: z.string().default('127.0.0.1'),
-  PGPORT: port.default(5432),
+  PGPORT: port.default(ports.postgres),
   PGUSER: z.string().optional(),
-  PGDATABASE: z.string().default('pipeline'),
+  PGDATABASE: z.string().default(postgresDatabase),
   EVENT_BUS_NAME: z.string().default('default'),
   EVENTBRIDGE_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   // Unset means the local randomuser-compatible API of infra/randomuser; the real service is
   // https://randomuser.me/api/1.4/.
-  RANDOMUSER_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3100/api/1.4/'),
+  RANDOMUSER_URL: z.url({ protocol: /^https?$/ }).default(localRandomuserUrl),
   FETCH_TOTAL: z.coerce.number().int().min(1).max(1_000_000).default(1000),
-  // randomuser serves at most 5000 users per request.
-  FETCH_PAGE_SIZE: z.coerce.number().int().min(1).max(5000).default(5000),
+  FETCH_PAGE_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(limits.randomuserMaxResults)
+    .default(limits.randomuserMaxResults),
   FETCH_NAT: z
     .string()
     .regex(/^[a-zA-Z]{2}(,[a-zA-Z]{2})*$/, 'expected comma-separated nationality codes such as GB,FR')
@@ -103,10 +115,10 @@ const envSchema = z.object({
     .int()
     .min(1024)
     .default(16 * 1024 * 1024),
-  KAFKA_TOPIC: z.string().min(1).default('users_created'),
-  KAFKA_DLQ_TOPIC: z.string().min(1).default('users_created.dlq'),
-  // The broker's message.max.bytes (Kafka's default is 1048588); larger outbox messages are marked dead.
-  KAFKA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(1_048_000),
+  KAFKA_TOPIC: z.string().min(1).default(topics.usersCreated.name),
+  KAFKA_DLQ_TOPIC: z.string().min(1).default(topics.deadLetter.name),
+  // The broker's message.max.bytes less headroom; larger outbox messages are marked dead.
+  KAFKA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(limits.kafkaMaxMessageBytes),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
   // The relay stops claiming batches when less than this remains of the invocation's time.
   RELAY_TIME_MARGIN_MS: z.coerce.number().int().min(0).default(5_000),
@@ -126,7 +138,7 @@ const envSchema = z.object({
   PGSSLMODE: z.enum(pgSslModes).default('disable'),
   PG_SECRET_ARN: secretArn.optional(),
   // How long a secret fetched from Secrets Manager is reused before it is fetched again (rotation).
-  SECRETS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  SECRETS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(limits.secretsMaxAgeSeconds),
 });
 
 type Env = z.output<typeof envSchema>;

@@ -1,17 +1,6 @@
 import type { z } from 'zod';
+import { describeIssues } from '../../lib/errors.ts';
 import { ValidationError } from './errors.ts';
-
-/** `results[3].login.uuid: Invalid UUID; ...`: every issue with its path, for error messages and logs. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const path = issue.path
-        .map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`))
-        .join('');
-      return path === '' ? issue.message : `${path}: ${issue.message}`;
-    })
-    .join('; ');
-}
 
 /** The outcome of {@link check}: the parsed value, or the {@link ValidationError} that says what and where. */
 export type Checked<T> = { ok: true; value: T } | { ok: false; error: ValidationError };

@@ -4,6 +4,7 @@
  * accepts, and when the relay stops claiming batches. Nothing here touches a socket or a clock.
  */
 import { z } from 'zod';
+import { packBySize } from '../../lib/pack.ts';
 import type { OutgoingRecord } from '../lib/kafka.ts';
 import type { DeadMessage, OutboxMessage } from '../lib/outbox.ts';
 import { detailTypes, userCreatedSchema, usersStoredSchema } from '../lib/schemas.ts';
@@ -130,20 +131,14 @@ export function planBatch(messages: readonly OutboxMessage[], maxMessageBytes: n
  * limit however the keys spread. Every record must fit on its own (see {@link planBatch}).
  */
 export function chunkRecords(records: readonly PlannedRecord[], maxMessageBytes: number): PlannedRecord[][] {
-  const chunks: PlannedRecord[][] = [];
-  let current: PlannedRecord[] = [];
-  let bytes = batchOverheadBytes;
-  for (const record of records) {
-    if (current.length > 0 && bytes + record.bytes > maxMessageBytes) {
-      chunks.push(current);
-      current = [];
-      bytes = batchOverheadBytes;
-    }
-    current.push(record);
-    bytes += record.bytes;
+  const { packs, oversized } = packBySize(records, (record) => record.bytes, {
+    maxBytes: maxMessageBytes,
+    baseBytes: batchOverheadBytes,
+  });
+  if (oversized.length > 0) {
+    throw new RangeError(`${oversized.length} records are over ${maxMessageBytes} bytes on their own`);
   }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  return packs;
 }
 
 /** Why the relay stopped claiming batches. */

@@ -4,7 +4,8 @@
  * time is an argument.
  */
 
-import { type PipelineError, ValidationError } from '../lib/errors.ts';
+import type { PipelineError } from '../../lib/errors.ts';
+import { ValidationError } from '../lib/errors.ts';
 import type { OutgoingRecord } from '../lib/kafka.ts';
 import { headerBytes, type KafkaEventRecord, recordRef } from '../lib/kafka-event.ts';
 import { type UserCreated, userCreatedSchema } from '../lib/schemas.ts';

@@ -10,13 +10,16 @@ import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { describeIssues } from '../../lib/errors.ts';
+import { cassandra, ports, postgresDatabase, serviceName, topics } from '../../lib/topology.ts';
+import { StackError } from './errors.ts';
 
 /** Repository root (two levels above this file). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const mavenDir = join(repoRoot, 'infra', 'local', 'maven');
 
 /** The pipeline's PostgreSQL database unless PIPELINE_PGDATABASE names another. */
-export const defaultDatabase = 'pipeline';
+export const defaultDatabase = postgresDatabase;
 
 const port = z.coerce.number().int().min(1).max(65535);
 const heap = z.string().regex(/^\d+[mMgG]$/, 'a JVM heap size such as 512m or 1g');
@@ -30,36 +33,36 @@ const envSchema = z.object({
     .transform((v) => v === '1' || v === 'true'),
   /** Cache of resolved jars; shared by every state directory of a checkout. */
   LOCAL_JARS_DIR: z.string().min(1).optional(),
-  KAFKA_PORT: port.default(9092),
-  KAFKA_CONTROLLER_PORT: port.default(9093),
+  KAFKA_PORT: port.default(ports.kafka),
+  KAFKA_CONTROLLER_PORT: port.default(ports.kafkaController),
   KAFKA_HEAP: heap.default('512m'),
-  CASSANDRA_PORT: port.default(9042),
-  CASSANDRA_STORAGE_PORT: port.default(7000),
-  CASSANDRA_JMX_PORT: port.default(7199),
+  CASSANDRA_PORT: port.default(ports.cassandra),
+  CASSANDRA_STORAGE_PORT: port.default(ports.cassandraStorage),
+  CASSANDRA_JMX_PORT: port.default(ports.cassandraJmx),
   CASSANDRA_HEAP: heap.default('1g'),
   PGHOST: z.string().min(1).default('127.0.0.1'),
-  PGPORT: port.default(5432),
+  PGPORT: port.default(ports.postgres),
   PGUSER: z.string().min(1).optional(),
   PIPELINE_PGDATABASE: z.string().min(1).default(defaultDatabase),
-  LOCAL_PG_PORT: port.default(55432),
+  LOCAL_PG_PORT: port.default(ports.postgresPrivate),
   /** JDK used for Cassandra, which supports Java 11 and 17 only. Found automatically when unset. */
   CASSANDRA_JAVA_HOME: z.string().min(1).optional(),
   JAVA_HOME: z.string().min(1).optional(),
   /** Set: the functions fetch from there (e.g. https://randomuser.me/api/1.4/) and no local API starts. */
   RANDOMUSER_URL: z.url().optional(),
-  RANDOMUSER_PORT: port.default(3100),
+  RANDOMUSER_PORT: port.default(ports.randomuser),
   /** Set: the functions put events there and no local PutEvents endpoint starts. */
   EVENTBRIDGE_ENDPOINT: z.url().optional(),
-  LOCAL_EVENTBUS_PORT: port.default(4010),
+  LOCAL_EVENTBUS_PORT: port.default(ports.eventBus),
   /** The MQTT port serverless-offline-aws-eventbridge uses between its PutEvents endpoint and its targets. */
-  LOCAL_EVENTBUS_PUBSUB_PORT: port.default(4011),
+  LOCAL_EVENTBUS_PUBSUB_PORT: port.default(ports.eventBusPubSub),
   /** Where the pipeline runs: the same variables move the functions (serverless.yml's local stage). */
-  KAFKA_TOPIC: z.string().min(1).default('users_created'),
-  KAFKA_DLQ_TOPIC: z.string().min(1).default('users_created.dlq'),
+  KAFKA_TOPIC: z.string().min(1).default(topics.usersCreated.name),
+  KAFKA_DLQ_TOPIC: z.string().min(1).default(topics.deadLetter.name),
   CASSANDRA_KEYSPACE: z
     .string()
     .regex(/^[a-zA-Z][a-zA-Z0-9_]{0,47}$/, 'a Cassandra keyspace name')
-    .default('spark_streams'),
+    .default(cassandra.keyspace),
   /** `npm start`: how often the live summary prints, and whether fetch-users runs once right away. */
   PIPELINE_STATUS_INTERVAL_MS: z.coerce.number().int().min(500).default(5000),
   FETCH_ON_START: z
@@ -67,10 +70,9 @@ const envSchema = z.object({
     .default('true')
     .transform((v) => v !== '0' && v !== 'false'),
   /** The standalone Spark master and worker of `stack:up --with-spark`. */
-  SPARK_MASTER_PORT: port.default(7077),
-  /** Off 8080, which clashes with other tools. */
-  SPARK_MASTER_UI_PORT: port.default(8090),
-  SPARK_WORKER_UI_PORT: port.default(8091),
+  SPARK_MASTER_PORT: port.default(ports.sparkMaster),
+  SPARK_MASTER_UI_PORT: port.default(ports.sparkMasterUi),
+  SPARK_WORKER_UI_PORT: port.default(ports.sparkWorkerUi),
   SPARK_WORKER_CORES: z.coerce.number().int().min(1).default(2),
   SPARK_WORKER_MEMORY: heap.default('1g'),
   /** Heap of the job's driver; with one executor of SPARK_EXECUTOR_MEMORY the pair stays within 2 GB. */
@@ -135,8 +137,10 @@ export function pomProperty(pom: string, name: string): string {
 export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`invalid local stack setting: ${detail}`);
+    throw new StackError(`invalid local stack setting: ${describeIssues(parsed.error)}`, {
+      code: 'STACK_CONFIG_INVALID',
+      cause: parsed.error,
+    });
   }
   const e = parsed.data;
   const stateDir = resolve(e.LOCAL_STACK_DIR ?? join(repoRoot, '.local'));
@@ -159,7 +163,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
       jmxPort: e.CASSANDRA_JMX_PORT,
       heap: e.CASSANDRA_HEAP,
       version: pomProperty('cassandra.pom.xml', 'cassandra.version'),
-      localDataCenter: 'datacenter1',
+      localDataCenter: cassandra.localDataCenter,
       javaHome: e.CASSANDRA_JAVA_HOME,
     },
     postgres: {
@@ -199,8 +203,8 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
 
 /** The Kafka topics the pipeline needs, with their partition counts. */
 export const kafkaTopics = [
-  { topic: 'users_created', numPartitions: 6 },
-  { topic: 'users_created.dlq', numPartitions: 1 },
+  { topic: topics.usersCreated.name, numPartitions: topics.usersCreated.partitions },
+  { topic: topics.deadLetter.name, numPartitions: topics.deadLetter.partitions },
 ] as const;
 
 /** {@link kafkaTopics} under the names the config gives them (KAFKA_TOPIC, KAFKA_DLQ_TOPIC). */
@@ -252,7 +256,7 @@ export function kafkaServerProperties(cfg: StackConfig, logDir: string): string 
 /** Cassandra settings shared by the local node and the compose service. */
 export function cassandraSettings(cfg: StackConfig) {
   return {
-    cluster_name: 'realtime-user-pipeline',
+    cluster_name: serviceName,
     num_tokens: 1,
     endpoint_snitch: 'SimpleSnitch',
     native_transport_port: cfg.cassandra.port,

@@ -1,14 +1,31 @@
-/** Errors of the local stack manager. Each carries an actionable message; the CLI prints it and exits 1. */
-export class StackError extends Error {
+/**
+ * Errors of the local stack manager, on the repository's base error (lib/errors.ts). Each carries an
+ * actionable message; the CLI prints it and exits 1. None is retryable as it stands: each names what to
+ * change first (a tool to install, a port to free, a state to reset).
+ */
+import { PipelineError } from '../../lib/errors.ts';
+
+/** What a {@link StackError} takes besides its message. */
+export interface StackErrorOptions {
+  cause?: unknown;
+  /** Each subclass has a default. */
+  code?: string;
+}
+
+/** Base class of the stack manager's errors. */
+export class StackError extends PipelineError {
   override readonly name: string = 'StackError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(message: string, options: StackErrorOptions = {}) {
+    super(message, { code: options.code ?? 'STACK_FAILED', cause: options.cause, retryable: false });
   }
 }
 
 /** Java, Maven or PostgreSQL binaries are missing or too old. */
 export class ToolchainError extends StackError {
   override readonly name = 'ToolchainError';
+  constructor(message: string, options: StackErrorOptions = {}) {
+    super(message, { code: 'TOOLCHAIN_MISSING', ...options });
+  }
 }
 
 /** A port the stack needs is held by a process the stack did not start. */
@@ -21,7 +38,8 @@ export class PortInUseError extends StackError {
   ) {
     super(
       `${service}: port ${port} is already in use by another process${holder ? ` (${holder})` : ''}, not one this ` +
-        `stack started. Stop that process, or move ${service} to a free port (see README, "Ports").`,
+        `stack started. Stop that process, or move ${service} to a free port (see infra/local/README.md, "Ports").`,
+      { code: 'PORT_IN_USE' },
     );
   }
 }
@@ -33,6 +51,7 @@ export class CorruptStateError extends StackError {
     super(
       `${service}: the local state in ${dir} cannot be used: ${detail}.\n` +
         `Run \`npm run stack:reset\` to wipe the local state (it asks first; add -- --yes to skip the question).`,
+      { code: 'STATE_CORRUPT' },
     );
   }
 }
@@ -40,4 +59,7 @@ export class CorruptStateError extends StackError {
 /** A server did not become healthy in time or exited during start-up. */
 export class StartupError extends StackError {
   override readonly name = 'StartupError';
+  constructor(message: string, options: StackErrorOptions = {}) {
+    super(message, { code: 'STARTUP_FAILED', ...options });
+  }
 }

@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 import cassandra from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { messageOf } from '../../functions/lib/errors.ts';
+import { errorText } from '../../lib/errors.ts';
 import { resolvePostgres } from '../migrations/endpoints.ts';
 import { defaultGroupId } from '../offline-kafka/options.ts';
 import { startRandomUserServer } from '../randomuser/index.ts';
@@ -137,7 +137,7 @@ async function firstRuns(cfg: StackConfig, stopping: () => boolean): Promise<voi
     console.log('[start] running fetch-users now (FETCH_ON_START); then on its schedule');
     await invoke('fetch-users', {});
   } catch (error) {
-    if (!stopping()) console.error(`[start] the first runs failed: ${messageOf(error)}`);
+    if (!stopping()) console.error(`[start] the first runs failed: ${errorText(error)}`);
   }
 }
 
@@ -187,7 +187,7 @@ function startSummary(cfg: StackConfig, endpoint: ReturnType<typeof resolvePostg
       console.log(`[pipeline] ${formatSummary(reading)}`);
     } catch (error) {
       connected = undefined;
-      console.log(`[pipeline] summary unavailable: ${messageOf(error)}`);
+      console.log(`[pipeline] summary unavailable: ${errorText(error)}`);
     } finally {
       busy = false;
     }

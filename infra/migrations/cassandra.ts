@@ -9,8 +9,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, errors, types } from 'cassandra-driver';
+import { errorText } from '../../lib/errors.ts';
 import {
-  describeCause,
   MigrationApplyError,
   MigrationError,
   MigrationLockTimeoutError,
@@ -181,7 +181,7 @@ async function connect(options: CassandraMigrationOptions, keyspace: string | un
     if (error instanceof errors.NoHostAvailableError || error instanceof errors.OperationTimedOutError) {
       throw new ServerUnreachableError('Cassandra', endpoint, error);
     }
-    throw new MigrationError(`cannot connect to Cassandra at ${endpoint}: ${describeCause(error)}`, {
+    throw new MigrationError(`cannot connect to Cassandra at ${endpoint}: ${errorText(error)}`, {
       cause: error,
     });
   }
@@ -258,7 +258,7 @@ async function acquireLease(
       );
     } catch (error) {
       // Not fatal: the lease expires by itself, and throwing here would hide the run's own outcome.
-      options.log(`could not release the lease on ${where} (it expires by itself): ${describeCause(error)}`);
+      options.log(`could not release the lease on ${where} (it expires by itself): ${errorText(error)}`);
     }
   };
 }

@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { describeIssues, errorText } from '../../lib/errors.ts';
 import type { StackConfig } from '../local/config.ts';
-import { describeCause, InvalidEndpointFileError } from './errors.ts';
+import { InvalidEndpointFileError } from './errors.ts';
 
 /** A PostgreSQL endpoint and the database the pipeline uses on it. */
 export interface PostgresEndpoint {
@@ -52,7 +53,7 @@ export function resolvePostgres(cfg: Pick<StackConfig, 'stateDir' | 'postgres'>)
       const { host, port, user, database } = cfg.postgres;
       return { host, port, user, database };
     }
-    throw new InvalidEndpointFileError(file, describeCause(error), error);
+    throw new InvalidEndpointFileError(file, errorText(error), error);
   }
   let json: unknown;
   try {
@@ -62,8 +63,7 @@ export function resolvePostgres(cfg: Pick<StackConfig, 'stateDir' | 'postgres'>)
   }
   const parsed = endpointFileSchema.safeParse(json);
   if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new InvalidEndpointFileError(file, detail, parsed.error);
+    throw new InvalidEndpointFileError(file, describeIssues(parsed.error), parsed.error);
   }
   return parsed.data;
 }

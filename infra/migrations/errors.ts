@@ -1,16 +1,18 @@
 /**
- * Typed errors of the migration runner. Each carries its `cause` and a `retryable` flag: a server that is down
- * or a lock held by another run may succeed later; a changed or malformed migration file never will.
+ * Typed errors of the migration runner, on the repository's base error (lib/errors.ts). Each carries a `code`,
+ * its `cause` and a `retryable` flag: a server that is down or a lock held by another run may succeed later;
+ * a changed or malformed migration file never will.
  */
+import { errorText, PipelineError } from '../../lib/errors.ts';
 
 /** Base class of every error raised by `infra/migrations`. */
-export class MigrationError extends Error {
-  readonly retryable: boolean;
-
-  constructor(message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.retryable = options.retryable ?? false;
+export class MigrationError extends PipelineError {
+  constructor(message: string, options: { code?: string; cause?: unknown; retryable?: boolean } = {}) {
+    super(message, {
+      code: options.code ?? 'MIGRATION_ERROR',
+      cause: options.cause,
+      retryable: options.retryable ?? false,
+    });
   }
 }
 
@@ -20,7 +22,11 @@ export class ServerUnreachableError extends MigrationError {
   readonly endpoint: string;
 
   constructor(server: ServerUnreachableError['server'], endpoint: string, cause: unknown) {
-    super(`${server} is not reachable at ${endpoint}: ${describeCause(cause)}`, { cause, retryable: true });
+    super(`${server} is not reachable at ${endpoint}: ${errorText(cause)}`, {
+      code: 'SERVER_UNREACHABLE',
+      cause,
+      retryable: true,
+    });
     this.server = server;
     this.endpoint = endpoint;
   }
@@ -31,7 +37,7 @@ export class InvalidMigrationFileError extends MigrationError {
   readonly file: string;
 
   constructor(file: string, reason: string, cause?: unknown) {
-    super(`invalid migration file ${file}: ${reason}`, { cause });
+    super(`invalid migration file ${file}: ${reason}`, { code: 'MIGRATION_FILE_INVALID', cause });
     this.file = file;
   }
 }
@@ -47,6 +53,7 @@ export class ChecksumMismatchError extends MigrationError {
     super(
       `migration ${file} was changed after it was applied (recorded checksum ${recorded.slice(0, 12)}, ` +
         `file now ${actual.slice(0, 12)}): restore the file and add a new migration for the change`,
+      { code: 'MIGRATION_CHECKSUM_MISMATCH' },
     );
     this.file = file;
     this.version = version;
@@ -64,35 +71,42 @@ export class MissingMigrationFileError extends MigrationError {
     super(
       `${where} records migration ${String(version).padStart(4, '0')}_${recordedName} as applied, ` +
         'but no such file exists: restore it, or update this checkout',
+      { code: 'MIGRATION_FILE_MISSING' },
     );
     this.version = version;
     this.recordedName = recordedName;
   }
 }
 
-/** A statement of a migration file failed; `code` is the PostgreSQL SQLSTATE or the CQL error code when known. */
+/**
+ * A statement of a migration file failed; `serverCode` is the PostgreSQL SQLSTATE or the CQL error code when
+ * known.
+ */
 export class MigrationApplyError extends MigrationError {
   readonly file: string;
-  readonly code: string | undefined;
+  readonly serverCode: string | undefined;
 
-  constructor(file: string, detail: string, cause: unknown, code?: string) {
-    super(`migration ${file} failed${detail ? ` ${detail}` : ''}: ${describeCause(cause)}`, { cause });
+  constructor(file: string, detail: string, cause: unknown, serverCode?: string) {
+    super(`migration ${file} failed${detail ? ` ${detail}` : ''}: ${errorText(cause)}`, {
+      code: 'MIGRATION_APPLY_FAILED',
+      cause,
+    });
     this.file = file;
-    this.code = code;
+    this.serverCode = serverCode;
   }
 }
 
 /** Another run held the migration lock for longer than the allowed wait. */
 export class MigrationLockTimeoutError extends MigrationError {
   constructor(message: string, cause?: unknown) {
-    super(message, { cause, retryable: true });
+    super(message, { code: 'MIGRATION_LOCK_TIMEOUT', cause, retryable: true });
   }
 }
 
 /** Cassandra nodes did not agree on the schema version within the deadline. */
 export class SchemaAgreementError extends MigrationError {
   constructor(message: string) {
-    super(message, { retryable: true });
+    super(message, { code: 'CASSANDRA_SCHEMA_DISAGREEMENT', retryable: true });
   }
 }
 
@@ -101,7 +115,10 @@ export class TopicMigrationError extends MigrationError {
   readonly topic: string;
 
   constructor(topic: string, message: string, cause?: unknown) {
-    super(`topic ${topic}: ${message}${cause === undefined ? '' : `: ${describeCause(cause)}`}`, { cause });
+    super(`topic ${topic}: ${message}${cause === undefined ? '' : `: ${errorText(cause)}`}`, {
+      code: 'TOPIC_MIGRATION_FAILED',
+      cause,
+    });
     this.topic = topic;
   }
 }
@@ -111,31 +128,9 @@ export class InvalidEndpointFileError extends MigrationError {
   readonly file: string;
 
   constructor(file: string, reason: string, cause?: unknown) {
-    super(`invalid PostgreSQL endpoint file ${file}: ${reason}`, { cause });
+    super(`invalid PostgreSQL endpoint file ${file}: ${reason}`, { code: 'ENDPOINT_FILE_INVALID', cause });
     this.file = file;
   }
 }
 
 /** One short line for an unknown thrown value, including a Node error code such as ECONNREFUSED. */
-export function describeCause(cause: unknown): string {
-  if (cause instanceof AggregateError && cause.errors.length > 0) {
-    return [...new Set(cause.errors.map(describeCause))].join('; ');
-  }
-  // cassandra-driver's NoHostAvailableError inlines a full inspect() of each host's error into its message.
-  if (cause instanceof Error && 'innerErrors' in cause && isRecord(cause.innerErrors)) {
-    const hosts = Object.entries(cause.innerErrors).map(
-      ([host, error]) => `${host}: ${describeCause(error)}`,
-    );
-    if (hosts.length > 0) return `no host answered (${hosts.join('; ')})`;
-  }
-  if (cause instanceof Error) {
-    const code = 'code' in cause && typeof cause.code === 'string' ? cause.code : undefined;
-    const message = cause.message || cause.name;
-    return code && !message.includes(code) ? `${message} (${code})` : message;
-  }
-  return String(cause);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
-}

@@ -10,6 +10,7 @@
  * (database, keyspace, topics), so tests run in isolation on the shared servers.
  */
 import { join } from 'node:path';
+import { errorText } from '../../lib/errors.ts';
 import { loadStackConfig, repoRoot, type StackConfig } from '../local/config.ts';
 import {
   type CassandraMigrationOptions,
@@ -18,7 +19,7 @@ import {
   migrateCassandra,
 } from './cassandra.ts';
 import { type PostgresEndpoint, resolvePostgres } from './endpoints.ts';
-import { describeCause, MigrationError } from './errors.ts';
+import { MigrationError } from './errors.ts';
 import { type KafkaMigrationOptions, type KafkaSummary, kafkaDefaults, migrateKafka } from './kafka.ts';
 import {
   migratePostgres,
@@ -72,8 +73,9 @@ export class MigrationFailedError extends MigrationError {
     failures: ReadonlyArray<{ target: MigrationTarget; error: unknown }>,
     summary: MigrationSummary,
   ) {
-    const lines = failures.map((f) => `${f.target}: ${describeCause(f.error)}`);
+    const lines = failures.map((f) => `${f.target}: ${errorText(f.error)}`);
     super(`migration failed: ${lines.join('; ')}`, {
+      code: 'MIGRATION_FAILED',
       cause: failures.length === 1 ? failures[0]?.error : new AggregateError(failures.map((f) => f.error)),
       retryable: failures.every((f) => f.error instanceof MigrationError && f.error.retryable),
     });

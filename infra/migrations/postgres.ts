@@ -5,9 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { Client, DatabaseError } from 'pg';
+import { errorText } from '../../lib/errors.ts';
 import type { PostgresEndpoint } from './endpoints.ts';
 import {
-  describeCause,
   MigrationApplyError,
   MigrationError,
   MigrationLockTimeoutError,
@@ -163,7 +163,7 @@ async function tryConnect(
     if (error instanceof DatabaseError ? error.code === '57P03' : isNetworkError(error)) {
       throw new ServerUnreachableError('PostgreSQL', at, error);
     }
-    throw new MigrationError(`cannot connect to PostgreSQL at ${at}: ${describeCause(error)}`, {
+    throw new MigrationError(`cannot connect to PostgreSQL at ${at}: ${errorText(error)}`, {
       cause: error,
     });
   }
@@ -220,7 +220,7 @@ async function createDatabase(options: DatabaseOptions): Promise<boolean> {
     if (error instanceof DatabaseError && error.code === '42P04') return false;
     if (error instanceof MigrationError) throw error;
     throw new MigrationError(
-      `cannot create database ${endpoint.database} at ${endpointOf(endpoint)}: ${describeCause(error)}`,
+      `cannot create database ${endpoint.database} at ${endpointOf(endpoint)}: ${errorText(error)}`,
       { cause: error },
     );
   } finally {

@@ -2,6 +2,9 @@
  * The event Lambda's Kafka event-source mapping sends, built from records as Kafka returned them. Pure: the
  * runner hands in what kafkajs fetched; nothing here touches a socket.
  */
+
+import { PipelineError } from '../../lib/errors.ts';
+import { fitCount } from '../../lib/pack.ts';
 import type { EventSource } from './options.ts';
 
 /** A fetched record, as the runner keeps it: kafkajs's message plus where it came from. */
@@ -132,8 +135,8 @@ export function envelopeBytes(
 }
 
 /** A record that is larger on its own than the payload cap: Lambda could never deliver it. */
-export class RecordTooLargeForPayloadError extends Error {
-  override name = 'RecordTooLargeForPayloadError';
+export class RecordTooLargeForPayloadError extends PipelineError {
+  override readonly name: string = 'RecordTooLargeForPayloadError';
   constructor(
     readonly record: SourceRecord,
     readonly bytes: number,
@@ -141,6 +144,7 @@ export class RecordTooLargeForPayloadError extends Error {
   ) {
     super(
       `${partitionKey(record)}@${record.offset} needs ${bytes} bytes in the event, over the ${limit}-byte invocation payload limit`,
+      { code: 'RECORD_TOO_LARGE_FOR_PAYLOAD', retryable: false },
     );
   }
 }
@@ -157,18 +161,17 @@ export function nextBatchLength(
   limitBytes: number,
   baseBytes: number,
 ): number {
-  let bytes = baseBytes;
-  let n = 0;
-  for (const record of records) {
-    if (n >= batchSize) break;
-    // The first record of the group has no comma before it.
-    const size = recordJsonBytes(record) - (n === 0 ? 1 : 0);
-    if (bytes + size > limitBytes) {
-      if (n === 0) throw new RecordTooLargeForPayloadError(record, baseBytes + size, limitBytes);
-      break;
-    }
-    bytes += size;
-    n++;
+  // recordJsonBytes counts the comma before a record; the first of a group has none.
+  const sizeOf = (record: SourceRecord) => recordJsonBytes(record) - 1;
+  const n = fitCount(records, sizeOf, {
+    maxBytes: limitBytes,
+    maxItems: batchSize,
+    baseBytes,
+    separatorBytes: 1,
+  });
+  const [first] = records;
+  if (n === 0 && first !== undefined) {
+    throw new RecordTooLargeForPayloadError(first, baseBytes + sizeOf(first), limitBytes);
   }
   return n;
 }

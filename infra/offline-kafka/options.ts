@@ -4,7 +4,7 @@
  * in runner.ts both start from {@link resolveEventSources}.
  */
 import { z } from 'zod';
-import { describeIssues } from '../../functions/lib/validate.ts';
+import { describeIssues, PipelineError } from '../../lib/errors.ts';
 
 /** Lambda's own limits and defaults for Kafka event sources. */
 export const awsLimits = {
@@ -117,8 +117,11 @@ export interface EventSource {
 }
 
 /** Thrown when an event's options cannot be emulated at all; the message names the function and the key. */
-export class EventSourceConfigError extends Error {
-  override name = 'EventSourceConfigError';
+export class EventSourceConfigError extends PipelineError {
+  override readonly name: string = 'EventSourceConfigError';
+  constructor(message: string) {
+    super(message, { code: 'EVENT_SOURCE_CONFIG_INVALID', retryable: false });
+  }
 }
 
 /** `kafka://topic` → a Kafka destination; an ARN → kept as is. */

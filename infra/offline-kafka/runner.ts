@@ -19,7 +19,7 @@ import {
   logLevel,
   type Producer,
 } from 'kafkajs';
-import { messageOf } from '../../functions/lib/errors.ts';
+import { errorText } from '../../lib/errors.ts';
 import {
   type BatchDeps,
   emptyResult,
@@ -129,7 +129,7 @@ export function superviseEventSource(options: RunnerOptions, retryMs = 2000): Ev
       } catch (error) {
         if (!warned) {
           options.warn(
-            `${options.source.functionKey}: cannot consume ${options.source.topic} yet (${messageOf(error)}); retrying every ${retryMs / 1000} s`,
+            `${options.source.functionKey}: cannot consume ${options.source.topic} yet (${errorText(error)}); retrying every ${retryMs / 1000} s`,
           );
           warned = true;
         }
@@ -439,7 +439,7 @@ class PartitionWorker {
     } catch (error) {
       // A rebalance took the partition away: the next owner starts from the last committed offset.
       this.state.options.warn(
-        `${this.source.functionKey}: commit of ${this.source.topic}-${this.partition}@${offset} failed (${messageOf(error)}); the records will be delivered again`,
+        `${this.source.functionKey}: commit of ${this.source.topic}-${this.partition}@${offset} failed (${errorText(error)}); the records will be delivered again`,
       );
     }
   }
@@ -532,7 +532,7 @@ async function invoke(options: RunnerOptions, event: unknown): Promise<InvokeOut
     return {
       ok: false,
       errorType: 'ServiceUnavailable',
-      errorMessage: `cannot reach ${url}: ${messageOf(error)}`,
+      errorMessage: `cannot reach ${url}: ${errorText(error)}`,
     };
   }
   const text = await response.text();

@@ -3,6 +3,7 @@
  * to the default (results → 1, page → 1, unknown nationalities and field names ignored).
  */
 import { randomBytes } from 'node:crypto';
+import { limits } from '../../lib/topology.ts';
 import { type Gender, NATIONALITIES, type Nationality } from './data.ts';
 
 /** The twelve top-level fields of a user, in the order upstream sends them. */
@@ -22,7 +23,7 @@ export const FIELDS = [
 ] as const;
 export type Field = (typeof FIELDS)[number];
 
-export const MAX_RESULTS = 5000;
+export const MAX_RESULTS = limits.randomuserMaxResults;
 
 /** A list parameter: either comma-separated text, as in the query string, or an array. */
 export type ListInput = string | readonly string[] | undefined;

@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { describeIssues } from '../../lib/errors.ts';
 import {
   applyFaultsPatch,
   decideFault,
@@ -270,10 +271,7 @@ export function createRandomUserServer(options: RandomUserServerOptions = {}): R
         }
         const checked = faultsPatchSchema.safeParse(patch);
         if (!checked.success) {
-          const detail = checked.error.issues
-            .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
-            .join('; ');
-          return sendJson(res, 400, { error: `invalid faults: ${detail}` });
+          return sendJson(res, 400, { error: `invalid faults: ${describeIssues(checked.error)}` });
         }
         return sendJson(res, 200, setFaults(checked.data));
       }
