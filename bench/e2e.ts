@@ -17,7 +17,8 @@ import { eventPublisherFor } from '../functions/lib/eventbridge.ts';
 import { detailTypes } from '../functions/lib/schemas.ts';
 import type { StorableUser } from '../functions/store-users/core.ts';
 import type { StackConfig } from '../infra/local/config.ts';
-import { resolvePostgres } from '../infra/migrations/migrate.ts';
+import { resolvePostgres } from '../infra/local/endpoints.ts';
+import { localEventBusEndpoint } from '../infra/local/function-env.ts';
 import { functionConfig } from './lib/config.ts';
 import { runOpenLoop } from './lib/generator.ts';
 import { isFlat, latencySummary, perSecond } from './lib/measure.ts';
@@ -132,7 +133,7 @@ export async function runProfile(
       // fetched page), so announcements are coalesced: at most one every `announceEveryMs`, carrying
       // the count of every commit since the last. Each wakes a relay that drains everything committed so far.
       const publisher = eventPublisherFor(
-        functionConfig(cfg, names, { EVENTBRIDGE_ENDPOINT: `http://127.0.0.1:${cfg.eventBus.port}` }),
+        functionConfig(cfg, names, { EVENTBRIDGE_ENDPOINT: localEventBusEndpoint(cfg) }),
       );
       let n = 0;
       let inFlight = false;

@@ -4,8 +4,8 @@
  * seconds; `npm run stack:down` stops it. Tests find the servers through infra/local/config.ts and the
  * PostgreSQL endpoint the stack records.
  */
+import { readyStack } from '../infra/dev/ready.ts';
 import { loadStackConfig } from '../infra/local/config.ts';
-import { readyStack } from '../infra/local/ready.ts';
 
 export default async function setup(): Promise<void> {
   await readyStack(loadStackConfig(), (line) => console.log(`stack: ${line}`));

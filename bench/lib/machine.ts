@@ -7,8 +7,9 @@ import { readFileSync } from 'node:fs';
 import { cpus, hostname, release, totalmem, type } from 'node:os';
 import { join } from 'node:path';
 import pidusage from 'pidusage';
-import { pomProperty, repoRoot, type StackConfig } from '../../infra/local/config.ts';
+import { pomProperty, type StackConfig } from '../../infra/local/config.ts';
 import type { StatusRow } from '../../infra/local/stack.ts';
+import { repoRoot } from '../../lib/paths.ts';
 import type { ProcessUsage, Results } from './results.ts';
 
 export function machineInfo(): Results['machine'] {

@@ -11,15 +11,14 @@ import { createInterface } from 'node:readline';
 import cassandra from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { repoRoot, type StackConfig } from '../../infra/local/config.ts';
+import { signalGroup, sinkGroupId } from '../../infra/dev/offline.ts';
+import { cassandraContactPoint, kafkaBroker, type StackConfig } from '../../infra/local/config.ts';
+import { resolvePostgres } from '../../infra/local/endpoints.ts';
+import { functionEnv } from '../../infra/local/function-env.ts';
 import { portOpen, waitFor } from '../../infra/local/proc.ts';
-import { migrate, resolvePostgres } from '../../infra/migrations/migrate.ts';
-
-export const service = 'realtime-user-pipeline';
-export const stage = 'local';
-export const lambdaPort = 3002;
-/** The consumer group serverless.yml gives the sink's event source. */
-export const sinkGroupId = `${service}-${stage}-sink-users`;
+import { migrate } from '../../infra/migrations/migrate.ts';
+import { repoRoot } from '../../lib/paths.ts';
+import { ports, topics } from '../../lib/topology.ts';
 
 /** The names one phase runs under. */
 export interface RunNames {
@@ -53,7 +52,7 @@ export async function prepareRun(cfg: StackConfig, names: RunNames, partitions: 
     kafka: {
       topics: [
         { topic: names.topic, numPartitions: partitions },
-        { topic: names.deadLetterTopic, numPartitions: 1 },
+        { topic: names.deadLetterTopic, numPartitions: topics.deadLetter.partitions },
       ],
     },
   });
@@ -76,7 +75,7 @@ export async function prepareRun(cfg: StackConfig, names: RunNames, partitions: 
 /** A Cassandra client on the stack; its long read timeout lets full-table scans and DROPs finish. */
 function cassandraFor(cfg: StackConfig, keyspace?: string): cassandra.Client {
   return new cassandra.Client({
-    contactPoints: [`${cfg.cassandra.host}:${cfg.cassandra.port}`],
+    contactPoints: [cassandraContactPoint(cfg)],
     localDataCenter: cfg.cassandra.localDataCenter,
     ...(keyspace === undefined ? {} : { keyspace }),
     socketOptions: { readTimeout: 60_000 },
@@ -86,7 +85,7 @@ function cassandraFor(cfg: StackConfig, keyspace?: string): cassandra.Client {
 function kafkaFor(cfg: StackConfig, clientId: string): Kafka {
   return new Kafka({
     clientId,
-    brokers: [`${cfg.kafka.host}:${cfg.kafka.port}`],
+    brokers: [kafkaBroker(cfg)],
     logLevel: logLevel.NOTHING,
   });
 }
@@ -179,7 +178,6 @@ export async function startOffline(
   sink: SinkSettings,
   env: Record<string, string> = {},
 ): Promise<OfflinePipeline> {
-  const endpoint = resolvePostgres(cfg);
   // BENCH_SLS_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles serverless-offline and its
   // workers (Node refuses --cpu-prof in NODE_OPTIONS).
   const nodeArgs = (process.env.BENCH_SLS_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -190,13 +188,7 @@ export async function startOffline(
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
-      PGHOST: endpoint.host,
-      PGPORT: String(endpoint.port),
-      PGUSER: endpoint.user,
-      PIPELINE_PGDATABASE: names.database,
-      KAFKA_TOPIC: names.topic,
-      KAFKA_DLQ_TOPIC: names.deadLetterTopic,
-      CASSANDRA_KEYSPACE: names.keyspace,
+      ...functionEnv(cfg, names),
       FETCH_SCHEDULE_ENABLED: 'false',
       SINK_BATCH_SIZE: String(sink.batchSize),
       SINK_BATCHING_WINDOW: String(sink.batchingWindowMs / 1000),
@@ -230,13 +222,7 @@ export async function startOffline(
       resolve();
     }),
   );
-  const group = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, signal);
-    } catch {
-      // Gone already.
-    }
-  };
+  const group = (signal: NodeJS.Signals) => signalGroup(child, signal);
   const tail = () => lines.slice(-30).join('\n');
   const handle: OfflinePipeline = {
     pid,
@@ -255,7 +241,7 @@ export async function startOffline(
   const ready = await waitFor(
     async () => {
       if (exitCode !== undefined) return 'exited';
-      return consuming && (await portOpen('127.0.0.1', lambdaPort)) ? 'ready' : undefined;
+      return consuming && (await portOpen('127.0.0.1', ports.offlineLambda)) ? 'ready' : undefined;
     },
     { timeoutMs: 180_000 },
   );
@@ -266,17 +252,6 @@ export async function startOffline(
     );
   }
   return handle;
-}
-
-/** Invokes a function of the running service through serverless-offline's Lambda Invoke API. */
-export async function invokeFunction(fn: string, event: unknown): Promise<unknown> {
-  const res = await fetch(
-    `http://127.0.0.1:${lambdaPort}/2015-03-31/functions/${service}-${stage}-${fn}/invocations`,
-    { method: 'POST', body: JSON.stringify(event) },
-  );
-  const text = await res.text();
-  if (!res.ok || res.headers.get('x-amz-function-error')) throw new Error(`${fn} failed: ${text}`);
-  return text === '' ? undefined : JSON.parse(text);
 }
 
 /**

@@ -6,7 +6,7 @@
  * the profile measures.
  */
 import pg from 'pg';
-import { invokeFunction } from './pipeline.ts';
+import { invokeFunction } from '../../infra/dev/offline.ts';
 
 export interface RelayTrigger {
   /** publish-users invocations so far. */

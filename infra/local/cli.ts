@@ -11,8 +11,8 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { resolvePostgres } from '../migrations/endpoints.ts';
 import { loadStackConfig } from './config.ts';
+import { resolvePostgres } from './endpoints.ts';
 import { StackError } from './errors.ts';
 import { SERVICE_NAMES, type ServiceName } from './services.ts';
 import { SPARK_SERVICE_NAMES } from './spark.ts';

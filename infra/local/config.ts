@@ -2,20 +2,19 @@
  * Settings of the no-Docker local stack, and the pure generators of each server's configuration files.
  *
  * This is the single source of the stack's ports, directories and server settings: the process manager
- * (`stack.ts`), the migrations, the tests and the docker-compose consistency test all read it from here.
- * Every value can be overridden through the environment, which is read only in `loadStackConfig`.
+ * (`stack.ts`), the dev runner (infra/dev), the migrations, the tests and the docker-compose consistency test
+ * all read it from here. Every value can be overridden through the environment, which is read only in
+ * `loadStackConfig`.
  */
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { describeIssues } from '../../lib/errors.ts';
+import { repoRoot } from '../../lib/paths.ts';
 import { cassandra, ports, postgresDatabase, serviceName, topics } from '../../lib/topology.ts';
 import { StackError } from './errors.ts';
 
-/** Repository root (two levels above this file). */
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const mavenDir = join(repoRoot, 'infra', 'local', 'maven');
 
 /** The pipeline's PostgreSQL database unless PIPELINE_PGDATABASE names another. */
@@ -201,21 +200,19 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
   };
 }
 
-/** The Kafka topics the pipeline needs, with their partition counts. */
-export const kafkaTopics = [
-  { topic: topics.usersCreated.name, numPartitions: topics.usersCreated.partitions },
-  { topic: topics.deadLetter.name, numPartitions: topics.deadLetter.partitions },
-] as const;
+/** Where clients reach the stack's Kafka broker: `host:port`, as a bootstrap-servers list takes it. */
+export function kafkaBroker(cfg: Pick<StackConfig, 'kafka'>): string {
+  return `${cfg.kafka.host}:${cfg.kafka.port}`;
+}
 
-/** {@link kafkaTopics} under the names the config gives them (KAFKA_TOPIC, KAFKA_DLQ_TOPIC). */
-export function pipelineTopics(
-  cfg: Pick<StackConfig, 'pipeline'>,
-): Array<{ topic: string; numPartitions: number }> {
-  const [main, dlq] = kafkaTopics;
-  return [
-    { topic: cfg.pipeline.topic, numPartitions: main.numPartitions },
-    { topic: cfg.pipeline.deadLetterTopic, numPartitions: dlq.numPartitions },
-  ];
+/** Where clients reach the stack's Cassandra node: `host:port`, as a contact-points list takes it. */
+export function cassandraContactPoint(cfg: Pick<StackConfig, 'cassandra'>): string {
+  return `${cfg.cassandra.host}:${cfg.cassandra.port}`;
+}
+
+/** A stack process's marker: text on its command line that proves a live pid is this stack's `name` at `dir`. */
+export function serviceMarker(name: string, dir: string): string {
+  return `-D${serviceName}.service=${name}@${dir}`;
 }
 
 /**

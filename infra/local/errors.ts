@@ -63,3 +63,14 @@ export class StartupError extends StackError {
     super(message, { code: 'STARTUP_FAILED', ...options });
   }
 }
+
+/** The stack's record of where PostgreSQL answers (`postgres.json`) exists but is not valid. */
+export class InvalidEndpointFileError extends StackError {
+  override readonly name = 'InvalidEndpointFileError';
+  readonly file: string;
+
+  constructor(file: string, reason: string, cause?: unknown) {
+    super(`invalid PostgreSQL endpoint file ${file}: ${reason}`, { code: 'ENDPOINT_FILE_INVALID', cause });
+    this.file = file;
+  }
+}

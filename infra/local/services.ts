@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { cassandraYaml, kafkaServerProperties, type StackConfig } from './config.ts';
+import { cassandraYaml, kafkaServerProperties, type StackConfig, serviceMarker } from './config.ts';
 import { CorruptStateError, StackError } from './errors.ts';
 import { cassandraHealth, type Healthy, kafkaHealth, postgresHealth } from './health.ts';
 import { ensureJars } from './jars.ts';
@@ -125,7 +125,7 @@ const LOG4J2 = `Configuration:
 function kafka(cfg: StackConfig): Service {
   const dir = join(cfg.stateDir, 'kafka');
   const dataDir = join(dir, 'data');
-  const marker = `-Drealtime-user-pipeline.service=kafka@${dir}`;
+  const marker = serviceMarker('kafka', dir);
   const { version } = cfg.kafka;
   const service: Service = {
     name: 'kafka',
@@ -270,7 +270,7 @@ const LOGBACK = `<configuration scan="false">
 function cassandra(cfg: StackConfig): Service {
   const dir = join(cfg.stateDir, 'cassandra');
   const dataDir = join(dir, 'data');
-  const marker = `-Drealtime-user-pipeline.service=cassandra@${dir}`;
+  const marker = serviceMarker('cassandra', dir);
   const { version } = cfg.cassandra;
   return {
     name: 'cassandra',

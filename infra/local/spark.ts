@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
-import { pomProperty, type StackConfig } from './config.ts';
+import { pomProperty, type StackConfig, serviceMarker } from './config.ts';
 import { ToolchainError } from './errors.ts';
 import type { Healthy } from './health.ts';
 import { ensureJars } from './jars.ts';
@@ -134,7 +134,7 @@ function sparkService(
   health: () => Promise<Healthy | undefined>,
 ): Service {
   const dir = join(cfg.stateDir, 'spark', name);
-  const marker = `-Drealtime-user-pipeline.service=${name}@${dir}`;
+  const marker = serviceMarker(name, dir);
   const version = sparkVersion();
   return {
     name,

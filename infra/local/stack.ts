@@ -1,13 +1,20 @@
 /**
- * The local stack: brings Kafka, Cassandra and PostgreSQL up as plain processes, reuses what it already
- * started, stops only its own processes (by pid), reports status, and wipes state on request.
+ * infra/local is the stack manager, `npm run stack:*`, and nothing else: the stack's settings (`config.ts`),
+ * its services (Kafka, Cassandra, PostgreSQL, and the Spark master and worker of `--with-spark`), how their
+ * jars, JDKs and processes are found and run, their health checks, the record of where PostgreSQL answers
+ * (`endpoints.ts`, `.local/postgres.json`), and what the functions' environment is on this stack
+ * (`function-env.ts`). It imports no other room of infra/: the dev runner (infra/dev), the migrations and
+ * Spark build on it, never the other way round.
+ *
+ * This module is its core: brings Kafka, Cassandra and PostgreSQL up as plain processes, reuses what it
+ * already started, stops only its own processes (by pid), reports status, and wipes state on request.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type PostgresEndpoint, postgresEndpointFile, resolvePostgres } from '../migrations/endpoints.ts';
-import { ensureDatabase } from '../migrations/postgres.ts';
 import type { StackConfig } from './config.ts';
+import { ensureDatabase } from './database.ts';
+import { type PostgresEndpoint, postgresEndpointFile, resolvePostgres } from './endpoints.ts';
 import { CorruptStateError, PortInUseError, StackError, StartupError } from './errors.ts';
 import { postgresHealth } from './health.ts';
 import {
@@ -241,6 +248,7 @@ export async function up(
       database: cfg.postgres.database,
       managed,
     };
+    // The database the record names exists before the record does, so its readers can connect at once.
     await ensureDatabase(endpoint);
     await writeFile(postgresEndpointFile(cfg), `${JSON.stringify(endpoint, null, 2)}\n`);
   }

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, errors, types } from 'cassandra-driver';
 import { errorText } from '../../lib/errors.ts';
+import { cassandra } from '../../lib/topology.ts';
 import {
   MigrationApplyError,
   MigrationError,
@@ -53,7 +54,7 @@ export interface CassandraMigrationOptions {
 
 /** Defaults of the Cassandra options that do not depend on the stack config. */
 export const cassandraDefaults = {
-  keyspace: 'spark_streams',
+  keyspace: cassandra.keyspace,
   replication: { class: 'SimpleStrategy', replication_factor: 1 },
   lockTimeoutMs: 150_000,
   lockTtlSeconds: 120,

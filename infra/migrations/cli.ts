@@ -3,7 +3,8 @@
  * Exits 0 when everything is up to date, 1 when a target failed, 2 on a usage error.
  */
 import { parseArgs } from 'node:util';
-import { kafkaTopics, loadStackConfig, type StackConfig } from '../local/config.ts';
+import { cassandra } from '../../lib/topology.ts';
+import { loadStackConfig, type StackConfig } from '../local/config.ts';
 import {
   formatSummary,
   type MigrateOptions,
@@ -14,12 +15,13 @@ import {
   parseTargets,
   ServerUnreachableError,
 } from './migrate.ts';
+import { kafkaTopics } from './topics.ts';
 
 const usage = `Usage: npm run migrate -- [options]
 
   --only <targets>       comma-separated subset of ${migrationTargets.join(',')} (default: all)
   --database <name>      PostgreSQL database to migrate (default: from the stack config)
-  --keyspace <name>      Cassandra keyspace to migrate (default: spark_streams)
+  --keyspace <name>      Cassandra keyspace to migrate (default: ${cassandra.keyspace})
   --topic-prefix <text>  prefix for every Kafka topic name (default: none)
   --verbose              print each step
   --json                 print the summary as JSON

@@ -122,15 +122,3 @@ export class TopicMigrationError extends MigrationError {
     this.topic = topic;
   }
 }
-
-/** The stack's `postgres.json` endpoint file exists but is not valid. */
-export class InvalidEndpointFileError extends MigrationError {
-  readonly file: string;
-
-  constructor(file: string, reason: string, cause?: unknown) {
-    super(`invalid PostgreSQL endpoint file ${file}: ${reason}`, { code: 'ENDPOINT_FILE_INVALID', cause });
-    this.file = file;
-  }
-}
-
-/** One short line for an unknown thrown value, including a Node error code such as ECONNREFUSED. */

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import { z } from 'zod';
-import { repoRoot } from '../local/config.ts';
+import { repoRoot } from '../../lib/paths.ts';
 import {
   ChecksumMismatchError,
   InvalidMigrationFileError,

@@ -6,8 +6,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs, { type Admin, Kafka, logLevel } from 'kafkajs';
-import { kafkaTopics } from '../local/config.ts';
+import { serviceName } from '../../lib/topology.ts';
 import { MigrationError, ServerUnreachableError, TopicMigrationError } from './errors.ts';
+import { kafkaTopics } from './topics.ts';
 import type { MigrationLog } from './types.ts';
 
 /** A topic the pipeline needs. */
@@ -81,7 +82,7 @@ export async function migrateKafka(options: KafkaMigrationOptions): Promise<Kafk
   }
   const endpoint = options.brokers.join(',');
   const kafka = new Kafka({
-    clientId: 'realtime-user-pipeline-migrate',
+    clientId: `${serviceName}-migrate`,
     brokers: options.brokers,
     connectionTimeout: options.connectTimeoutMs,
     // Errors reach the caller as exceptions; kafkajs' own console logging would only repeat them.

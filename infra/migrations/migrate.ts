@@ -1,8 +1,9 @@
 /**
- * Versioned, idempotent schema migrations for the pipeline's three stateful systems: PostgreSQL
- * (`postgres/NNNN_name.sql`), Cassandra (`cassandra/NNNN_name.cql`) and the Kafka topics of
- * `infra/local/config.ts`. `npm run migrate` runs them through `cli.ts`; `npm start` and the integration
- * tests' global setup call `migrate` directly. The runner is hand-written rather than built on node-pg-migrate,
+ * infra/migrations holds the pipeline's schemas and what applies them: versioned, idempotent migrations for
+ * its three stateful systems, PostgreSQL (`postgres/NNNN_name.sql`), Cassandra (`cassandra/NNNN_name.cql`) and
+ * the Kafka topics (`topics.ts`). It builds on the stack (infra/local) for where the servers answer, and the
+ * stack never imports it. `npm run migrate` runs them through `cli.ts`; `npm start` (infra/dev/ready.ts) and
+ * the integration tests' global setup call `migrate` directly. The runner is hand-written rather than built on node-pg-migrate,
  * Flyway or cassandra-migrate because no one tool covers all three systems, the JVM tools would add a second
  * toolchain to a Node repository, and the rules we need are few enough to read in one sitting: one naming
  * scheme for both languages; a SHA-256 checksum per applied file, so an edited migration is an error instead
@@ -11,14 +12,15 @@
  */
 import { join } from 'node:path';
 import { errorText } from '../../lib/errors.ts';
-import { loadStackConfig, repoRoot, type StackConfig } from '../local/config.ts';
+import { repoRoot } from '../../lib/paths.ts';
+import { cassandraContactPoint, kafkaBroker, loadStackConfig, type StackConfig } from '../local/config.ts';
+import { type PostgresEndpoint, resolvePostgres } from '../local/endpoints.ts';
 import {
   type CassandraMigrationOptions,
   type CassandraSummary,
   cassandraDefaults,
   migrateCassandra,
 } from './cassandra.ts';
-import { type PostgresEndpoint, resolvePostgres } from './endpoints.ts';
 import { MigrationError } from './errors.ts';
 import { type KafkaMigrationOptions, type KafkaSummary, kafkaDefaults, migrateKafka } from './kafka.ts';
 import {
@@ -30,7 +32,6 @@ import {
 import { type MigrationTarget, migrationTargets } from './types.ts';
 
 export type { CassandraSummary, Replication } from './cassandra.ts';
-export { type PostgresEndpoint, resolvePostgres } from './endpoints.ts';
 export * from './errors.ts';
 export type { KafkaSummary, TopicOutcome, TopicSpec } from './kafka.ts';
 export type { PostgresSummary } from './postgres.ts';
@@ -118,7 +119,7 @@ export async function migrate(
       case 'cassandra':
         return migrateCassandra({
           ...cassandraDefaults,
-          contactPoints: [`${config.cassandra.host}:${config.cassandra.port}`],
+          contactPoints: [cassandraContactPoint(config)],
           localDataCenter: config.cassandra.localDataCenter,
           directory: join(migrationsDir, 'cassandra'),
           ...options.cassandra,
@@ -127,7 +128,7 @@ export async function migrate(
       case 'kafka':
         return migrateKafka({
           ...kafkaDefaults,
-          brokers: [`${config.kafka.host}:${config.kafka.port}`],
+          brokers: [kafkaBroker(config)],
           ...options.kafka,
           log: logFor('kafka'),
         }).then((kafka) => ({ kafka }));

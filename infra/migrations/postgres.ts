@@ -3,10 +3,16 @@
  * pending file and its `schema_migrations` row in one transaction, all under an advisory lock so that
  * concurrent runs (two `npm test` processes, say) apply each file once and the later run finds nothing to do.
  */
-import { createHash } from 'node:crypto';
-import { Client, DatabaseError } from 'pg';
+import { type Client, DatabaseError } from 'pg';
 import { errorText } from '../../lib/errors.ts';
-import type { PostgresEndpoint } from './endpoints.ts';
+import { serviceName } from '../../lib/topology.ts';
+import {
+  connectOrMissing,
+  createDatabaseIfMissing,
+  maintenanceDatabase,
+  takeAdvisoryLock,
+} from '../local/database.ts';
+import type { PostgresEndpoint } from '../local/endpoints.ts';
 import {
   MigrationApplyError,
   MigrationError,
@@ -32,7 +38,7 @@ export interface PostgresMigrationOptions {
 
 /** Defaults of the PostgreSQL options that do not depend on the stack config. */
 export const postgresDefaults = {
-  maintenanceDatabase: 'postgres',
+  maintenanceDatabase,
   lockTimeoutMs: 60_000,
   connectTimeoutMs: 5_000,
 } as const;
@@ -46,15 +52,6 @@ export interface PostgresSummary {
   present: MigrationRef[];
 }
 
-/**
- * Key of the session-level advisory lock a run holds on its database. Advisory locks are scoped to the
- * current database, so runs against different databases never wait for each other.
- */
-export const advisoryLockKey = BigInt.asIntN(
-  64,
-  BigInt(`0x${createHash('sha256').update('realtime-user-pipeline/migrations').digest('hex').slice(0, 16)}`),
-).toString();
-
 const networkCodes = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -65,11 +62,6 @@ const networkCodes = new Set([
   'EAI_AGAIN',
   'EPIPE',
 ]);
-
-/** Quotes an SQL identifier. */
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
 
 /**
  * Creates the database if missing and applies the pending migration files.
@@ -135,29 +127,22 @@ function refOf(file: MigrationFile): MigrationRef {
   return { version: file.version, name: file.name, file: file.file };
 }
 
-/** Connects to `database`, or returns 'missing' when the server says it does not exist (SQLSTATE 3D000). */
+/**
+ * Connects to `database`, or returns 'missing' when the server says it does not exist (SQLSTATE 3D000).
+ *
+ * @throws ServerUnreachableError when the server does not answer, MigrationError when it refuses
+ */
 async function tryConnect(
   endpoint: PostgresEndpoint,
   database: string,
   connectTimeoutMs: number,
 ): Promise<Client | 'missing'> {
-  const client = new Client({
-    host: endpoint.host,
-    port: endpoint.port,
-    user: endpoint.user,
-    password: endpoint.password,
-    database,
-    connectionTimeoutMillis: connectTimeoutMs,
-    application_name: 'realtime-user-pipeline-migrate',
-  });
-  // A connection lost while idle is reported by the next query; without a listener it would crash the process.
-  client.on('error', () => undefined);
   try {
-    await client.connect();
-    return client;
+    return await connectOrMissing(endpoint, database, {
+      connectTimeoutMs,
+      applicationName: `${serviceName}-migrate`,
+    });
   } catch (error) {
-    await client.end().catch(() => undefined);
-    if (error instanceof DatabaseError && error.code === '3D000') return 'missing';
     const at = `${endpointOf(endpoint)} (database ${database}, user ${endpoint.user})`;
     // 57P03: the server is starting up or shutting down, which is as good as unreachable for now.
     if (error instanceof DatabaseError ? error.code === '57P03' : isNetworkError(error)) {
@@ -181,25 +166,7 @@ type DatabaseOptions = Pick<
   'endpoint' | 'maintenanceDatabase' | 'lockTimeoutMs' | 'connectTimeoutMs'
 >;
 
-/**
- * Creates the endpoint's database when it is missing (the local stack calls this on `up`).
- *
- * @returns true when this call created it
- */
-export async function ensureDatabase(endpoint: PostgresEndpoint): Promise<boolean> {
-  const options: DatabaseOptions = { ...postgresDefaults, endpoint };
-  const client = await tryConnect(endpoint, endpoint.database, options.connectTimeoutMs);
-  if (client !== 'missing') {
-    await client.end();
-    return false;
-  }
-  return createDatabase(options);
-}
-
-/**
- * Creates the target database through the maintenance database. The lock makes concurrent runs create it
- * once; `CREATE DATABASE` cannot run inside a transaction, so a transaction-scoped lock is not an option.
- */
+/** Creates the target database through the maintenance database, under the lock, so concurrent runs create it once. */
 async function createDatabase(options: DatabaseOptions): Promise<boolean> {
   const { endpoint } = options;
   const admin = await tryConnect(endpoint, options.maintenanceDatabase, options.connectTimeoutMs);
@@ -211,13 +178,8 @@ async function createDatabase(options: DatabaseOptions): Promise<boolean> {
   }
   try {
     await lock(admin, options.lockTimeoutMs, `PostgreSQL database ${options.maintenanceDatabase}`);
-    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [endpoint.database]);
-    if (exists.rowCount) return false;
-    await admin.query(`CREATE DATABASE ${quoteIdent(endpoint.database)}`);
-    return true;
+    return await createDatabaseIfMissing(admin, endpoint.database);
   } catch (error) {
-    // 42P04 duplicate_database: created by something that does not take our lock.
-    if (error instanceof DatabaseError && error.code === '42P04') return false;
     if (error instanceof MigrationError) throw error;
     throw new MigrationError(
       `cannot create database ${endpoint.database} at ${endpointOf(endpoint)}: ${errorText(error)}`,
@@ -230,12 +192,7 @@ async function createDatabase(options: DatabaseOptions): Promise<boolean> {
 
 async function lock(client: Client, timeoutMs: number, where: string): Promise<void> {
   try {
-    // lock_timeout also bounds advisory-lock waits; it is reset so that it never applies to the migrations.
-    await client.query("SELECT set_config('lock_timeout', $1, false)", [
-      `${Math.max(1, Math.round(timeoutMs))}ms`,
-    ]);
-    await client.query('SELECT pg_advisory_lock($1::bigint)', [advisoryLockKey]);
-    await client.query('RESET lock_timeout');
+    await takeAdvisoryLock(client, timeoutMs);
   } catch (error) {
     if (error instanceof DatabaseError && error.code === '55P03') {
       throw new MigrationLockTimeoutError(

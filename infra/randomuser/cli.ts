@@ -9,6 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { ports } from '../../lib/topology.ts';
 import { type FaultsPatch, parseRateLimit } from './faults.ts';
 import { startRandomUserServer } from './server.ts';
 
@@ -32,12 +33,12 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
   });
   if (values.help) {
     console.log(
-      'usage: tsx infra/randomuser/cli.ts [--port 3100] [--host 127.0.0.1] [--rate-limit 20000/300] [--faults JSON]',
+      `usage: tsx infra/randomuser/cli.ts [--port ${ports.randomuser}] [--host 127.0.0.1] [--rate-limit 20000/300] [--faults JSON]`,
     );
     return;
   }
   const settings = settingsSchema.parse({
-    port: values.port ?? env.RANDOMUSER_PORT ?? 3100,
+    port: values.port ?? env.RANDOMUSER_PORT ?? ports.randomuser,
     host: values.host ?? env.RANDOMUSER_HOST ?? '127.0.0.1',
     rateLimit: values['rate-limit'] ?? env.RANDOMUSER_RATE_LIMIT ?? '',
     faults: values.faults ?? env.RANDOMUSER_FAULTS ?? '',

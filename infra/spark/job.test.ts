@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { loadStackConfig, repoRoot } from '../local/config.ts';
+import { repoRoot } from '../../lib/paths.ts';
+import { loadStackConfig } from '../local/config.ts';
 import { SPARK_JDK17_OPTIONS, sparkVersion } from '../local/spark.ts';
 import {
   type BatchProgress,

@@ -12,7 +12,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
-import { repoRoot, type StackConfig } from '../local/config.ts';
+import { repoRoot } from '../../lib/paths.ts';
+import { topics } from '../../lib/topology.ts';
+import { cassandraContactPoint, kafkaBroker, type StackConfig, serviceMarker } from '../local/config.ts';
 import { StackError } from '../local/errors.ts';
 import {
   ensureSparkJars,
@@ -122,7 +124,7 @@ export function defaultCheckpoint(cfg: StackConfig, topic: string): string {
 
 /** Marks a job's JVM, as the stack marks its servers, so it can be found and told apart. */
 export function jobMarker(checkpoint: string): string {
-  return `-Drealtime-user-pipeline.service=spark-job@${checkpoint}`;
+  return serviceMarker('spark-job', checkpoint);
 }
 
 /** The arguments of the driver JVM (after `java`), pure so the unit tests can check them. */
@@ -132,7 +134,7 @@ export function driverArgs(
   paths: { jobJar: string; jars: string },
 ): { args: string[]; checkpoint: string } {
   const master = opts.master ?? 'local[2]';
-  const topic = opts.topic ?? 'users_created';
+  const topic = opts.topic ?? topics.usersCreated.name;
   const checkpoint = opts.checkpoint ?? defaultCheckpoint(cfg, topic);
   const conf: Record<string, string> = {};
   if (master.startsWith('spark://')) {
@@ -148,11 +150,11 @@ export function driverArgs(
     '--master',
     master,
     '--bootstrap-servers',
-    `${cfg.kafka.host}:${cfg.kafka.port}`,
+    kafkaBroker(cfg),
     '--topic',
     topic,
     '--cassandra',
-    `${cfg.cassandra.host}:${cfg.cassandra.port}`,
+    cassandraContactPoint(cfg),
     '--cassandra-dc',
     cfg.cassandra.localDataCenter,
     '--checkpoint',

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { vi } from 'vitest';
 import { eventSource, type User, userSchema } from '../../functions/lib/schemas.ts';
-import { busEvent } from '../../infra/local/eventbus.ts';
+import { busEvent } from '../../infra/eventbus/server.ts';
 import { fixtureUsers } from './fixtures.ts';
 
 /**

@@ -3,7 +3,7 @@
  * (SIGINT to the group) stops it the way a user would, and SIGKILL to the group stands in for a crash.
  */
 import { spawn } from 'node:child_process';
-import { repoRoot } from '../../infra/local/config.ts';
+import { repoRoot } from '../../lib/paths.ts';
 
 /** A running process group. */
 export interface GroupProcess {
@@ -79,11 +79,11 @@ export function pipelineRun(run: string): PipelineRun {
 }
 
 /**
- * Starts `npm start` (infra/local/start.ts) in its own process group, on `names`' topics, keyspace and
+ * Starts `npm start` (infra/dev/start.ts) in its own process group, on `names`' topics, keyspace and
  * database, with `env` on top.
  */
 export function startPipelineRun(names: PipelineRun, env: Record<string, string>): GroupProcess {
-  return startGroup(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
+  return startGroup(process.execPath, ['--import', 'tsx', 'infra/dev/start.ts'], {
     cwd: repoRoot,
     env: {
       KAFKA_TOPIC: names.topic,

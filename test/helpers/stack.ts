@@ -3,9 +3,14 @@ import { randomBytes } from 'node:crypto';
 import cassandra from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { loadStackConfig, type StackConfig } from '../../infra/local/config.ts';
+import {
+  cassandraContactPoint,
+  kafkaBroker,
+  loadStackConfig,
+  type StackConfig,
+} from '../../infra/local/config.ts';
+import { resolvePostgres } from '../../infra/local/endpoints.ts';
 import { cassandraDefaults, migrateCassandra } from '../../infra/migrations/cassandra.ts';
-import { resolvePostgres } from '../../infra/migrations/endpoints.ts';
 import { kafkaDefaults, migrateKafka } from '../../infra/migrations/kafka.ts';
 
 /** A name unique to this test run, safe as a Kafka topic, CQL identifier and SQL identifier. */
@@ -20,14 +25,14 @@ export function stackConfig(): StackConfig {
 export function kafkaClient(cfg = stackConfig()): Kafka {
   return new Kafka({
     clientId: 'integration-test',
-    brokers: [`${cfg.kafka.host}:${cfg.kafka.port}`],
+    brokers: [kafkaBroker(cfg)],
     logLevel: logLevel.NOTHING,
   });
 }
 
 export function cassandraClient(cfg = stackConfig(), keyspace?: string): cassandra.Client {
   return new cassandra.Client({
-    contactPoints: [`${cfg.cassandra.host}:${cfg.cassandra.port}`],
+    contactPoints: [cassandraContactPoint(cfg)],
     localDataCenter: cfg.cassandra.localDataCenter,
     ...(keyspace ? { keyspace } : {}),
   });
@@ -91,7 +96,7 @@ export async function consumeFromStart(
 export async function createTopic(topic: string, numPartitions: number, cfg = stackConfig()): Promise<void> {
   await migrateKafka({
     ...kafkaDefaults,
-    brokers: [`${cfg.kafka.host}:${cfg.kafka.port}`],
+    brokers: [kafkaBroker(cfg)],
     topics: [{ topic, numPartitions }],
     log: () => undefined,
   });
@@ -117,7 +122,7 @@ export async function createKeyspace(keyspace: string, cfg = stackConfig()): Pro
   await migrateCassandra({
     ...cassandraDefaults,
     keyspace,
-    contactPoints: [`${cfg.cassandra.host}:${cfg.cassandra.port}`],
+    contactPoints: [cassandraContactPoint(cfg)],
     localDataCenter: cfg.cassandra.localDataCenter,
     directory: 'infra/migrations/cassandra',
     log: () => undefined,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkOutputs, readOutputs } from '../../bench/check.ts';
 import { historyEntrySchema, resultsSchema } from '../../bench/lib/results.ts';
-import { repoRoot } from '../../infra/local/config.ts';
+import { repoRoot } from '../../lib/paths.ts';
 
 let out: string | undefined;
 

@@ -10,7 +10,7 @@ import { parseConfig } from '../../functions/lib/config.ts';
 import { entrySize } from '../../functions/lib/eventbridge.ts';
 import { RetriesExhaustedError } from '../../functions/lib/retry.ts';
 import { credentialFields, eventSource, usersFetchedSchema } from '../../functions/lib/schemas.ts';
-import { type LocalEventBus, startLocalEventBus } from '../../infra/local/eventbus.ts';
+import { type LocalEventBus, startLocalEventBus } from '../../infra/eventbus/server.ts';
 import {
   generateUsers,
   type RandomUserServerHandle,

@@ -6,20 +6,19 @@
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type cassandra from 'cassandra-driver';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { usersFetchedSchema, usersStoredSchema } from '../../functions/lib/schemas.ts';
-import { type LocalEventBus, startLocalEventBus } from '../../infra/local/eventbus.ts';
+import { type LocalEventBus, startLocalEventBus } from '../../infra/eventbus/server.ts';
 import { type RandomUserServerHandle, startRandomUserServer } from '../../infra/randomuser/index.ts';
+import { repoRoot } from '../../lib/paths.ts';
 import { cassandraClient, postgresClient } from '../helpers/stack.ts';
 
 const run = promisify(execFile);
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 let api: RandomUserServerHandle;
 let bus: LocalEventBus;

@@ -14,7 +14,9 @@ import { Client as CassandraClient } from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kafkaTopics, loadStackConfig, repoRoot } from '../../infra/local/config.ts';
+import { loadStackConfig } from '../../infra/local/config.ts';
+import { advisoryLockKey } from '../../infra/local/database.ts';
+import { resolvePostgres } from '../../infra/local/endpoints.ts';
 import { leaseName } from '../../infra/migrations/cassandra.ts';
 import {
   ChecksumMismatchError,
@@ -27,10 +29,10 @@ import {
   migrate,
   migrationsDir,
   migrationTargets,
-  resolvePostgres,
   ServerUnreachableError,
 } from '../../infra/migrations/migrate.ts';
-import { advisoryLockKey } from '../../infra/migrations/postgres.ts';
+import { kafkaTopics } from '../../infra/migrations/topics.ts';
+import { repoRoot } from '../../lib/paths.ts';
 
 const cfg = loadStackConfig();
 const pgEndpoint = resolvePostgres(cfg);

@@ -14,9 +14,9 @@ import {
 import type { Kafka, RecordMetadata } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKafkaEvent } from '../../functions/lib/kafka-event.ts';
-import { repoRoot } from '../../infra/local/config.ts';
 import { portOpen } from '../../infra/local/proc.ts';
 import { failureHeaders } from '../../infra/offline-kafka/destination.ts';
+import { repoRoot } from '../../lib/paths.ts';
 import { readAll } from '../helpers/kafka-events.ts';
 import { type GroupProcess, startGroup } from '../helpers/process.ts';
 import { createTopic, eventually, kafkaClient, stackConfig, uniqueName } from '../helpers/stack.ts';

@@ -22,8 +22,9 @@ import {
 } from '../../functions/publish-users/handler.ts';
 import { createHandler as createSink, depsFor as sinkDeps } from '../../functions/sink-users/handler.ts';
 import { createHandler as createStore, depsFor as storeDeps } from '../../functions/store-users/handler.ts';
-import { type LocalEventBus, startLocalEventBus } from '../../infra/local/eventbus.ts';
-import { resolvePostgres } from '../../infra/migrations/endpoints.ts';
+import { type LocalEventBus, startLocalEventBus } from '../../infra/eventbus/server.ts';
+import { resolvePostgres } from '../../infra/local/endpoints.ts';
+import { functionEnv } from '../../infra/local/function-env.ts';
 import {
   generateUsers,
   type RandomUser,
@@ -113,17 +114,16 @@ beforeAll(async () => {
   config = parseConfig({
     // DEBUG, so the check for credentials in the logs sees every line the functions can write.
     LOG_LEVEL: 'DEBUG',
-    KAFKA_BROKERS: `${stack.kafka.host}:${stack.kafka.port}`,
-    CASSANDRA_CONTACT_POINTS: `${stack.cassandra.host}:${stack.cassandra.port}`,
-    CASSANDRA_KEYSPACE: keyspace,
-    PGHOST: ep.host,
-    PGPORT: String(ep.port),
-    PGUSER: ep.user,
-    PGDATABASE: ep.database,
-    RANDOMUSER_URL: api.url,
-    EVENTBRIDGE_ENDPOINT: bus.endpoint,
-    KAFKA_TOPIC: topic,
-    KAFKA_DLQ_TOPIC: `${topic}.dlq`,
+    ...functionEnv(stack, {
+      // The database the stack recorded (the shared one), whatever PIPELINE_PGDATABASE names.
+      postgres: ep,
+      database: ep.database,
+      keyspace,
+      topic,
+      deadLetterTopic: `${topic}.dlq`,
+      randomuserUrl: api.url,
+      eventBridgeEndpoint: bus.endpoint,
+    }),
   });
   h = handlers(config);
   pool = createPool(config);

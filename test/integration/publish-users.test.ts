@@ -14,7 +14,8 @@ import { createOutbox } from '../../functions/lib/outbox.ts';
 import { createPool } from '../../functions/lib/postgres.ts';
 import { createHandler, type RelayContext } from '../../functions/publish-users/handler.ts';
 import { userCreated } from '../../functions/publish-users/testing.ts';
-import { migrate, resolvePostgres } from '../../infra/migrations/migrate.ts';
+import { resolvePostgres } from '../../infra/local/endpoints.ts';
+import { migrate } from '../../infra/migrations/migrate.ts';
 import { readAll } from '../helpers/kafka-events.ts';
 import { createTopic, kafkaClient, stackConfig, uniqueName } from '../helpers/stack.ts';
 

@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadStackConfig, repoRoot, type StackConfig } from '../../infra/local/config.ts';
+import { loadStackConfig, type StackConfig } from '../../infra/local/config.ts';
+import { resolvePostgres } from '../../infra/local/endpoints.ts';
 import { CorruptStateError, ToolchainError } from '../../infra/local/errors.ts';
 import { down, status, up } from '../../infra/local/stack.ts';
-import { resolvePostgres } from '../../infra/migrations/endpoints.ts';
+import { repoRoot } from '../../lib/paths.ts';
 
 const run = promisify(execFile);
 

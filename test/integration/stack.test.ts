@@ -6,9 +6,9 @@ import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../infra/local/config.ts';
 import { isAlive } from '../../infra/local/proc.ts';
 import { status, up } from '../../infra/local/stack.ts';
+import { repoRoot } from '../../lib/paths.ts';
 import {
   cassandraClient,
   consumeFromStart,

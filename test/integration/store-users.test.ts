@@ -11,8 +11,8 @@ import { createPool } from '../../functions/lib/postgres.ts';
 import { type User, userCreatedSchema, userSchema, usersStoredSchema } from '../../functions/lib/schemas.ts';
 import { createUserStore } from '../../functions/lib/users-store.ts';
 import { createHandler } from '../../functions/store-users/handler.ts';
-import { type LocalEventBus, startLocalEventBus } from '../../infra/local/eventbus.ts';
-import { resolvePostgres } from '../../infra/migrations/endpoints.ts';
+import { type LocalEventBus, startLocalEventBus } from '../../infra/eventbus/server.ts';
+import { resolvePostgres } from '../../infra/local/endpoints.ts';
 import { freshRawUsers, freshUsers, pipelineEvent } from '../helpers/pipeline.ts';
 import { stackConfig } from '../helpers/stack.ts';
 

@@ -18,9 +18,9 @@ import {
   cassandraSettings,
   kafkaSettings,
   loadStackConfig,
-  repoRoot,
   type StackConfig,
 } from '../../infra/local/config.ts';
+import { repoRoot } from '../../lib/paths.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // The parts of a Compose document this test reads, normalised to one form each (Compose allows several).

@@ -6,8 +6,9 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import cassandra from 'cassandra-driver';
-import { loadStackConfig } from './config.ts';
-import { renderTable } from './table.ts';
+import { cassandra as cassandraNames } from '../../lib/topology.ts';
+import { cassandraContactPoint, loadStackConfig } from '../local/config.ts';
+import { renderTable } from '../local/table.ts';
 
 /** One CQL value as text: ISO instants, uuids and numbers as CQL prints them, collections as JSON. */
 export function formatCell(value: unknown): string {
@@ -41,11 +42,11 @@ const defaultStatements = [
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { keyspace: { type: 'string', short: 'k', default: 'spark_streams' } },
+    options: { keyspace: { type: 'string', short: 'k', default: cassandraNames.keyspace } },
   });
   const cfg = loadStackConfig();
   const client = new cassandra.Client({
-    contactPoints: [`${cfg.cassandra.host}:${cfg.cassandra.port}`],
+    contactPoints: [cassandraContactPoint(cfg)],
     localDataCenter: cfg.cassandra.localDataCenter,
     keyspace: values.keyspace,
   });

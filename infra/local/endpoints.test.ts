@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadStackConfig } from '../local/config.ts';
+import { loadStackConfig } from './config.ts';
 import { postgresEndpointFile, resolvePostgres } from './endpoints.ts';
 import { InvalidEndpointFileError } from './errors.ts';
 

@@ -1,4 +1,10 @@
 /**
+ * infra/dev is the dev runner: what a developer runs to see the pipeline work on the local stack, as opposed
+ * to the stack manager itself (infra/local, `npm run stack:*`). It holds `npm start` (this file), readying the
+ * stack for a run (`ready.ts`: up, then migrate), the live summary `npm start` prints (`summary.ts`), invoking
+ * the functions through serverless-offline (`offline.ts`), and `npm run cql` (`cql.ts`) for looking at what
+ * the pipeline wrote. It builds on infra/local and infra/migrations; neither imports it.
+ *
  * `npm start`: the whole pipeline on the embedded local stack, under `sls offline start`.
  *
  * In order: brings the stack up if needed and applies the migrations (for the topics and keyspace the
@@ -10,25 +16,25 @@
  * shows each stage. Ctrl-C stops serverless-offline (which lets invocations in flight finish and commits
  * nothing else) and the local API, and leaves the servers running for the next start.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import cassandra from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { errorText } from '../../lib/errors.ts';
-import { resolvePostgres } from '../migrations/endpoints.ts';
-import { defaultGroupId } from '../offline-kafka/options.ts';
+import { repoRoot } from '../../lib/paths.ts';
+import { ports } from '../../lib/topology.ts';
+import { cassandraContactPoint, kafkaBroker, loadStackConfig, type StackConfig } from '../local/config.ts';
+import { type PostgresEndpoint, resolvePostgres } from '../local/endpoints.ts';
+import { StackError } from '../local/errors.ts';
+import { functionEnv, localEventBusEndpoint } from '../local/function-env.ts';
+import { portOpen, waitFor } from '../local/proc.ts';
 import { startRandomUserServer } from '../randomuser/index.ts';
-import { loadStackConfig, repoRoot, type StackConfig } from './config.ts';
-import { StackError } from './errors.ts';
-import { portOpen, waitFor } from './proc.ts';
+import { invokeFunction, signalGroup, sinkGroupId } from './offline.ts';
 import { readyStack } from './ready.ts';
 import { collectSummary, countFetched, formatSummary } from './summary.ts';
 
-const service = 'realtime-user-pipeline';
-const stage = 'local';
-const lambdaPort = 3002;
 /** serverless-offline waits up to 30 s for invocations in flight; after this much more it is killed. */
 const stopGraceMs = 45_000;
 
@@ -45,7 +51,7 @@ async function main(): Promise<number> {
     ? undefined
     : await startRandomUserServer({ host: '127.0.0.1', port: cfg.randomuser.port });
   const randomuserUrl = randomuser?.url ?? cfg.randomuser.url;
-  const eventBridgeEndpoint = cfg.eventBus.endpoint ?? `http://127.0.0.1:${cfg.eventBus.port}`;
+  const eventBridgeEndpoint = cfg.eventBus.endpoint ?? localEventBusEndpoint(cfg);
   console.log(`[start] randomuser API: ${randomuserUrl}${randomuser ? ' (local)' : ''}`);
   console.log(`[start] EventBridge PutEvents: ${eventBridgeEndpoint} (serverless-offline-aws-eventbridge)`);
   console.log(
@@ -63,17 +69,7 @@ async function main(): Promise<number> {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
-        PGHOST: pgEndpoint.host,
-        PGPORT: String(pgEndpoint.port),
-        PGUSER: pgEndpoint.user,
-        PIPELINE_PGDATABASE: pgEndpoint.database,
-        RANDOMUSER_URL: randomuserUrl,
-        EVENTBRIDGE_ENDPOINT: eventBridgeEndpoint,
-        LOCAL_EVENTBUS_PORT: String(cfg.eventBus.port),
-        LOCAL_EVENTBUS_PUBSUB_PORT: String(cfg.eventBus.pubSubPort),
-        KAFKA_TOPIC: cfg.pipeline.topic,
-        KAFKA_DLQ_TOPIC: cfg.pipeline.deadLetterTopic,
-        CASSANDRA_KEYSPACE: cfg.pipeline.keyspace,
+        ...functionEnv(cfg, { postgres: pgEndpoint, randomuserUrl, eventBridgeEndpoint }),
         // Lambda runs Node 22; the SDK's warning about Node 20 here says nothing about the deployed code.
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       },
@@ -127,43 +123,32 @@ async function main(): Promise<number> {
  */
 async function firstRuns(cfg: StackConfig, stopping: () => boolean): Promise<void> {
   try {
-    const up = await waitFor(() => portOpen('127.0.0.1', lambdaPort).then((open) => open || undefined), {
-      timeoutMs: 180_000,
-      abort: () => (stopping() ? 'stopping' : undefined),
-    });
-    if (!up) throw new Error(`serverless-offline did not serve port ${lambdaPort} within 180 s`);
-    await invoke('publish-users', {});
+    const up = await waitFor(
+      () => portOpen('127.0.0.1', ports.offlineLambda).then((open) => open || undefined),
+      { timeoutMs: 180_000, abort: () => (stopping() ? 'stopping' : undefined) },
+    );
+    if (!up) throw new Error(`serverless-offline did not serve port ${ports.offlineLambda} within 180 s`);
+    await invokeFunction('publish-users', {});
     if (!cfg.pipeline.fetchOnStart || stopping()) return;
     console.log('[start] running fetch-users now (FETCH_ON_START); then on its schedule');
-    await invoke('fetch-users', {});
+    await invokeFunction('fetch-users', {});
   } catch (error) {
     if (!stopping()) console.error(`[start] the first runs failed: ${errorText(error)}`);
   }
 }
 
-async function invoke(fn: string, event: unknown): Promise<void> {
-  const res = await fetch(
-    `http://127.0.0.1:${lambdaPort}/2015-03-31/functions/${service}-${stage}-${fn}/invocations`,
-    {
-      method: 'POST',
-      body: JSON.stringify(event),
-    },
-  );
-  if (res.headers.get('x-amz-function-error')) throw new Error(`${fn}: ${await res.text()}`);
-}
-
 /** Prints {@link formatSummary} every `statusIntervalMs` until stopped. */
-function startSummary(cfg: StackConfig, endpoint: ReturnType<typeof resolvePostgres>, fetched: () => number) {
+function startSummary(cfg: StackConfig, endpoint: PostgresEndpoint, fetched: () => number) {
   const pool = new pg.Pool({ ...endpoint, max: 1 });
   pool.on('error', () => {});
   const kafka = new Kafka({
     clientId: 'npm-start-summary',
-    brokers: [`${cfg.kafka.host}:${cfg.kafka.port}`],
+    brokers: [kafkaBroker(cfg)],
     logLevel: logLevel.NOTHING,
   });
   const admin = kafka.admin();
   const cql = new cassandra.Client({
-    contactPoints: [`${cfg.cassandra.host}:${cfg.cassandra.port}`],
+    contactPoints: [cassandraContactPoint(cfg)],
     localDataCenter: cfg.cassandra.localDataCenter,
   });
   let connected: Promise<void> | undefined;
@@ -180,7 +165,7 @@ function startSummary(cfg: StackConfig, endpoint: ReturnType<typeof resolvePostg
         cql,
         topic: cfg.pipeline.topic,
         deadLetterTopic: cfg.pipeline.deadLetterTopic,
-        groupId: defaultGroupId(service, stage, 'sink-users'),
+        groupId: sinkGroupId,
         keyspace: cfg.pipeline.keyspace,
         fetched,
       });
@@ -198,15 +183,6 @@ function startSummary(cfg: StackConfig, endpoint: ReturnType<typeof resolvePostg
       await Promise.allSettled([pool.end(), admin.disconnect(), cql.shutdown()]);
     },
   };
-}
-
-function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // The group is gone already.
-  }
 }
 
 main().then(

@@ -1,13 +1,14 @@
 /**
- * Where PostgreSQL answers. The local stack uses the PostgreSQL on PGHOST:PGPORT when one answers there, and
- * otherwise starts a private server on another port; it then writes the endpoint it chose to
- * `<stateDir>/postgres.json`, which every client of the stack reads through `resolvePostgres`.
+ * Where PostgreSQL answers: the stack's own record. The local stack uses the PostgreSQL on PGHOST:PGPORT when
+ * one answers there, and otherwise starts a private server on another port; `stack:up` then writes the
+ * endpoint it chose to `<stateDir>/postgres.json`, which every client of the stack (the dev runner, the
+ * migrations, serverless.yml's local stage, the benchmarks, the tests) reads through `resolvePostgres`.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { describeIssues, errorText } from '../../lib/errors.ts';
-import type { StackConfig } from '../local/config.ts';
+import type { StackConfig } from './config.ts';
 import { InvalidEndpointFileError } from './errors.ts';
 
 /** A PostgreSQL endpoint and the database the pipeline uses on it. */

@@ -2,9 +2,10 @@
  * Readies the local stack for use, as `npm start` and the integration tests need it: brings the servers up
  * (reusing running ones) and applies the migrations, logging one line per service and per migration target.
  */
+import { defaultDatabase, type StackConfig } from '../local/config.ts';
+import { describeUp, type Log, up } from '../local/stack.ts';
 import { formatSummary, migrate } from '../migrations/migrate.ts';
-import { defaultDatabase, pipelineTopics, type StackConfig } from './config.ts';
-import { describeUp, type Log, up } from './stack.ts';
+import { pipelineTopics } from '../migrations/topics.ts';
 
 /** Brings the stack up and migrates it; `log` receives the progress and summary lines. */
 export async function readyStack(cfg: StackConfig, log: Log): Promise<void> {

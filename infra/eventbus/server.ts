@@ -1,18 +1,18 @@
 /**
- * A local stand-in for EventBridge's `PutEvents` API, for tests and for `sls invoke local` without AWS. It
- * speaks the AWS JSON 1.1 protocol the SDK uses, records every entry it accepts as the EventBridge event a
- * rule target would receive, and can be told to fail entries, so the callers' `FailedEntryCount` handling is
- * tested against a real HTTP exchange. It does not match rules or invoke functions: under `sls offline
- * start` that is serverless-offline-aws-eventbridge's job.
+ * infra/eventbus is a local stand-in for EventBridge's `PutEvents` API, for tests and for `sls invoke local`
+ * without AWS. It speaks the AWS JSON 1.1 protocol the SDK uses, records every entry it accepts as the
+ * EventBridge event a rule target would receive, and can be told to fail entries, so the callers'
+ * `FailedEntryCount` handling is tested against a real HTTP exchange. It does not match rules or invoke
+ * functions: under `sls offline start` that is serverless-offline-aws-eventbridge's job. It depends on no
+ * other room of infra/.
  *
- * Run it alone with `npx tsx infra/local/eventbus.ts [--port 4010]`; it prints one line per event.
+ * This module is the server; `cli.ts` runs it alone (`npm run eventbus`), printing one line per event.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { limits } from '../../lib/topology.ts';
 
 /** An event as a rule target receives it. */
 export interface BusEvent {
@@ -66,7 +66,7 @@ const putEventsSchema = z.object({
       }),
     )
     .min(1)
-    .max(10),
+    .max(limits.putEventsMaxEntries),
 });
 
 /** A running bus. */
@@ -84,7 +84,8 @@ export interface LocalEventBus {
   close(): Promise<void>;
 }
 
-const maxRequestBytes = 256 * 1024 + 64 * 1024;
+// One PutEvents call's entries at most, and room for the JSON envelope around them.
+const maxRequestBytes = limits.putEventsMaxBytes + 64 * 1024;
 
 /**
  * Starts the bus on `host:port` (port 0 picks a free one).
@@ -170,24 +171,4 @@ async function readBody(req: IncomingMessage): Promise<string> {
     chunks.push(buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({
-    options: { port: { type: 'string', default: '4010' }, host: { type: 'string' } },
-  });
-  const bus = await startLocalEventBus({
-    port: z.coerce.number().int().min(0).max(65535).parse(values.port),
-    ...(values.host ? { host: values.host } : {}),
-    onEvent: (event) => {
-      const detail = z.object({ batchId: z.string().optional() }).loose().safeParse(event.detail);
-      console.log(
-        `${event.time} ${event['detail-type']} ${detail.success ? (detail.data.batchId ?? '') : ''}`,
-      );
-    },
-  });
-  console.log(`eventbus: PutEvents endpoint at ${bus.endpoint}`);
-  const stop = () => void bus.close().then(() => process.exit(0));
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
 }

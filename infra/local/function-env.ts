@@ -1,0 +1,64 @@
+/**
+ * The functions' environment on this stack, written once: the stack's endpoints (and one run's names) as the
+ * settings the functions read (functions/lib/settings.ts), plus the variables serverless.yml's `local` stage
+ * reads as its own inputs, so that `sls offline start` given this environment points the functions at the
+ * same servers and names. `npm start`, the benchmarks and the integration tests all build theirs here.
+ */
+import { cassandraContactPoint, kafkaBroker, type StackConfig } from './config.ts';
+import { type PostgresEndpoint, resolvePostgres } from './endpoints.ts';
+
+/** What one run of the pipeline uses on the stack. Each name defaults to the stack config's. */
+export interface FunctionRun {
+  /** The PostgreSQL server; default where the stack recorded it (`resolvePostgres`, which reads a file). */
+  postgres?: PostgresEndpoint | undefined;
+  /** Default the stack config's database (PIPELINE_PGDATABASE), not the recorded one. */
+  database?: string | undefined;
+  topic?: string | undefined;
+  deadLetterTopic?: string | undefined;
+  keyspace?: string | undefined;
+  /** Where fetch-users fetches; unset, the functions' default (the local randomuser API). */
+  randomuserUrl?: string | undefined;
+  /**
+   * Where the functions put events; unset, no EVENTBRIDGE_ENDPOINT: the SDK's own endpoint under
+   * `parseConfig`, serverless.yml's local default under `sls`.
+   */
+  eventBridgeEndpoint?: string | undefined;
+}
+
+/**
+ * The environment of the functions of `run` on `stack`: KAFKA_BROKERS, CASSANDRA_*, PG*, the topics, and
+ * RANDOMUSER_URL and EVENTBRIDGE_ENDPOINT when the run names them; with the inputs of serverless.yml's local
+ * stage (KAFKA_PORT, CASSANDRA_PORT, LOCAL_STACK_DIR, PIPELINE_PGDATABASE, LOCAL_EVENTBUS_PORT,
+ * LOCAL_EVENTBUS_PUBSUB_PORT) set to the same values. `parseConfig` ignores the latter; serverless-offline
+ * gives the functions only what serverless.yml sets, so the former do not bypass the stage.
+ */
+export function functionEnv(stack: StackConfig, run: FunctionRun = {}): Record<string, string> {
+  const postgres = run.postgres ?? resolvePostgres(stack);
+  const database = run.database ?? stack.postgres.database;
+  return {
+    KAFKA_BROKERS: kafkaBroker(stack),
+    KAFKA_TOPIC: run.topic ?? stack.pipeline.topic,
+    KAFKA_DLQ_TOPIC: run.deadLetterTopic ?? stack.pipeline.deadLetterTopic,
+    CASSANDRA_CONTACT_POINTS: cassandraContactPoint(stack),
+    CASSANDRA_LOCAL_DC: stack.cassandra.localDataCenter,
+    CASSANDRA_KEYSPACE: run.keyspace ?? stack.pipeline.keyspace,
+    PGHOST: postgres.host,
+    PGPORT: String(postgres.port),
+    PGUSER: postgres.user,
+    PGDATABASE: database,
+    ...(run.randomuserUrl === undefined ? {} : { RANDOMUSER_URL: run.randomuserUrl }),
+    ...(run.eventBridgeEndpoint === undefined ? {} : { EVENTBRIDGE_ENDPOINT: run.eventBridgeEndpoint }),
+    KAFKA_PORT: String(stack.kafka.port),
+    CASSANDRA_PORT: String(stack.cassandra.port),
+    // serverless.yml reads PGHOST, PGPORT and PGUSER from the record in this folder before the variables.
+    LOCAL_STACK_DIR: stack.stateDir,
+    PIPELINE_PGDATABASE: database,
+    LOCAL_EVENTBUS_PORT: String(stack.eventBus.port),
+    LOCAL_EVENTBUS_PUBSUB_PORT: String(stack.eventBus.pubSubPort),
+  };
+}
+
+/** The PutEvents endpoint of the local EventBridge on the stack's port (serverless-offline-aws-eventbridge). */
+export function localEventBusEndpoint(stack: Pick<StackConfig, 'eventBus'>): string {
+  return `http://127.0.0.1:${stack.eventBus.port}`;
+}
