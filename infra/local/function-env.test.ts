@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { parseConfig } from '../../functions/lib/settings.ts';
@@ -25,15 +25,10 @@ function serverlessYml() {
   };
 }
 
-describe('functionEnv', () => {
-  let stateDir: string;
-  beforeEach(async () => {
-    stateDir = await mkdtemp(join(tmpdir(), 'function-env-'));
-  });
-  afterEach(async () => {
-    await rm(stateDir, { recursive: true });
-  });
+// Where the stack's record would be; only the test of the record writes one, in a folder of its own.
+const stateDir = join(tmpdir(), 'function-env-test-no-state');
 
+describe('functionEnv', () => {
   it("points the functions at the stack's servers and the run's names", () => {
     const stack = loadStackConfig({
       LOCAL_STACK_DIR: stateDir,
@@ -98,12 +93,22 @@ describe('functionEnv', () => {
   });
 
   it('finds PostgreSQL where the stack recorded it when the run names no server', async () => {
-    const stack = loadStackConfig({ LOCAL_STACK_DIR: stateDir, PGPORT: '5432' });
-    await writeFile(postgresEndpointFile(stack), JSON.stringify({ ...server, managed: true }));
+    const recorded = await mkdtemp(join(tmpdir(), 'function-env-'));
+    try {
+      const stack = loadStackConfig({ LOCAL_STACK_DIR: recorded, PGPORT: '5432' });
+      await writeFile(postgresEndpointFile(stack), JSON.stringify({ ...server, managed: true }));
 
-    const env = functionEnv(stack);
+      const env = functionEnv(stack);
 
-    expect(env).toMatchObject({ PGHOST: '127.0.0.1', PGPORT: '55432', PGUSER: 'me', PGDATABASE: 'pipeline' });
+      expect(env).toMatchObject({
+        PGHOST: '127.0.0.1',
+        PGPORT: '55432',
+        PGUSER: 'me',
+        PGDATABASE: 'pipeline',
+      });
+    } finally {
+      await rm(recorded, { recursive: true });
+    }
   });
 
   it("is a configuration the functions accept, on the stack's servers", () => {
