@@ -1,9 +1,15 @@
 /**
- * Builds and launches the Spark job (infra/spark, a Maven project) the way `npm run spark:submit` and the
- * tests run it: the thin job jar is rebuilt with `mvn package` whenever its sources changed (a hash stamp, as
- * for the server jars), the runtime jars come from the stack's Maven cache, and the driver JVM gets Spark's
- * Java 17 flags, a heap cap and the stack's marker on its command line. On a standalone master the job jar is
- * shipped to the executors through `spark.jars`; everything else is already in the Worker's SPARK_HOME.
+ * infra/spark holds the Spark Structured Streaming job (a Maven project under `src/`, which reads the
+ * `users_created` topic into Cassandra as sink-users does, and is held to the same mapping vectors) and the
+ * TypeScript that builds and submits it (`npm run spark:submit`). It builds on the stack (infra/local: its
+ * config, toolchain, the Spark jars and the master and worker services of `stack:up --with-spark`), which
+ * never imports it.
+ *
+ * This module builds and launches the job the way `npm run spark:submit` and the tests run it: the thin job
+ * jar is rebuilt with `mvn package` whenever its sources changed (a hash stamp, as for the server jars), the
+ * runtime jars come from the stack's Maven cache, and the driver JVM gets Spark's Java 17 flags, a heap cap
+ * and the stack's marker on its command line. On a standalone master the job jar is shipped to the executors
+ * through `spark.jars`; everything else is already in the Worker's SPARK_HOME.
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
