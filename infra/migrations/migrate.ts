@@ -3,12 +3,14 @@
  * its three stateful systems, PostgreSQL (`postgres/NNNN_name.sql`), Cassandra (`cassandra/NNNN_name.cql`) and
  * the Kafka topics (`topics.ts`). It builds on the stack (infra/local) for where the servers answer, and the
  * stack never imports it. `npm run migrate` runs them through `cli.ts`; `npm start` (infra/dev/ready.ts) and
- * the integration tests' global setup call `migrate` directly. The runner is hand-written rather than built on node-pg-migrate,
- * Flyway or cassandra-migrate because no one tool covers all three systems, the JVM tools would add a second
- * toolchain to a Node repository, and the rules we need are few enough to read in one sitting: one naming
- * scheme for both languages; a SHA-256 checksum per applied file, so an edited migration is an error instead
- * of silent drift; a lock per target, so concurrent runs apply each file once; and overridable names
- * (database, keyspace, topics), so tests run in isolation on the shared servers.
+ * the integration tests' global setup call `migrate` directly.
+ *
+ * The runner is hand-written rather than built on node-pg-migrate, Flyway or cassandra-migrate because no one
+ * tool covers all three systems, the JVM tools would add a second toolchain to a Node repository, and the
+ * rules we need are few enough to read in one sitting: one naming scheme for both languages; a SHA-256
+ * checksum per applied file, so an edited migration is an error instead of silent drift; a lock per target,
+ * so concurrent runs apply each file once; and overridable names (database, keyspace, topics), so tests run
+ * in isolation on the shared servers.
  */
 import { join } from 'node:path';
 import { errorText } from '../../lib/errors.ts';
