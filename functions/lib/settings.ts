@@ -12,8 +12,10 @@ import { z } from 'zod';
 import { describeIssues } from '../../lib/errors.ts';
 import {
   cassandra,
+  type FunctionName,
   limits,
   localRandomuserUrl,
+  localStage,
   ports,
   postgresDatabase,
   serviceName,
@@ -68,78 +70,260 @@ export const keyspacesMaxBatch = limits.keyspacesMaxBatch;
 const hostWithPort = z.string().regex(/^[^\s:,/]+:\d{1,5}$/, 'expected host:port');
 const hostWithOptionalPort = z.string().regex(/^[^\s:,/]+(:\d{1,5})?$/, 'expected host or host:port');
 
+/** The functions whose behaviour a setting changes; `all` for every function. */
+export type SettingReaders = readonly FunctionName[] | 'all';
+
+/** What the settings table says of a setting besides its name and default. */
+export interface SettingDoc {
+  /** What it means, in a phrase or two. */
+  meaning: string;
+  readBy: SettingReaders;
+  /**
+   * How the local stage gives it a value when `npm start` (or the tests) run the functions on the local
+   * stack, when that is not the variable itself: e.g. the Kafka brokers come from the stack's KAFKA_PORT.
+   */
+  local?: string;
+}
+
+/** The documentation of each setting, kept on the schema itself so the table cannot miss one. */
+export const settingDocs = z.registry<SettingDoc>();
+
+/** Attaches its documentation to a setting's schema. */
+function setting<S extends z.ZodType>(schema: S, doc: SettingDoc): S {
+  settingDocs.add(schema, doc);
+  return schema;
+}
+
+const relay = ['publish-users'] as const;
+const sink = ['sink-users'] as const;
+const kafkaClients = ['publish-users', 'sink-users'] as const;
+const postgresClients = ['store-users', 'publish-users'] as const;
+const eventPublishers = ['fetch-users', 'store-users'] as const;
+const fetch = ['fetch-users'] as const;
+
 const envSchema = z.object({
-  STAGE: z
-    .string()
-    .regex(/^[a-zA-Z0-9-]+$/, 'expected letters, digits and hyphens')
-    .default('local'),
-  LOG_LEVEL: z
-    .string()
-    .default('INFO')
-    .transform((value) => value.toUpperCase())
-    .pipe(z.enum(logLevels)),
-  KAFKA_BROKERS: commaList(hostWithPort, `127.0.0.1:${ports.kafka}`),
-  KAFKA_CLIENT_ID: z.string().default(serviceName),
-  CASSANDRA_CONTACT_POINTS: commaList(hostWithOptionalPort, `127.0.0.1:${ports.cassandra}`),
-  CASSANDRA_LOCAL_DC: z.string().default(cassandra.localDataCenter),
+  STAGE: setting(
+    z
+      .string()
+      .regex(/^[a-zA-Z0-9-]+$/, 'expected letters, digits and hyphens')
+      .default(localStage),
+    {
+      meaning: 'the deployed stage, added to every log line',
+      readBy: 'all',
+      local: 'the stage, `local`',
+    },
+  ),
+  LOG_LEVEL: setting(
+    z
+      .string()
+      .default('INFO')
+      .transform((value) => value.toUpperCase())
+      .pipe(z.enum(logLevels)),
+    {
+      meaning: `the lowest level logged: ${logLevels.join(', ')}`,
+      readBy: 'all',
+      local: '`DEBUG` unless set',
+    },
+  ),
+  KAFKA_BROKERS: setting(commaList(hostWithPort, `127.0.0.1:${ports.kafka}`), {
+    meaning: 'bootstrap brokers, host:port, comma-separated',
+    readBy: kafkaClients,
+    local: "the stack's broker (KAFKA_PORT) unless set",
+  }),
+  KAFKA_CLIENT_ID: setting(z.string().default(serviceName), {
+    meaning: 'the Kafka client id',
+    readBy: kafkaClients,
+    local: '`<service>-local` unless set',
+  }),
+  CASSANDRA_CONTACT_POINTS: setting(commaList(hostWithOptionalPort, `127.0.0.1:${ports.cassandra}`), {
+    meaning: 'Cassandra nodes, host or host:port, comma-separated',
+    readBy: sink,
+    local: "the stack's node (CASSANDRA_PORT) unless set",
+  }),
+  CASSANDRA_LOCAL_DC: setting(z.string().default(cassandra.localDataCenter), {
+    meaning: 'the data centre the driver routes to (the region on Keyspaces)',
+    readBy: sink,
+    local: "the stack's data centre unless set",
+  }),
   // The keyspace is spliced into CQL, so only a plain identifier is accepted.
-  CASSANDRA_KEYSPACE: z
-    .string()
-    .regex(/^[a-zA-Z][a-zA-Z0-9_]{0,47}$/, 'expected a CQL identifier')
-    .default(cassandra.keyspace),
-  PGHOST: z.string().default('127.0.0.1'),
-  PGPORT: port.default(ports.postgres),
-  PGUSER: z.string().optional(),
-  PGDATABASE: z.string().default(postgresDatabase),
-  EVENT_BUS_NAME: z.string().default('default'),
-  EVENTBRIDGE_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
-  // Unset means the local randomuser-compatible API of infra/randomuser; the real service is
-  // https://randomuser.me/api/1.4/.
-  RANDOMUSER_URL: z.url({ protocol: /^https?$/ }).default(localRandomuserUrl),
-  FETCH_TOTAL: z.coerce.number().int().min(1).max(1_000_000).default(1000),
-  FETCH_PAGE_SIZE: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(limits.randomuserMaxResults)
-    .default(limits.randomuserMaxResults),
-  FETCH_NAT: z
-    .string()
-    .regex(/^[a-zA-Z]{2}(,[a-zA-Z]{2})*$/, 'expected comma-separated nationality codes such as GB,FR')
-    .optional(),
-  FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
-  FETCH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  CASSANDRA_KEYSPACE: setting(
+    z
+      .string()
+      .regex(/^[a-zA-Z][a-zA-Z0-9_]{0,47}$/, 'expected a CQL identifier')
+      .default(cassandra.keyspace),
+    { meaning: 'the keyspace of `created_users`', readBy: sink },
+  ),
+  PGHOST: setting(z.string().default('127.0.0.1'), {
+    meaning: 'PostgreSQL host',
+    readBy: postgresClients,
+    local: 'where `stack:up` found or started PostgreSQL, else as set',
+  }),
+  PGPORT: setting(port.default(ports.postgres), {
+    meaning: 'PostgreSQL port',
+    readBy: postgresClients,
+    local: 'where `stack:up` found or started PostgreSQL, else as set',
+  }),
+  PGUSER: setting(z.string().optional(), {
+    meaning: "PostgreSQL user; unset: the driver's default (the OS user)",
+    readBy: postgresClients,
+    local: 'where `stack:up` found or started PostgreSQL, else as set',
+  }),
+  PGDATABASE: setting(z.string().default(postgresDatabase), {
+    meaning: 'the database of `users_raw` and the outbox',
+    readBy: postgresClients,
+    local: "PIPELINE_PGDATABASE, else the stack's database",
+  }),
+  EVENT_BUS_NAME: setting(z.string().default('default'), {
+    meaning: 'the EventBridge bus the functions put events on',
+    readBy: eventPublishers,
+  }),
+  EVENTBRIDGE_ENDPOINT: setting(z.url({ protocol: /^https?$/ }).optional(), {
+    meaning: "an EventBridge endpoint other than AWS's, such as a local one",
+    readBy: eventPublishers,
+    local: 'the local EventBridge unless set',
+  }),
+  RANDOMUSER_URL: setting(z.url({ protocol: /^https?$/ }).default(localRandomuserUrl), {
+    meaning: 'the randomuser API; the real one is `https://randomuser.me/api/1.4/`',
+    readBy: fetch,
+    local: 'the local randomuser API unless set',
+  }),
+  FETCH_TOTAL: setting(z.coerce.number().int().min(1).max(1_000_000).default(1000), {
+    meaning: 'users per scheduled run',
+    readBy: fetch,
+  }),
+  FETCH_PAGE_SIZE: setting(
+    z.coerce.number().int().min(1).max(limits.randomuserMaxResults).default(limits.randomuserMaxResults),
+    {
+      meaning: `users per request (randomuser serves at most ${limits.randomuserMaxResults})`,
+      readBy: fetch,
+    },
+  ),
+  FETCH_NAT: setting(
+    z
+      .string()
+      .regex(/^[a-zA-Z]{2}(,[a-zA-Z]{2})*$/, 'expected comma-separated nationality codes such as GB,FR')
+      .optional(),
+    { meaning: 'nationalities to ask for, e.g. `GB,FR`; unset: all', readBy: fetch },
+  ),
+  FETCH_TIMEOUT_MS: setting(z.coerce.number().int().min(100).default(15_000), {
+    meaning: 'milliseconds one randomuser request may take',
+    readBy: fetch,
+  }),
+  FETCH_MAX_ATTEMPTS: setting(z.coerce.number().int().min(1).max(20).default(6), {
+    meaning: 'attempts per randomuser request before the run fails',
+    readBy: fetch,
+  }),
   // 5000 users take about 7 MB of JSON; more than this is not a randomuser response.
-  FETCH_MAX_RESPONSE_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .default(16 * 1024 * 1024),
-  KAFKA_TOPIC: z.string().min(1).default(topics.usersCreated.name),
-  KAFKA_DLQ_TOPIC: z.string().min(1).default(topics.deadLetter.name),
-  // The broker's message.max.bytes less headroom; larger outbox messages are marked dead.
-  KAFKA_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(limits.kafkaMaxMessageBytes),
-  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
-  // The relay stops claiming batches when less than this remains of the invocation's time.
-  RELAY_TIME_MARGIN_MS: z.coerce.number().int().min(0).default(5_000),
-  SINK_CONCURRENCY: z.coerce.number().int().min(1).max(2048).default(128),
-  // Rows per unlogged batch; 1 writes each row on its own (see cassandra.ts for why that is the default).
-  CASSANDRA_BATCH_SIZE: z.coerce.number().int().min(1).max(keyspacesMaxBatch).default(1),
-  // Attempts per row, or batch, that Cassandra throttled or timed out, before the invocation fails.
-  CASSANDRA_WRITE_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
-  // Lambda sets it; IAM for MSK and SigV4 for Keyspaces sign for a region.
-  AWS_REGION: awsRegion.optional(),
-  KAFKA_AUTH: z.enum(kafkaAuthModes).default('none'),
-  // Unset: on whenever KAFKA_AUTH is not `none`, since MSK IAM and SCRAM credentials must not cross in clear.
-  KAFKA_TLS: flag.optional(),
-  KAFKA_SCRAM_SECRET_ARN: secretArn.optional(),
-  CASSANDRA_AUTH: z.enum(cassandraAuthModes).default('none'),
-  CASSANDRA_TLS: flag.optional(),
-  PGSSLMODE: z.enum(pgSslModes).default('disable'),
-  PG_SECRET_ARN: secretArn.optional(),
-  // How long a secret fetched from Secrets Manager is reused before it is fetched again (rotation).
-  SECRETS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(limits.secretsMaxAgeSeconds),
+  FETCH_MAX_RESPONSE_BYTES: setting(
+    z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(16 * 1024 * 1024),
+    { meaning: 'a larger randomuser response is refused without retrying', readBy: fetch },
+  ),
+  KAFKA_TOPIC: setting(z.string().min(1).default(topics.usersCreated.name), {
+    meaning: 'the topic the relay publishes users to',
+    readBy: relay,
+  }),
+  KAFKA_DLQ_TOPIC: setting(z.string().min(1).default(topics.deadLetter.name), {
+    meaning: 'the dead-letter topic of the sink',
+    readBy: sink,
+  }),
+  KAFKA_MAX_MESSAGE_BYTES: setting(z.coerce.number().int().min(1024).default(limits.kafkaMaxMessageBytes), {
+    meaning: "the broker's `message.max.bytes` less headroom; a larger outbox message is marked dead",
+    readBy: relay,
+  }),
+  OUTBOX_BATCH_SIZE: setting(z.coerce.number().int().min(1).max(10_000).default(500), {
+    meaning: 'outbox rows the relay claims per batch',
+    readBy: relay,
+  }),
+  RELAY_TIME_MARGIN_MS: setting(z.coerce.number().int().min(0).default(5_000), {
+    meaning: 'the relay stops claiming when less than this remains of the invocation',
+    readBy: relay,
+  }),
+  SINK_CONCURRENCY: setting(z.coerce.number().int().min(1).max(2048).default(128), {
+    meaning: 'Cassandra writes in flight per sink-users instance',
+    readBy: sink,
+  }),
+  // 1 writes each row on its own (see cassandra.ts for why that is the default).
+  CASSANDRA_BATCH_SIZE: setting(z.coerce.number().int().min(1).max(keyspacesMaxBatch).default(1), {
+    meaning: `rows per unlogged batch, at most ${keyspacesMaxBatch} (Keyspaces' limit); 1: each row on its own`,
+    readBy: sink,
+  }),
+  CASSANDRA_WRITE_ATTEMPTS: setting(z.coerce.number().int().min(1).max(10).default(3), {
+    meaning: 'attempts per write that Cassandra throttled or timed out, before the invocation fails',
+    readBy: sink,
+  }),
+  AWS_REGION: setting(awsRegion.optional(), {
+    meaning: 'the region IAM (MSK) and SigV4 (Keyspaces) sign for; Lambda sets it',
+    readBy: kafkaClients,
+    local: "the provider's region (`--region`)",
+  }),
+  KAFKA_AUTH: setting(z.enum(kafkaAuthModes).default('none'), {
+    meaning: `how the Kafka client authenticates: ${kafkaAuthModes.join(', ')}`,
+    readBy: kafkaClients,
+  }),
+  KAFKA_TLS: setting(flag.optional(), {
+    meaning: 'TLS to the brokers; unset: on whenever KAFKA_AUTH is not `none`',
+    readBy: kafkaClients,
+  }),
+  KAFKA_SCRAM_SECRET_ARN: setting(secretArn.optional(), {
+    meaning: 'the Secrets Manager secret holding the SCRAM username and password (KAFKA_AUTH=scram)',
+    readBy: kafkaClients,
+  }),
+  CASSANDRA_AUTH: setting(z.enum(cassandraAuthModes).default('none'), {
+    meaning: `how the Cassandra client authenticates: ${cassandraAuthModes.join(', ')} (Amazon Keyspaces)`,
+    readBy: sink,
+  }),
+  CASSANDRA_TLS: setting(flag.optional(), {
+    meaning: 'TLS to Cassandra; unset: on with CASSANDRA_AUTH=sigv4',
+    readBy: sink,
+  }),
+  PGSSLMODE: setting(z.enum(pgSslModes).default('disable'), {
+    meaning: `TLS to PostgreSQL: ${pgSslModes.join(', ')}`,
+    readBy: postgresClients,
+  }),
+  PG_SECRET_ARN: setting(secretArn.optional(), {
+    meaning: "the Secrets Manager secret holding PostgreSQL's password, read at run time",
+    readBy: postgresClients,
+  }),
+  SECRETS_MAX_AGE_SECONDS: setting(
+    z.coerce.number().int().min(0).max(86_400).default(limits.secretsMaxAgeSeconds),
+    {
+      meaning: 'seconds a secret is reused before it is fetched again (rotation)',
+      readBy: ['store-users', 'publish-users', 'sink-users'],
+    },
+  ),
 });
+
+/** The name of every setting, in the order of the schema. */
+export const settingNames = Object.keys(envSchema.shape) as readonly (keyof typeof envSchema.shape)[];
+
+/** One row of the settings table. */
+export interface SettingRow extends SettingDoc {
+  name: string;
+  /** The default as the environment would spell it; undefined when unset means something of its own. */
+  defaultValue: string | undefined;
+}
+
+/** Every setting with its default and documentation, for the generated table. */
+export function settingRows(): SettingRow[] {
+  return Object.entries(envSchema.shape).map(([name, schema]) => {
+    const doc = settingDocs.get(schema);
+    if (doc === undefined) {
+      throw new ConfigError(`setting ${name} has no documentation`, [name], { code: 'SETTING_UNDOCUMENTED' });
+    }
+    const parsed = schema.safeParse(undefined);
+    return { name, ...doc, defaultValue: parsed.success ? envSpelling(parsed.data) : undefined };
+  });
+}
+
+/** A parsed value as an environment variable would spell it. */
+function envSpelling(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value.join(',') : String(value);
+}
 
 type Env = z.output<typeof envSchema>;
 

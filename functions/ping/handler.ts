@@ -12,7 +12,7 @@ import { ping } from './core.ts';
 
 /** What the ping handler needs. */
 export interface PingDeps {
-  config: Pick<Config, 'service' | 'stage'>;
+  config: Config;
   logger: Logger;
   now: () => Date;
 }
@@ -27,7 +27,9 @@ export interface PingDeps {
 export function createHandler(deps: PingDeps): () => Promise<APIGatewayProxyResult> {
   return async () => {
     const result = ping(deps.config.service, deps.config.stage, deps.now());
-    deps.logger.debug('ping', { time: result.time });
+    // The settings as this function parsed them (names and endpoints, never a secret's value: secrets are
+    // read at run time from their ARNs), so a user can see what reached the functions.
+    deps.logger.debug('ping', { time: result.time, settings: deps.config });
     return {
       statusCode: 200,
       headers: { 'Content-Type': 'application/json' },

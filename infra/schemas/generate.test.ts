@@ -6,6 +6,7 @@ import { userSchema } from '../../functions/lib/schemas.ts';
 import { userCreated } from '../../functions/store-users/core.ts';
 import { fixtureUsers } from '../../test/helpers/fixtures.ts';
 import { renderSchemas, schemasDir } from './generate.ts';
+import { functionSettingsTable, generatedTables, spliceTable, TableMarkersError } from './settings-table.ts';
 
 const ajv = new Ajv2020({ strict: true, validateFormats: false, allErrors: true });
 
@@ -28,5 +29,36 @@ describe('events/schemas', () => {
     for (const message of messages) expect(validate(message), ajv.errorsText(validate.errors)).toBe(true);
     expect(validate({ ...messages[0], id: 'not-a-uuid' })).toBe(false);
     expect(validate({ ...messages[0], schemaVersion: 2 })).toBe(false);
+  });
+});
+
+describe('the generated settings tables', () => {
+  it.each(generatedTables().map((t) => [t.file, t]))(
+    '%s holds its table (run `npm run schemas`)',
+    (file, table) => {
+      const text = readFileSync(join(schemasDir, '..', '..', file), 'utf8');
+
+      expect(spliceTable(text, table)).toBe(text);
+    },
+  );
+
+  it('lists every function setting once, with its default', () => {
+    const { markdown } = functionSettingsTable();
+    const rows = markdown.trim().split('\n').slice(2);
+
+    expect(rows).toHaveLength(37);
+    expect(rows).toContain(
+      '| `FETCH_PAGE_SIZE` | `5000` | users per request (randomuser serves at most 5000) | fetch-users | as set |',
+    );
+    expect(rows.find((row) => row.startsWith('| `PGUSER` |'))).toMatch(/^\| `PGUSER` \| unset \|/);
+  });
+
+  it('replaces only what is between the markers, and refuses a file without them', () => {
+    const table = { file: 'x.md', marker: 'settings', markdown: '| new |\n' };
+
+    expect(spliceTable('a\n<!-- settings:start -->\n| old |\n<!-- settings:end -->\nb\n', table)).toBe(
+      'a\n<!-- settings:start -->\n| new |\n<!-- settings:end -->\nb\n',
+    );
+    expect(() => spliceTable('no markers\n', table)).toThrow(TableMarkersError);
   });
 });

@@ -1,15 +1,18 @@
 /**
- * The versioned JSON Schemas of the pipeline's events under events/schemas/, generated from the zod schemas
- * in functions/lib/schemas.ts so the published contract is the one the code enforces. `npm run schemas`
- * rewrites the files; a unit test fails when the committed files and the code disagree.
+ * `npm run schemas`: everything generated from the zod schemas. The versioned JSON Schemas of the pipeline's
+ * events under events/schemas/, from functions/lib/schemas.ts, so the published contract is the one the code
+ * enforces; and the settings tables of the READMEs (settings-table.ts). Unit tests fail when the committed
+ * files and the code disagree.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { publishedSchemas } from '../../functions/lib/schemas.ts';
+import { generatedTables, spliceTable } from './settings-table.ts';
 
-export const schemasDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'events', 'schemas');
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const schemasDir = join(repoRoot, 'events', 'schemas');
 
 const base = 'https://github.com/realtime-user-pipeline/realtime-user-pipeline/events/schemas/';
 
@@ -26,5 +29,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const { file, text } of renderSchemas()) {
     await writeFile(join(schemasDir, file), text);
     console.log(`wrote events/schemas/${file}`);
+  }
+  for (const table of generatedTables()) {
+    const path = join(repoRoot, table.file);
+    await writeFile(path, spliceTable(await readFile(path, 'utf8'), table));
+    console.log(`wrote the <!-- ${table.marker} --> table of ${table.file}`);
   }
 }

@@ -1,0 +1,74 @@
+/**
+ * The settings tables of the READMEs, generated from the schemas that parse the settings, as the JSON Schemas
+ * are generated from the event schemas: the functions' settings (functions/lib/settings.ts) in
+ * functions/README.md. Each table sits between two marker comments, so the prose around it stays
+ * hand-written; `npm run schemas` rewrites it and a unit test fails when a README and its schema disagree.
+ */
+import { type SettingRow, settingRows } from '../../functions/lib/settings.ts';
+import { PipelineError } from '../../lib/errors.ts';
+
+/** A generated table: the file it lives in and the markers around it. */
+export interface GeneratedTable {
+  /** The file, relative to the repository's root. */
+  file: string;
+  /** The name in the markers `<!-- name:start -->` and `<!-- name:end -->`. */
+  marker: string;
+  /** The table's Markdown, with a trailing newline. */
+  markdown: string;
+}
+
+/** A README lacks the markers of its generated table, or has them in the wrong order. */
+export class TableMarkersError extends PipelineError {
+  constructor(file: string, marker: string) {
+    super(`${file} needs the lines <!-- ${marker}:start --> and <!-- ${marker}:end -->, in that order`, {
+      code: 'TABLE_MARKERS_MISSING',
+      retryable: false,
+    });
+  }
+}
+
+/** Escapes what would end a table cell. */
+const cell = (text: string) => text.replaceAll('|', '\\|');
+
+const code = (text: string) => `\`${text}\``;
+
+/** The functions' settings table: name, default, meaning, the functions that read it, and its local value. */
+export function functionSettingsTable(rows: readonly SettingRow[] = settingRows()): GeneratedTable {
+  const lines = [
+    '| Setting | Default | Meaning | Read by | Local stage |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows
+      .map((row) =>
+        [
+          code(row.name),
+          row.defaultValue === undefined || row.defaultValue === '' ? 'unset' : code(row.defaultValue),
+          row.meaning,
+          row.readBy === 'all' ? 'all' : row.readBy.join(', '),
+          row.local ?? 'as set',
+        ]
+          .map(cell)
+          .join(' | '),
+      )
+      .map((line) => `| ${line} |`),
+  ];
+  return { file: 'functions/README.md', marker: 'settings', markdown: `${lines.join('\n')}\n` };
+}
+
+/** Every generated table. */
+export function generatedTables(): GeneratedTable[] {
+  return [functionSettingsTable()];
+}
+
+/**
+ * Puts a table between its markers in a README's text.
+ *
+ * @throws {@link TableMarkersError} when the markers are missing or out of order
+ */
+export function spliceTable(text: string, table: GeneratedTable): string {
+  const start = `<!-- ${table.marker}:start -->\n`;
+  const end = `<!-- ${table.marker}:end -->`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) throw new TableMarkersError(table.file, table.marker);
+  return `${text.slice(0, from + start.length)}${table.markdown}${text.slice(to)}`;
+}
