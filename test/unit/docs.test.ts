@@ -124,6 +124,14 @@ interface Link {
   target: string;
 }
 
+/** An inline link or image on one line: `[text](target)` or `[text](target "title")`. */
+const inlineLink = /!?\[((?:[^[\]]|\[[^\]]*\])*)\]\(\s*<?([^\s)>]+)>?(?:\s+"[^"]*")?\s*\)/g;
+
+/** A line with each code span turned into a run of x of the same length, so a link whose text is code still matches. */
+function blankCode(line: string): string {
+  return line.replace(/(`+)(.+?)\1/g, (span) => 'x'.repeat(span.length));
+}
+
 /**
  * The links of a document: inline links and images, `[text](target)` with an optional title, and reference
  * definitions, `[label]: target`. Links inside code (fenced blocks or code spans) and comments are not links.
@@ -131,20 +139,28 @@ interface Link {
 function links(markdown: string): Link[] {
   const found: Link[] = [];
   for (const { number, text } of proseLines(markdown)) {
-    // A code span becomes a run of x of the same length, so a link whose text is code still matches.
-    const line = text.replace(/(`+)(.+?)\1/g, (span) => 'x'.repeat(span.length));
+    const line = blankCode(text);
     const definition = /^ {0,3}\[([^\]]+)\]:\s+<?([^\s>]+)>?/.exec(line);
     if (definition?.[1] && definition[2]) {
       found.push({ line: number, text: definition[1], target: definition[2] });
       continue;
     }
-    for (const match of line.matchAll(
-      /!?\[((?:[^[\]]|\[[^\]]*\])*)\]\(\s*<?([^\s)>]+)>?(?:\s+"[^"]*")?\s*\)/g,
-    )) {
+    for (const match of line.matchAll(inlineLink)) {
       if (match[2] !== undefined) found.push({ line: number, text: match[1] ?? '', target: match[2] });
     }
   }
   return found;
+}
+
+/**
+ * Lines holding a link's `](` without its `[` on the same line: a link whose text wraps onto this line, or a
+ * code span that wraps and so pairs its backticks wrongly. Lines are read one at a time, so either would leave
+ * a link unchecked; the rule is that each link and each code span stays on one line.
+ */
+function wrappedLinkLines(markdown: string): number[] {
+  return proseLines(markdown).flatMap(({ number, text }) =>
+    blankCode(text).replace(inlineLink, '').includes('](') ? [number] : [],
+  );
 }
 
 /** Whether a link leaves the repository by design: a URL with a scheme (https:, mailto:, ...). */
@@ -196,10 +212,15 @@ function brokenLinks(file: string, markdown: string, repo: RepoView): string[] {
     kind: (path) => (path === file ? 'file' : repo.kind(path)),
     read: (path) => (path === file ? markdown : repo.read(path)),
   };
-  return links(markdown).flatMap((link) => {
+  const broken = links(markdown).flatMap((link) => {
     const problem = linkProblem(file, link.target, view);
     return problem === undefined ? [] : [`${file}:${link.line}: (${link.target}): ${problem}`];
   });
+  const wrapped = wrappedLinkLines(markdown).map(
+    (line) =>
+      `${file}:${line}: \`](\` without its \`[\` on this line: keep each link and each code span on one line`,
+  );
+  return [...broken, ...wrapped];
 }
 
 /**
@@ -327,6 +348,12 @@ describe('links', () => {
       { line: 2, text: 'top', target: '#contents' },
       { line: 3, text: 'design', target: 'docs/design.md' },
     ]);
+  });
+
+  it('finds the lines of links whose text wraps across lines, which it cannot check', () => {
+    const doc = 'See [the\nstack](infra/local/README.md) and [one line](x.md).\n`](not a link)`';
+
+    expect(wrappedLinkLines(doc)).toEqual([2]);
   });
 
   it('ignores links in code spans, fenced blocks and comments', () => {
