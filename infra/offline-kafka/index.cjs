@@ -9,7 +9,7 @@
  * responses, and a Kafka topic as on-failure destination. It also teaches osls the AWS keys its event
  * schemas lack, compiles them into the EventSourceMapping, and prints a lint of what AWS or the emulation
  * will not do. The implementation is TypeScript (plugin.ts), loaded through tsx; this file is the
- * CommonJS entry osls requires. See README.md ("Local Kafka event source").
+ * CommonJS entry osls requires. See infra/offline-kafka/README.md.
  */
 const path = require('node:path');
 

@@ -1,6 +1,6 @@
 /**
  * Per-nationality word lists and formats. Small lists, seeded from the real generator's output in
- * /work/shared/fixtures/randomuser plus additions in the same style; what matters is the shape of the data
+ * the fixtures of test/fixtures/randomuser plus additions in the same style; what matters is the shape of the data
  * (scripts, diacritics, number-or-string postcodes, null ids), not the size of the vocabulary.
  */
 import { fillPattern, type Rng } from './prng.ts';

@@ -5,13 +5,13 @@
  * files and the code disagree.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { publishedSchemas } from '../../functions/lib/schemas.ts';
+import { repoRoot } from '../../lib/paths.ts';
 import { generatedTables, spliceTable } from './settings-table.ts';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const schemasDir = join(repoRoot, 'events', 'schemas');
 
 const base = 'https://github.com/realtime-user-pipeline/realtime-user-pipeline/events/schemas/';

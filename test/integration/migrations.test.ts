@@ -354,7 +354,7 @@ describe('a first and a second run', () => {
 
     const cause = error.failures[0]?.error;
     expect(cause).toBeInstanceOf(MigrationApplyError);
-    expect(cause).toMatchObject({ code: '42P01' });
+    expect(cause).toMatchObject({ serverCode: '42P01' });
     expect(String(cause)).toContain(`${broken} failed at line 2`);
     expect(await pgState(names.database)).toEqual(before);
   });

@@ -17,7 +17,9 @@ import { parseConfig, settingNames } from '../../functions/lib/settings.ts';
 import { localStage } from '../../lib/topology.ts';
 
 const run = promisify(execFile);
-const repoRoot = join(import.meta.dirname, '..', '..');
+
+import { repoRoot } from '../../lib/paths.ts';
+
 const region = 'eu-central-1';
 const arn = (name: string) => `arn:aws:secretsmanager:${region}:123456789012:secret:${name}-AbCdEf`;
 

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { settingNames } from '../../functions/lib/settings.ts';
+import { repoRoot } from '../../lib/paths.ts';
 import {
   cassandra,
   localRandomuserUrl,
@@ -20,7 +21,6 @@ import {
   topics,
 } from '../../lib/topology.ts';
 
-const repoRoot = join(import.meta.dirname, '..', '..');
 const yamlText = readFileSync(join(repoRoot, 'serverless.yml'), 'utf8');
 
 const stringMap = z.record(z.string(), z.unknown());
