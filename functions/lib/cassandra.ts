@@ -12,11 +12,11 @@
 import type { ConnectionOptions } from 'node:tls';
 import cassandra from 'cassandra-driver';
 import { errorText, isNetworkError, PipelineError } from '../../lib/errors.ts';
-import { type CreatedUserRow, createdUserColumns, rowValues } from '../sink-users/mapping.ts';
 import { type Config, keyspacesMaxBatch } from './config.ts';
 import { TransientError } from './errors.ts';
 import { createSigV4AuthProvider } from './keyspaces-auth.ts';
 import { type RetryClock, retryDelay, systemClock } from './retry.ts';
+import { type CreatedUserRow, insertUserCql, rowValues } from './users-created.ts';
 
 const { errors, types } = cassandra;
 const codes = types.responseErrorCodes;
@@ -219,11 +219,6 @@ export function cassandraErrorCode(error: unknown): string {
   }
   return `CASSANDRA_${name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
 }
-
-/** The prepared INSERT of one `created_users` row: what sink-users runs per row, and the raw benchmark too. */
-export const insertUserCql = `INSERT INTO created_users (${createdUserColumns.join(', ')}) VALUES (${createdUserColumns
-  .map(() => '?')
-  .join(', ')})`;
 
 /**
  * Splits row positions into groups of at most `batchSize`, in order: each group is written as one unlogged

@@ -1,7 +1,6 @@
 import cassandra from 'cassandra-driver';
 import { describe, expect, it } from 'vitest';
 import { fixtureUsers } from '../../test/helpers/fixtures.ts';
-import { toCreatedUserRow } from '../sink-users/mapping.ts';
 import {
   cassandraSecurityOptions,
   createCassandraClient,
@@ -13,6 +12,7 @@ import { TransientError } from './errors.ts';
 import { challengeNonce, createSigV4AuthProvider, sigV4InitialResponse } from './keyspaces-auth.ts';
 import type { RetryClock } from './retry.ts';
 import { userSchema } from './schemas.ts';
+import { toCreatedUserRow } from './users-created.ts';
 
 const { errors, types } = cassandra;
 const codes = types.responseErrorCodes;

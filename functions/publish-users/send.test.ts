@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { outboxMessage } from '../../test/helpers/users-created.ts';
 import { TransientError } from '../lib/errors.ts';
 import { RecordTooLargeError } from '../lib/kafka.ts';
 import { createLogger } from '../lib/logger.ts';
 import { buildRecord } from './core.ts';
 import { FakeSender } from './fakes.ts';
 import { publishMessages } from './send.ts';
-import { outboxMessage } from './testing.ts';
 
 const ids = [
   '11111111-1111-4111-8111-111111111111',

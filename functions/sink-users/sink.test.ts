@@ -13,7 +13,7 @@ import {
 } from '../lib/cassandra.ts';
 import { TransientError } from '../lib/errors.ts';
 import { userSchema } from '../lib/schemas.ts';
-import { toCreatedUserRow } from './mapping.ts';
+import { toCreatedUserRow } from '../lib/users-created.ts';
 
 const { errors, types } = cassandra;
 const codes = types.responseErrorCodes;

@@ -4,27 +4,10 @@
  */
 import type { z } from 'zod';
 import type { kafkaEventSchema } from '../lib/kafka-event.ts';
-import type { User, UserCreated } from '../lib/schemas.ts';
 
 /** An event as it arrives, before validation. */
 export type KafkaEventInput = z.input<typeof kafkaEventSchema>;
 type RecordInput = KafkaEventInput['records'][string][number];
-
-/**
- * A `users_created` value for a user, keyed by the user's `login.uuid`.
- *
- * @param user - a user as the pipeline keeps it (parsed with `userSchema`, so without credentials)
- */
-export function userCreatedFor(user: User, batchId = 'fixture-v1:1'): UserCreated {
-  return {
-    schemaVersion: 1,
-    type: 'UserCreated',
-    id: user.login.uuid,
-    batchId,
-    fetchedAt: '2026-01-01T00:00:00.000Z',
-    user,
-  };
-}
 
 /** What {@link kafkaRecord} builds a record from; `key` and `value` are given unencoded. */
 export interface RecordSpec {

@@ -1,13 +1,13 @@
 /**
  * The versioned JSON Schemas of the pipeline's events under events/schemas/, generated from the zod schemas
- * in functions/lib/schemas.ts so the published contract is the one the code enforces. `npm run schemas`
+ * in functions/lib/published-schemas.ts so the published contract is the one the code enforces. `npm run schemas`
  * rewrites the files; a unit test fails when the committed files and the code disagree.
  */
 import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { publishedSchemas } from '../../functions/lib/schemas.ts';
+import { publishedSchemas } from '../../functions/lib/published-schemas.ts';
 
 export const schemasDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'events', 'schemas');
 

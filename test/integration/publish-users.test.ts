@@ -12,11 +12,12 @@ import { createKafka, createRecordSender, type RecordSender } from '../../functi
 import { createLogger } from '../../functions/lib/logger.ts';
 import { createOutbox } from '../../functions/lib/outbox.ts';
 import { createPool } from '../../functions/lib/postgres.ts';
+import { userCreated } from '../../functions/lib/users-created.ts';
 import { createHandler, type RelayContext } from '../../functions/publish-users/handler.ts';
-import { userCreated } from '../../functions/publish-users/testing.ts';
 import { migrate, resolvePostgres } from '../../infra/migrations/migrate.ts';
 import { readAll } from '../helpers/kafka-events.ts';
 import { createTopic, kafkaClient, stackConfig, uniqueName } from '../helpers/stack.ts';
+import { sampleBatch, sampleUser } from '../helpers/users-created.ts';
 
 const cfg = stackConfig();
 const endpoint = resolvePostgres(cfg);
@@ -105,7 +106,11 @@ async function seed(ids: readonly string[], pad = new Map<string, number>()): Pr
        FROM unnest($1::uuid[], $2::jsonb[], $3::timestamptz[]) AS s(id, payload, created_at)`,
     [
       ids,
-      ids.map((id) => JSON.stringify(userCreated(id, { batchId: 'it:1', pad: pad.get(id) ?? 0 }))),
+      ids.map((id) =>
+        JSON.stringify(
+          userCreated(sampleUser(id, { pad: pad.get(id) ?? 0 }), { ...sampleBatch, batchId: 'it:1' }),
+        ),
+      ),
       ids.map((_, i) => new Date(base + i).toISOString()),
     ],
   );
@@ -173,7 +178,9 @@ describe('publish-users relay', () => {
     expect(messages.every((m) => m.headers['outbox-id'] === m.key && m.headers['batch-id'] === 'it:1')).toBe(
       true,
     );
-    expect(JSON.parse(sample?.value ?? '')).toEqual(userCreated(sample?.key ?? '', { batchId: 'it:1' }));
+    expect(JSON.parse(sample?.value ?? '')).toEqual(
+      userCreated(sampleUser(sample?.key ?? ''), { ...sampleBatch, batchId: 'it:1' }),
+    );
     const state = await outboxState();
     expect([...state.values()].every((row) => row.published && !row.dead && row.attempts === 1)).toBe(true);
   });

@@ -13,18 +13,18 @@ import { TransientError } from '../../functions/lib/errors.ts';
 import { createKafka, createRecordSender } from '../../functions/lib/kafka.ts';
 import { createLogger } from '../../functions/lib/logger.ts';
 import { type User, userSchema } from '../../functions/lib/schemas.ts';
-import { deadLetterHeaders } from '../../functions/sink-users/core.ts';
-import { createHandler } from '../../functions/sink-users/handler.ts';
-import { createdUserColumns, toCreatedUserRow } from '../../functions/sink-users/mapping.ts';
 import {
-  kafkaEvent,
-  kafkaRecord,
-  type RecordSpec,
-  userCreatedFor,
-} from '../../functions/sink-users/testing.ts';
+  createdUserColumns,
+  deadLetterHeaders,
+  toCreatedUserRow,
+  userCreated,
+} from '../../functions/lib/users-created.ts';
+import { createHandler } from '../../functions/sink-users/handler.ts';
+import { kafkaEvent, kafkaRecord, type RecordSpec } from '../../functions/sink-users/testing.ts';
 import { fixtureUsers } from '../helpers/fixtures.ts';
 import { readAll } from '../helpers/kafka-events.ts';
 import { cassandraClient, createTopic, kafkaClient, stackConfig, uniqueName } from '../helpers/stack.ts';
+import { sampleBatch } from '../helpers/users-created.ts';
 
 const stack = stackConfig();
 const config: Config = {
@@ -72,7 +72,7 @@ function userRecord(user: User, partition: number, offset: number): RecordSpec {
     partition,
     offset,
     key: user.login.uuid,
-    value: userCreatedFor(user),
+    value: userCreated(user, sampleBatch),
     headers: { 'batch-id': 'it:1' },
   };
 }
@@ -161,7 +161,10 @@ describe('sink-users on the local stack', () => {
     if (alice === undefined || bob === undefined) throw new Error('no users');
     const topic = await deadLetterTopic();
     const notJson = Buffer.from([0x7b, 0x6e, 0x6f, 0x74, 0x20, 0xc3, 0xa9, 0x7d]); // `{not é}`
-    const invalidValue = Buffer.from(JSON.stringify({ ...userCreatedFor(alice), id: 'not-a-uuid' }), 'utf8');
+    const invalidValue = Buffer.from(
+      JSON.stringify({ ...userCreated(alice, sampleBatch), id: 'not-a-uuid' }),
+      'utf8',
+    );
     const event = kafkaEvent(
       [
         userRecord(alice, 2, 10),

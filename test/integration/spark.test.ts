@@ -19,8 +19,8 @@ import { type Config, config as defaults } from '../../functions/lib/config.ts';
 import { createKafka, createRecordSender } from '../../functions/lib/kafka.ts';
 import { createLogger } from '../../functions/lib/logger.ts';
 import type { User } from '../../functions/lib/schemas.ts';
+import { createdUserColumns, userCreated } from '../../functions/lib/users-created.ts';
 import { createHandler } from '../../functions/sink-users/handler.ts';
-import { createdUserColumns } from '../../functions/sink-users/mapping.ts';
 import { ownedPid } from '../../infra/local/proc.ts';
 import { ensureSparkJars, SPARK_SERVICE_NAMES } from '../../infra/local/spark.ts';
 import { down, up } from '../../infra/local/stack.ts';
@@ -128,15 +128,10 @@ function events(count: number, base: number): Event[] {
 }
 
 function message({ user, fetchedAt }: Event) {
-  const value = {
-    schemaVersion: 1,
-    type: 'UserCreated',
-    id: user.login.uuid,
-    batchId: 'spark-it',
-    fetchedAt,
-    user,
+  return {
+    key: user.login.uuid,
+    value: JSON.stringify(userCreated(user, { batchId: 'spark-it', fetchedAt })),
   };
-  return { key: user.login.uuid, value: JSON.stringify(value) };
 }
 
 const countKey = (minute: string, country: string, gender: string) => `${minute} ${country} ${gender}`;
