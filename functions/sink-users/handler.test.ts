@@ -3,13 +3,13 @@ import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { fixtureUsers } from '../../test/helpers/fixtures.ts';
 import { sampleBatch } from '../../test/helpers/users-created.ts';
-import { CassandraWriteError, type UpsertOutcome, type UserSink } from '../lib/cassandra.ts';
 import { TransientError, ValidationError } from '../lib/errors.ts';
 import type { OutgoingRecord, RecordSender } from '../lib/kafka.ts';
 import { createLogger } from '../lib/logger.ts';
 import { userSchema } from '../lib/schemas.ts';
 import { type CreatedUserRow, deadLetterHeaders, userCreated } from '../lib/users-created.ts';
 import { createHandler } from './handler.ts';
+import { CassandraWriteError, type UpsertOutcome, type UserSink } from './sink.ts';
 import { kafkaEvent, kafkaRecord } from './testing.ts';
 
 const [alice, bob] = fixtureUsers().map((raw) => userSchema.parse(raw));

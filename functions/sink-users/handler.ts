@@ -8,12 +8,13 @@
  * the whole batch, which the idempotent upserts make harmless. Transient failures are never dead-lettered.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { createCassandraClient, createUserSink, type UserSink } from '../lib/cassandra.ts';
+import { createCassandraClient } from '../lib/cassandra.ts';
 import { type Config, config } from '../lib/config.ts';
 import { createRecordSender, kafkaFor, type RecordSender } from '../lib/kafka.ts';
 import { eventRecords, parseKafkaEvent, recordRef } from '../lib/kafka-event.ts';
 import { createLogger } from '../lib/logger.ts';
 import { type FailedRecord, planSink, toDeadLetter } from './core.ts';
+import { createUserSink, type UserSink } from './sink.ts';
 
 /** What the sink handler needs. */
 export interface SinkDeps {

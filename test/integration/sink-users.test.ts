@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import cassandra from 'cassandra-driver';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createCassandraClient, createUserSink, type UserSink } from '../../functions/lib/cassandra.ts';
+import { createCassandraClient } from '../../functions/lib/cassandra.ts';
 import { type Config, config as defaults } from '../../functions/lib/config.ts';
 import { TransientError } from '../../functions/lib/errors.ts';
 import { createKafka, createRecordSender } from '../../functions/lib/kafka.ts';
@@ -20,6 +20,7 @@ import {
   userCreated,
 } from '../../functions/lib/users-created.ts';
 import { createHandler } from '../../functions/sink-users/handler.ts';
+import { createUserSink, type UserSink } from '../../functions/sink-users/sink.ts';
 import { kafkaEvent, kafkaRecord, type RecordSpec } from '../../functions/sink-users/testing.ts';
 import { fixtureUsers } from '../helpers/fixtures.ts';
 import { readAll } from '../helpers/kafka-events.ts';
