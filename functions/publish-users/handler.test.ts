@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import sampleEvent from '../../events/publish-users.json' with { type: 'json' };
+import { FakeOutbox, FakeSender } from '../../test/doubles/relay.ts';
 import { outboxMessage } from '../../test/helpers/users-created.ts';
 import { TransientError } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
-import { FakeOutbox, FakeSender } from './fakes.ts';
 import { createHandler, defaults } from './handler.ts';
 
 const logger = createLogger('publish-users', { level: 'SILENT' });

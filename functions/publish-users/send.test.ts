@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { FakeSender } from '../../test/doubles/relay.ts';
 import { outboxMessage } from '../../test/helpers/users-created.ts';
 import { TransientError } from '../lib/errors.ts';
 import { RecordTooLargeError } from '../lib/kafka.ts';
 import { createLogger } from '../lib/logger.ts';
 import { buildRecord } from './core.ts';
-import { FakeSender } from './fakes.ts';
 import { publishMessages } from './send.ts';
 
 const ids = [

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { fixtureUsers } from '../../test/helpers/fixtures.ts';
+import { kafkaEvent, kafkaRecord, type RecordSpec } from '../../test/helpers/kafka-records.ts';
 import { sampleBatch } from '../../test/helpers/users-created.ts';
 import { ValidationError } from '../lib/errors.ts';
 import { eventRecords, type KafkaEventRecord, parseKafkaEvent } from '../lib/kafka-event.ts';
 import { type User, userSchema } from '../lib/schemas.ts';
 import { deadLetterHeaders, toCreatedUserRow, userCreated } from '../lib/users-created.ts';
 import { planSink, rejectionCodes, toDeadLetter } from './core.ts';
-import { kafkaEvent, kafkaRecord, type RecordSpec } from './testing.ts';
 
 const [alice, bob] = fixtureUsers().map((raw) => userSchema.parse(raw));
 if (alice === undefined || bob === undefined) throw new Error('the fixture has fewer than two users');

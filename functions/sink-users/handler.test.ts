@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { fixtureUsers } from '../../test/helpers/fixtures.ts';
+import { kafkaEvent, kafkaRecord } from '../../test/helpers/kafka-records.ts';
 import { sampleBatch } from '../../test/helpers/users-created.ts';
 import { TransientError, ValidationError } from '../lib/errors.ts';
 import type { OutgoingRecord, RecordSender } from '../lib/kafka.ts';
@@ -10,7 +11,6 @@ import { userSchema } from '../lib/schemas.ts';
 import { type CreatedUserRow, deadLetterHeaders, userCreated } from '../lib/users-created.ts';
 import { createHandler } from './handler.ts';
 import { CassandraWriteError, type UpsertOutcome, type UserSink } from './sink.ts';
-import { kafkaEvent, kafkaRecord } from './testing.ts';
 
 const [alice, bob] = fixtureUsers().map((raw) => userSchema.parse(raw));
 if (alice === undefined || bob === undefined) throw new Error('the fixture has fewer than two users');

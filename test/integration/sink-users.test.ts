@@ -21,9 +21,9 @@ import {
 } from '../../functions/lib/users-created.ts';
 import { createHandler } from '../../functions/sink-users/handler.ts';
 import { createUserSink, type UserSink } from '../../functions/sink-users/sink.ts';
-import { kafkaEvent, kafkaRecord, type RecordSpec } from '../../functions/sink-users/testing.ts';
 import { fixtureUsers } from '../helpers/fixtures.ts';
 import { readAll } from '../helpers/kafka-events.ts';
+import { kafkaEvent, kafkaRecord, type RecordSpec } from '../helpers/kafka-records.ts';
 import { cassandraClient, createTopic, kafkaClient, stackConfig, uniqueName } from '../helpers/stack.ts';
 import { sampleBatch } from '../helpers/users-created.ts';
 
