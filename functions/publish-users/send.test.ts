@@ -13,7 +13,7 @@ const ids = [
   '33333333-3333-4333-8333-333333333333',
 ] as const;
 const [first, culprit, last] = ids;
-const logger = createLogger('publish-users', { level: 'SILENT' });
+const logger = createLogger('publish-users', { level: 'SILENT', stage: 'local' });
 const deps = (sender: FakeSender, maxMessageBytes = 1_048_000) => ({
   sender,
   topic: 'users_created',

@@ -7,13 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Config, config } from '../../functions/lib/config.ts';
+import { config } from '../../functions/lib/config.ts';
 import { createKafka, createRecordSender, type RecordSender } from '../../functions/lib/kafka.ts';
 import { createLogger } from '../../functions/lib/logger.ts';
 import { createOutbox } from '../../functions/lib/outbox.ts';
 import { createPool } from '../../functions/lib/postgres.ts';
+import type { Config } from '../../functions/lib/settings.ts';
 import { userCreated } from '../../functions/lib/users-created.ts';
-import { createHandler, type RelayContext } from '../../functions/publish-users/handler.ts';
+import { createHandler, type RelayContext } from '../../functions/publish-users/app.ts';
 import { migrate, resolvePostgres } from '../../infra/migrations/migrate.ts';
 import { readAll } from '../helpers/kafka-events.ts';
 import { createTopic, kafkaClient, stackConfig, uniqueName } from '../helpers/stack.ts';
@@ -25,7 +26,7 @@ const database = uniqueName('publish_users_test');
 const kafka = kafkaClient(cfg);
 const admin = kafka.admin();
 const db = isolatedClient(database);
-const logger = createLogger('publish-users', { level: 'ERROR' });
+const logger = createLogger('publish-users', { level: 'ERROR', stage: 'local' });
 
 // Everything a test opens, closed in afterAll.
 const pools: pg.Pool[] = [];

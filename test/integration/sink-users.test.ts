@@ -8,18 +8,19 @@ import { randomUUID } from 'node:crypto';
 import cassandra from 'cassandra-driver';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCassandraClient } from '../../functions/lib/cassandra.ts';
-import { type Config, config as defaults } from '../../functions/lib/config.ts';
+import { config as defaults } from '../../functions/lib/config.ts';
 import { TransientError } from '../../functions/lib/errors.ts';
 import { createKafka, createRecordSender } from '../../functions/lib/kafka.ts';
 import { createLogger } from '../../functions/lib/logger.ts';
 import { type User, userSchema } from '../../functions/lib/schemas.ts';
+import type { Config } from '../../functions/lib/settings.ts';
 import {
   createdUserColumns,
   deadLetterHeaders,
   toCreatedUserRow,
   userCreated,
 } from '../../functions/lib/users-created.ts';
-import { createHandler } from '../../functions/sink-users/handler.ts';
+import { createHandler } from '../../functions/sink-users/app.ts';
 import { createUserSink, type UserSink } from '../../functions/sink-users/sink.ts';
 import { fixtureUsers } from '../helpers/fixtures.ts';
 import { readAll } from '../helpers/kafka-events.ts';
@@ -60,7 +61,7 @@ function freshUsers(): User[] {
 function handlerFor(deadLetter: string, userSink: UserSink = sink) {
   return createHandler({
     config: { topics: { usersCreated: defaults.topics.usersCreated, deadLetter } },
-    logger: createLogger('sink-users', { level: 'SILENT' }),
+    logger: createLogger('sink-users', { level: 'SILENT', stage: 'local' }),
     sink: userSink,
     deadLetters,
     now: () => new Date(),

@@ -11,7 +11,7 @@ import { createPool } from '../../functions/lib/postgres.ts';
 import { type User, userSchema, usersStoredSchema } from '../../functions/lib/schemas.ts';
 import { userCreatedSchema } from '../../functions/lib/users-created.ts';
 import { createUserStore } from '../../functions/lib/users-store.ts';
-import { createHandler } from '../../functions/store-users/handler.ts';
+import { createHandler } from '../../functions/store-users/app.ts';
 import { type LocalEventBus, startLocalEventBus } from '../../infra/local/eventbus.ts';
 import { resolvePostgres } from '../../infra/migrations/endpoints.ts';
 import { freshRawUsers, freshUsers, pipelineEvent } from '../helpers/pipeline.ts';

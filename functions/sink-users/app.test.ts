@@ -9,7 +9,7 @@ import type { OutgoingRecord, RecordSender } from '../lib/kafka.ts';
 import { createLogger } from '../lib/logger.ts';
 import { userSchema } from '../lib/schemas.ts';
 import { type CreatedUserRow, deadLetterHeaders, userCreated } from '../lib/users-created.ts';
-import { createHandler } from './handler.ts';
+import { createHandler } from './app.ts';
 import { CassandraWriteError, type UpsertOutcome, type UserSink } from './sink.ts';
 
 const [alice, bob] = fixtureUsers().map((raw) => userSchema.parse(raw));
@@ -50,7 +50,7 @@ function fakeSender(failure?: Error) {
 }
 
 function setup(sink: UserSink, sender: RecordSender) {
-  const logger = createLogger('sink-users', { level: 'SILENT' });
+  const logger = createLogger('sink-users', { level: 'SILENT', stage: 'local' });
   const warn = vi.spyOn(logger, 'warn');
   const info = vi.spyOn(logger, 'info');
   const handler = createHandler({

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../lib/logger.ts';
-import { createHandler } from './handler.ts';
+import { createHandler } from './app.ts';
 
 describe('ping handler', () => {
   it('answers 200 with the report as JSON', async () => {
     const handler = createHandler({
       config: { service: 'realtime-user-pipeline', stage: 'test' },
-      logger: createLogger('ping', { level: 'SILENT' }),
+      logger: createLogger('ping', { level: 'SILENT', stage: 'local' }),
       now: () => new Date('2026-01-01T00:00:00.000Z'),
     });
 
