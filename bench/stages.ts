@@ -13,7 +13,7 @@
  * The in-process stages run the handlers as Lambda would run them warm: built once, invoked in sequence.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import * as fetchUsers from '../functions/fetch-users/handler.ts';
+import * as fetchUsers from '../functions/fetch-users/app.ts';
 import type { EventPublisher } from '../functions/lib/eventbridge.ts';
 import { createKafka, createRecordSender } from '../functions/lib/kafka.ts';
 import { createLogger } from '../functions/lib/logger.ts';
@@ -24,8 +24,8 @@ import { systemClock } from '../functions/lib/retry.ts';
 import type { User } from '../functions/lib/schemas.ts';
 import { detailTypes, eventSource } from '../functions/lib/schemas.ts';
 import { createUserStore } from '../functions/lib/users-store.ts';
-import * as publishUsers from '../functions/publish-users/handler.ts';
-import * as storeUsers from '../functions/store-users/handler.ts';
+import * as publishUsers from '../functions/publish-users/app.ts';
+import * as storeUsers from '../functions/store-users/app.ts';
 import { busEvent } from '../infra/eventbus/server.ts';
 import type { StackConfig } from '../infra/local/config.ts';
 import { startRandomUserServer } from '../infra/randomuser/index.ts';

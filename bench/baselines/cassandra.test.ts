@@ -1,6 +1,6 @@
 import cassandra from 'cassandra-driver';
 import { describe, expect, it } from 'vitest';
-import type { CreatedUserRow } from '../../functions/sink-users/mapping.ts';
+import type { CreatedUserRow } from '../../functions/lib/users-created.ts';
 import { benchUsers, createdUserRows } from '../lib/users.ts';
 import { boundBytes, cassandraInsertBaseline, warmupCount, warmupRowsFor } from './cassandra.ts';
 import { BaselineOptionsError } from './errors.ts';

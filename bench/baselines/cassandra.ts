@@ -7,8 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import cassandra from 'cassandra-driver';
 import { z } from 'zod';
-import { insertUserCql } from '../../functions/lib/cassandra.ts';
-import { type CreatedUserRow, rowValues } from '../../functions/sink-users/mapping.ts';
+import { type CreatedUserRow, insertUserCql, rowValues } from '../../functions/lib/users-created.ts';
 import type { Baseline } from '../lib/results.ts';
 import { BaselineOptionsError, CassandraBaselineError } from './errors.ts';
 

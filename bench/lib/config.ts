@@ -1,5 +1,5 @@
 /** The functions' config for a benchmark phase: the local stage's settings, on the phase's names. */
-import { type Config, parseConfig } from '../../functions/lib/config.ts';
+import { type Config, parseConfig } from '../../functions/lib/settings.ts';
 import type { StackConfig } from '../../infra/local/config.ts';
 import { functionEnv } from '../../infra/local/function-env.ts';
 import type { RunNames } from './pipeline.ts';

@@ -5,11 +5,11 @@
  */
 import cassandra from 'cassandra-driver';
 import type { Kafka } from 'kafkajs';
-import { cassandraErrorCode, classifyCassandraError } from '../../functions/lib/cassandra.ts';
 import { TransientError } from '../../functions/lib/errors.ts';
 import { type RetryPolicy, withRetry } from '../../functions/lib/retry.ts';
-import type { UserCreated } from '../../functions/lib/schemas.ts';
+import type { UserCreated } from '../../functions/lib/users-created.ts';
 import { buildRecord } from '../../functions/publish-users/core.ts';
+import { cassandraErrorCode, classifyCassandraError } from '../../functions/sink-users/sink.ts';
 import { errorText } from '../../lib/errors.ts';
 
 /** The Kafka record publish-users would send for `message`. */

@@ -4,9 +4,14 @@
  * collide. From them: the store's rows, the `users_created` record values, and the sink's rows.
  */
 import { randomUUID } from 'node:crypto';
-import { type User, type UserCreated, userSchema } from '../../functions/lib/schemas.ts';
-import { type CreatedUserRow, toCreatedUserRow } from '../../functions/sink-users/mapping.ts';
-import { prepareUsers, type StorableUser, userCreated } from '../../functions/store-users/core.ts';
+import { type User, userSchema } from '../../functions/lib/schemas.ts';
+import {
+  type CreatedUserRow,
+  toCreatedUserRow,
+  type UserCreated,
+  userCreated,
+} from '../../functions/lib/users-created.ts';
+import { prepareUsers, type StorableUser } from '../../functions/store-users/core.ts';
 import { generateUsers, MAX_RESULTS } from '../../infra/randomuser/index.ts';
 
 /** `count` valid users, generated page by page from `seed`, each with a fresh uuid. */
@@ -36,7 +41,7 @@ export function storableUsers(users: readonly User[]): StorableUser[] {
 
 /** The `users_created` message of each user (the Kafka value is its JSON). */
 export function userCreatedMessages(users: readonly User[]): UserCreated[] {
-  return users.map((user) => userCreated(user, benchBatch.batchId, benchBatch.fetchedAt));
+  return users.map((user) => userCreated(user, benchBatch));
 }
 
 /** The `created_users` row of each user, as sink-users writes it. */

@@ -12,10 +12,10 @@ import {
 import { errorText, PipelineError } from '../../lib/errors.ts';
 import { packBySize } from '../../lib/pack.ts';
 import { limits } from '../../lib/topology.ts';
-import type { Config } from './config.ts';
 import { TransientError } from './errors.ts';
 import { type RetryClock, type RetryPolicy, systemClock, withRetry } from './retry.ts';
 import { eventSource } from './schemas.ts';
+import type { Config } from './settings.ts';
 
 /** EventBridge's limits: 10 entries per `PutEvents` call, and 256 KB per call (and so per entry). */
 export const putEventsLimits = {

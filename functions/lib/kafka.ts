@@ -10,9 +10,9 @@
 import kafkajs, { type IHeaders, type Kafka, type KafkaConfig, type Producer } from 'kafkajs';
 import { errorText, PipelineError } from '../../lib/errors.ts';
 import { limits } from '../../lib/topology.ts';
-import type { Config } from './config.ts';
 import { ConfigError, TransientError } from './errors.ts';
 import { type Credentials, type CredentialsReader, createCredentialsReader } from './secrets.ts';
+import type { Config } from './settings.ts';
 
 /** One record to send. `key` and `value` are sent as given. */
 export interface OutgoingRecord {

@@ -10,9 +10,9 @@ import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
 import { errorText, isNetworkError, PipelineError } from '../../lib/errors.ts';
 import { limits } from '../../lib/topology.ts';
-import type { Config } from './config.ts';
 import { ConfigError, TransientError } from './errors.ts';
 import { type CredentialsReader, createCredentialsReader } from './secrets.ts';
+import type { Config } from './settings.ts';
 
 /** What {@link createPool} reads; without `postgresSecurity` it connects as the local stack expects. */
 export type PoolConfig = Pick<Config, 'postgres' | 'service'> &

@@ -1,8 +1,9 @@
 /**
  * The pipeline's data contracts as zod schemas: a randomuser.me user as received and as the pipeline keeps
- * it (without credentials), the EventBridge details `UsersFetched` and `UsersStored`, and the Kafka value of
- * `users_created`. Types are inferred from these schemas, and the JSON Schemas under events/schemas/ are
- * generated from them (`npm run schemas`), so code, tests and docs cannot drift apart.
+ * it (without credentials), and the EventBridge details `UsersFetched` and `UsersStored`. The Kafka value of
+ * `users_created` has a module of its own (users-created.ts). Types are inferred from these schemas, and the
+ * JSON Schemas under events/schemas/ are generated from them (published-schemas.ts, `npm run schemas`), so
+ * code, tests and docs cannot drift apart.
  */
 import { z } from 'zod';
 import { events } from '../../lib/topology.ts';
@@ -103,28 +104,5 @@ export const usersStoredSchema = z.object({
 });
 export type UsersStored = z.output<typeof usersStoredSchema>;
 
-/** The value of a `users_created` record, and the payload of its outbox row. Keyed by `id`. */
-export const userCreatedSchema = z
-  .object({
-    schemaVersion: z.literal(1),
-    type: z.literal('UserCreated'),
-    id: z.uuid().describe('The user id: equal to user.login.uuid, and the record key.'),
-    batchId: nonEmpty,
-    fetchedAt: z.iso.datetime(),
-    user: userSchema,
-  })
-  .refine((value) => value.id === value.user.login.uuid, {
-    message: 'id must equal user.login.uuid',
-    path: ['id'],
-  });
-export type UserCreated = z.output<typeof userCreatedSchema>;
-
 /** The detail types the pipeline puts on EventBridge. */
 export const detailTypes = { usersFetched: events.usersFetched, usersStored: events.usersStored } as const;
-
-/** The versioned JSON Schemas published under events/schemas/, by file name. */
-export const publishedSchemas = {
-  'users-fetched.v1.json': { title: 'UsersFetched', schema: usersFetchedSchema },
-  'users-stored.v1.json': { title: 'UsersStored', schema: usersStoredSchema },
-  'users-created.value.v1.json': { title: 'users_created value', schema: userCreatedSchema },
-} as const;

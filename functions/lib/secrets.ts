@@ -7,8 +7,8 @@
  */
 import { z } from 'zod';
 import { describeIssues, errorText, type PipelineError } from '../../lib/errors.ts';
-import type { Config } from './config.ts';
 import { ConfigError, TransientError } from './errors.ts';
+import type { Config } from './settings.ts';
 
 /** A user name and password, as RDS and MSK SCRAM secrets hold them (`{"username": ..., "password": ...}`). */
 export interface Credentials {

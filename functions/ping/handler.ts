@@ -1,42 +1,12 @@
 /**
- * `ping`: the smallest function of the pipeline, behind `GET /ping`.
- *
- * It checks no dependency; it shows that the bundle, the config and the logger load, which makes it the
- * first thing to call after a deploy or when serverless-offline starts.
+ * The Lambda entry point of `ping` (serverless.yml: `functions/ping/handler.handler`). It parses the
+ * process's settings and builds the clients once per process, at cold start, and every warm invocation
+ * reuses them; a bad setting fails the cold start with a `ConfigError` naming it. The function itself
+ * (`createHandler`, `depsFor`) is in app.ts, which imports without side effects, so tests and the
+ * benchmarks build it with their own config or clients.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { APIGatewayProxyResult } from 'aws-lambda';
-import { type Config, config } from '../lib/config.ts';
-import { createLogger } from '../lib/logger.ts';
-import { ping } from './core.ts';
+import { config } from '../lib/config.ts';
+import { createHandler, depsFor } from './app.ts';
 
-/** What the ping handler needs. */
-export interface PingDeps {
-  config: Config;
-  logger: Logger;
-  now: () => Date;
-}
-
-/**
- * Builds the ping handler from its dependencies.
- *
- * @param deps - the config, a logger and a clock
- * @returns an API Gateway (REST) handler that answers 200 with the {@link ping} report as JSON; it reads
- *   nothing from the request
- */
-export function createHandler(deps: PingDeps): () => Promise<APIGatewayProxyResult> {
-  return async () => {
-    const result = ping(deps.config.service, deps.config.stage, deps.now());
-    // The settings as this function parsed them (names and endpoints, never a secret's value: secrets are
-    // read at run time from their ARNs), so a user can see what reached the functions.
-    deps.logger.debug('ping', { time: result.time, settings: deps.config });
-    return {
-      statusCode: 200,
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(result),
-    };
-  };
-}
-
-/** The Lambda entry point. */
-export const handler = createHandler({ config, logger: createLogger('ping'), now: () => new Date() });
+/** The Lambda handler, built from the process's config. */
+export const handler = createHandler(depsFor(config));

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { outboxMessage, sampleBatch, sampleUser } from '../../test/helpers/users-created.ts';
+import { userCreated } from '../lib/users-created.ts';
 import {
   buildRecord,
   chunkRecords,
@@ -8,7 +10,6 @@ import {
   planBatch,
   recordSizeBound,
 } from './core.ts';
-import { outboxMessage, userCreated } from './testing.ts';
 
 const id = '0b7d8a3e-4a59-4f0e-9d3c-6a1f2b3c4d5e';
 const otherId = '6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b';
@@ -16,7 +17,10 @@ const otherId = '6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b';
 describe('buildRecord', () => {
   it('keys the record by user id, sends the payload text as is, and sets the four headers', () => {
     // An outbox id other than the user id, to tell the key from the outbox-id header.
-    const message = { ...outboxMessage(id, userCreated(id, { batchId: 'seed:7' })), id: otherId };
+    const message = {
+      ...outboxMessage(id, userCreated(sampleUser(id), { ...sampleBatch, batchId: 'seed:7' })),
+      id: otherId,
+    };
 
     const built = buildRecord(message);
 
@@ -35,8 +39,8 @@ describe('buildRecord', () => {
   });
 
   it('rejects a payload that fails the UserCreated schema, saying where', () => {
-    const { email: _email, ...user } = userCreated(id).user;
-    const message = outboxMessage(id, { ...userCreated(id), user });
+    const { email: _email, ...user } = sampleUser(id);
+    const message = outboxMessage(id, { ...userCreated(sampleUser(id), sampleBatch), user });
 
     const built = buildRecord(message);
 
@@ -90,7 +94,7 @@ describe('planBatch', () => {
   });
 
   it('marks a record one byte over the size limit dead before sending, keeping its neighbours', () => {
-    const big = outboxMessage(otherId, userCreated(otherId, { pad: 1 }));
+    const big = outboxMessage(otherId, userCreated(sampleUser(otherId, { pad: 1 }), sampleBatch));
 
     const plan = planBatch([outboxMessage(id), big], exactLimit);
 
@@ -101,7 +105,10 @@ describe('planBatch', () => {
 
   it('marks an invalid payload dead and plans its valid neighbours in order', () => {
     const third = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
-    const invalid = outboxMessage(otherId, { ...userCreated(otherId), schemaVersion: 2 });
+    const invalid = outboxMessage(otherId, {
+      ...userCreated(sampleUser(otherId), sampleBatch),
+      schemaVersion: 2,
+    });
 
     const plan = planBatch([outboxMessage(id), invalid, outboxMessage(third)], 1_048_000);
 

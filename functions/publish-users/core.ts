@@ -7,16 +7,9 @@ import { z } from 'zod';
 import { packBySize } from '../../lib/pack.ts';
 import type { OutgoingRecord } from '../lib/kafka.ts';
 import type { DeadMessage, OutboxMessage } from '../lib/outbox.ts';
-import { detailTypes, userCreatedSchema, usersStoredSchema } from '../lib/schemas.ts';
+import { detailTypes, usersStoredSchema } from '../lib/schemas.ts';
+import { headerNames, userCreatedSchema } from '../lib/users-created.ts';
 import { check } from '../lib/validate.ts';
-
-/** The header names of a `users_created` record. */
-export const headerNames = {
-  batchId: 'batch-id',
-  fetchedAt: 'fetched-at',
-  eventType: 'event-type',
-  outboxId: 'outbox-id',
-} as const;
 
 /** A record ready to send, with the outbox row it comes from. */
 export interface PlannedRecord {

@@ -1,116 +1,12 @@
 /**
- * `publish-users`: the transactional-outbox relay. EventBridge `UsersStored` events and a schedule sweep
- * both trigger it, and either means "drain the outbox": it claims batches of unpublished rows, sends them to
- * Kafka `users_created` keyed by user id with `acks=all`, and marks each row published only after the broker
- * acknowledged it, or dead when it can never be published. It stops when the outbox is empty or the
- * invocation is about to run out of time; a transient Kafka failure rolls the batch back and fails the run,
- * so the next trigger retries it.
+ * The Lambda entry point of `publish-users` (serverless.yml: `functions/publish-users/handler.handler`). It parses the
+ * process's settings and builds the clients once per process, at cold start, and every warm invocation
+ * reuses them; a bad setting fails the cold start with a `ConfigError` naming it. The function itself
+ * (`createHandler`, `depsFor`) is in app.ts, which imports without side effects, so tests and the
+ * benchmarks build it with their own config or clients.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
-import { type Config, config } from '../lib/config.ts';
-import { createRecordSender, kafkaFor, type RecordSender } from '../lib/kafka.ts';
-import { createLogger } from '../lib/logger.ts';
-import { createOutbox, type Outbox } from '../lib/outbox.ts';
-import { createPool } from '../lib/postgres.ts';
-import { describeTrigger, nextStep, type StopReason } from './core.ts';
-import { publishMessages } from './send.ts';
+import { config } from '../lib/config.ts';
+import { createHandler, depsFor } from './app.ts';
 
-/** What the relay needs. */
-export interface PublishUsersDeps {
-  config: Pick<Config, 'topics' | 'relay'>;
-  logger: Logger;
-  outbox: Outbox;
-  sender: RecordSender;
-  now: () => Date;
-}
-
-/** The part of the Lambda context the relay reads. */
-export interface RelayContext {
-  getRemainingTimeInMillis(): number;
-}
-
-/** What one run did. */
-export interface RelayResult {
-  /** Batches claimed; when the outbox ran empty, the last one was short or empty. */
-  batches: number;
-  published: number;
-  dead: number;
-  stoppedBecause: StopReason;
-}
-
-export const defaults = {
-  /** The time budget of a run without a Lambda context (tests, `sls invoke local`). */
-  budgetMs: 60_000,
-};
-
-/**
- * Builds the relay handler from its dependencies.
- *
- * @param deps - the config, a logger, the outbox, a Kafka sender and a clock
- * @returns a handler for any event; it resolves with the run's counts
- * @throws (the returned handler) the first failure of a batch: a retryable {@link TransientError} when Kafka
- *   or PostgreSQL is unavailable, after rolling that batch back; earlier batches stay published
- */
-export function createHandler(
-  deps: PublishUsersDeps,
-): (event: unknown, context?: RelayContext) => Promise<RelayResult> {
-  const { topics, relay } = deps.config;
-  const publishDeps = {
-    sender: deps.sender,
-    topic: topics.usersCreated,
-    maxMessageBytes: relay.maxMessageBytes,
-    logger: deps.logger,
-  };
-
-  return async (event, context) => {
-    const deadline = deps.now().getTime() + defaults.budgetMs;
-    const remainingMs = context
-      ? () => context.getRemainingTimeInMillis()
-      : () => deadline - deps.now().getTime();
-    deps.logger.info('relaying outbox', { trigger: describeTrigger(event), topic: topics.usersCreated });
-
-    const result: RelayResult = { batches: 0, published: 0, dead: 0, stoppedBecause: 'empty' };
-    let claimed: number | undefined;
-    for (;;) {
-      const step = nextStep({
-        claimed,
-        limit: relay.batchSize,
-        remainingMs: remainingMs(),
-        marginMs: relay.timeMarginMs,
-      });
-      if (step !== 'continue') {
-        result.stoppedBecause = step;
-        break;
-      }
-      const outcome = await deps.outbox.relayBatch(relay.batchSize, async (messages) => {
-        const verdict = await publishMessages(messages, publishDeps);
-        for (const dead of verdict.dead) {
-          deps.logger.warn('outbox row is dead', { outboxId: dead.id, error: dead.error });
-        }
-        return verdict;
-      });
-      claimed = outcome.claimed;
-      result.batches += 1;
-      result.published += outcome.published;
-      result.dead += outcome.dead;
-      deps.logger.info('outbox batch relayed', { batch: result.batches, ...outcome });
-    }
-    deps.logger.info('outbox relay finished', { ...result });
-    return result;
-  };
-}
-
-/** The dependencies the deployed function runs with, built from a config. */
-export function depsFor(cfg: Config): PublishUsersDeps {
-  const logger = createLogger('publish-users', { level: cfg.logLevel, stage: cfg.stage });
-  return {
-    config: cfg,
-    logger,
-    outbox: createOutbox(createPool(cfg), { logger }),
-    sender: createRecordSender(kafkaFor(cfg)),
-    now: () => new Date(),
-  };
-}
-
-/** The Lambda entry point; its clients are built once per process and reused by every warm invocation. */
+/** The Lambda handler, built from the process's config. */
 export const handler = createHandler(depsFor(config));

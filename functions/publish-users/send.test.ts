@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { FakeSender } from '../../test/doubles/relay.ts';
+import { outboxMessage } from '../../test/helpers/users-created.ts';
 import { TransientError } from '../lib/errors.ts';
 import { RecordTooLargeError } from '../lib/kafka.ts';
 import { createLogger } from '../lib/logger.ts';
 import { buildRecord } from './core.ts';
-import { FakeSender } from './fakes.ts';
 import { publishMessages } from './send.ts';
-import { outboxMessage } from './testing.ts';
 
 const ids = [
   '11111111-1111-4111-8111-111111111111',
@@ -13,7 +13,7 @@ const ids = [
   '33333333-3333-4333-8333-333333333333',
 ] as const;
 const [first, culprit, last] = ids;
-const logger = createLogger('publish-users', { level: 'SILENT' });
+const logger = createLogger('publish-users', { level: 'SILENT', stage: 'local' });
 const deps = (sender: FakeSender, maxMessageBytes = 1_048_000) => ({
   sender,
   topic: 'users_created',

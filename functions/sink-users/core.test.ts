@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { fixtureUsers } from '../../test/helpers/fixtures.ts';
+import { kafkaEvent, kafkaRecord, type RecordSpec } from '../../test/helpers/kafka-records.ts';
+import { sampleBatch } from '../../test/helpers/users-created.ts';
 import { ValidationError } from '../lib/errors.ts';
 import { eventRecords, type KafkaEventRecord, parseKafkaEvent } from '../lib/kafka-event.ts';
 import { type User, userSchema } from '../lib/schemas.ts';
-import { deadLetterHeaders, planSink, rejectionCodes, toDeadLetter } from './core.ts';
-import { toCreatedUserRow } from './mapping.ts';
-import { kafkaEvent, kafkaRecord, type RecordSpec, userCreatedFor } from './testing.ts';
+import { deadLetterHeaders, toCreatedUserRow, userCreated } from '../lib/users-created.ts';
+import { planSink, rejectionCodes, toDeadLetter } from './core.ts';
 
 const [alice, bob] = fixtureUsers().map((raw) => userSchema.parse(raw));
 if (alice === undefined || bob === undefined) throw new Error('the fixture has fewer than two users');
@@ -23,8 +24,8 @@ function withId(user: User, id: string): User {
 describe('planSink', () => {
   it('decodes base64 UTF-8 JSON values into rows, in batch order', () => {
     const batch = records(
-      { partition: 0, offset: 7, key: alice.login.uuid, value: userCreatedFor(alice) },
-      { partition: 1, offset: 3, key: bob.login.uuid, value: userCreatedFor(bob) },
+      { partition: 0, offset: 7, key: alice.login.uuid, value: userCreated(alice, sampleBatch) },
+      { partition: 1, offset: 3, key: bob.login.uuid, value: userCreated(bob, sampleBatch) },
     );
 
     const plan = planSink(batch);
@@ -40,7 +41,7 @@ describe('planSink', () => {
 
   it('keeps non-ASCII text byte for byte through base64', () => {
     const user: User = { ...alice, name: { title: 'Mrs', first: 'زهرا', last: 'Vidić-Keçeci' } };
-    const batch = records({ offset: 0, value: userCreatedFor(user) });
+    const batch = records({ offset: 0, value: userCreated(user, sampleBatch) });
 
     const plan = planSink(batch);
 
@@ -87,11 +88,11 @@ describe('planSink', () => {
   });
 
   it.each([
-    ['a wrong type', { ...userCreatedFor(alice), user: { ...alice, gender: 42 } }, 'user.gender'],
-    ['a missing id', { ...userCreatedFor(alice), id: undefined }, 'id'],
-    ['a non-UUID id', { ...userCreatedFor(alice), id: 'not-a-uuid' }, 'id'],
-    ['a wrong schema version', { ...userCreatedFor(alice), schemaVersion: 2 }, 'schemaVersion'],
-    ['no user', { ...userCreatedFor(alice), user: undefined }, 'user'],
+    ['a wrong type', { ...userCreated(alice, sampleBatch), user: { ...alice, gender: 42 } }, 'user.gender'],
+    ['a missing id', { ...userCreated(alice, sampleBatch), id: undefined }, 'id'],
+    ['a non-UUID id', { ...userCreated(alice, sampleBatch), id: 'not-a-uuid' }, 'id'],
+    ['a wrong schema version', { ...userCreated(alice, sampleBatch), schemaVersion: 2 }, 'schemaVersion'],
+    ['no user', { ...userCreated(alice, sampleBatch), user: undefined }, 'user'],
     ['a number as value', '42', ''],
   ])('rejects a value with %s, naming the path', (_, value, path) => {
     const batch = records({ partition: 2, offset: 5, value });
@@ -106,7 +107,7 @@ describe('planSink', () => {
   });
 
   it('rejects a value whose id differs from user.login.uuid', () => {
-    const batch = records({ offset: 0, value: { ...userCreatedFor(alice), id: randomUUID() } });
+    const batch = records({ offset: 0, value: { ...userCreated(alice, sampleBatch), id: randomUUID() } });
 
     const plan = planSink(batch);
 
@@ -115,7 +116,7 @@ describe('planSink', () => {
   });
 
   it('drops __proto__ keys without polluting any prototype', () => {
-    const json = JSON.stringify(userCreatedFor(alice))
+    const json = JSON.stringify(userCreated(alice, sampleBatch))
       .replace('{', '{"__proto__":{"polluted":"top"},')
       .replace('"name":{', '"name":{"__proto__":{"polluted":"name"},');
     const batch = records({ offset: 0, value: json });
@@ -137,10 +138,10 @@ describe('planSink', () => {
     const newer = withId({ ...alice, email: 'new@example.com' }, id);
     // The last record has a lower offset than the newer one, so position alone would pick the wrong one.
     const batch = records(
-      { offset: 10, value: userCreatedFor(older) },
-      { offset: 11, value: userCreatedFor(bob) },
-      { offset: 12, value: userCreatedFor(newer) },
-      { offset: 9, value: userCreatedFor(older) },
+      { offset: 10, value: userCreated(older, sampleBatch) },
+      { offset: 11, value: userCreated(bob, sampleBatch) },
+      { offset: 12, value: userCreated(newer, sampleBatch) },
+      { offset: 9, value: userCreated(older, sampleBatch) },
     );
 
     const plan = planSink(batch);
@@ -154,9 +155,9 @@ describe('planSink', () => {
 
   it('rejects bad records without dropping their good neighbours', () => {
     const batch = records(
-      { offset: 0, value: userCreatedFor(alice) },
+      { offset: 0, value: userCreated(alice, sampleBatch) },
       { offset: 1, value: 'garbage' },
-      { offset: 2, value: userCreatedFor(bob) },
+      { offset: 2, value: userCreated(bob, sampleBatch) },
     );
 
     const plan = planSink(batch);

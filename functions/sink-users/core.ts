@@ -8,9 +8,14 @@ import type { PipelineError } from '../../lib/errors.ts';
 import { ValidationError } from '../lib/errors.ts';
 import type { OutgoingRecord } from '../lib/kafka.ts';
 import { headerBytes, type KafkaEventRecord, recordRef } from '../lib/kafka-event.ts';
-import { type UserCreated, userCreatedSchema } from '../lib/schemas.ts';
+import {
+  type CreatedUserRow,
+  deadLetterHeaders,
+  toCreatedUserRow,
+  type UserCreated,
+  userCreatedSchema,
+} from '../lib/users-created.ts';
 import { type Checked, check } from '../lib/validate.ts';
-import { type CreatedUserRow, toCreatedUserRow } from './mapping.ts';
 
 /** A row to write, with the record it came from. */
 export interface PlannedRow {
@@ -121,17 +126,6 @@ function decodeValue(record: KafkaEventRecord): Decoded {
   const { message, cause } = checked.error;
   return { ok: false, error: new ValidationError(message, where, { code: rejectionCodes.invalid, cause }) };
 }
-
-/** Names of the headers a dead-letter record carries, besides the original record's own headers. */
-export const deadLetterHeaders = {
-  errorType: 'dlq.error.type',
-  errorMessage: 'dlq.error.message',
-  sourceTopic: 'dlq.source.topic',
-  sourcePartition: 'dlq.source.partition',
-  sourceOffset: 'dlq.source.offset',
-  attempts: 'dlq.attempts',
-  failedAt: 'dlq.failed.at',
-} as const;
 
 /**
  * Builds the dead-letter record of a failed record: the original key and value bytes, the original headers

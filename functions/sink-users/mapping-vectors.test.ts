@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { kafkaEvent, kafkaRecord } from '../../test/helpers/kafka-records.ts';
 import { mappingVectors } from '../../test/helpers/mapping-vectors.ts';
 import { eventRecords, parseKafkaEvent } from '../lib/kafka-event.ts';
 import { planSink } from './core.ts';
-import { kafkaEvent, kafkaRecord } from './testing.ts';
 
 const vectors = mappingVectors();
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fixtureUsers } from '../../test/helpers/fixtures.ts';
-import { userCreatedSchema, userSchema } from '../lib/schemas.ts';
+import { userSchema } from '../lib/schemas.ts';
+import { userCreatedSchema } from '../lib/users-created.ts';
 import { findUnstorable, prepareUsers } from './core.ts';
 
 const batch = { batchId: 'seed:1', fetchedAt: '2026-11-24T10:00:00.000Z' };

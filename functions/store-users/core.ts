@@ -5,7 +5,8 @@
  */
 import type { ValidationError } from '../lib/errors.ts';
 import { ValidationError as Invalid } from '../lib/errors.ts';
-import { type User, type UserCreated, userSchema } from '../lib/schemas.ts';
+import { userSchema } from '../lib/schemas.ts';
+import { userCreated } from '../lib/users-created.ts';
 import { check } from '../lib/validate.ts';
 
 /** A user ready to store: its id, its payload and its outbox message, both as JSON text. */
@@ -59,11 +60,6 @@ export function findUnstorable(value: unknown, path = ''): string | undefined {
   return undefined;
 }
 
-/** The `users_created` message of a user, also the payload of its outbox row. */
-export function userCreated(user: User, batchId: string, fetchedAt: string): UserCreated {
-  return { schemaVersion: 1, type: 'UserCreated', id: user.login.uuid, batchId, fetchedAt, user };
-}
-
 /**
  * Validates and prepares each user of a batch on its own.
  *
@@ -110,7 +106,7 @@ export function prepareUsers(
     prepared.push({
       id: user.login.uuid,
       payload: JSON.stringify(user),
-      message: JSON.stringify(userCreated(user, batch.batchId, batch.fetchedAt)),
+      message: JSON.stringify(userCreated(user, batch)),
     });
   });
   return { users: prepared, rejected, duplicates };

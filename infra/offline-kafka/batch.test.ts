@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { baseTimestamp, sourceRecords } from '../../test/helpers/source-records.ts';
 import { type BatchDeps, type FailedBatch, formatLog, type InvocationLog, processBatch } from './batch.ts';
 import type { SourceRecord } from './event.ts';
 import type { InvokeOutcome } from './response.ts';
-import { baseTimestamp, sourceRecords } from './testing.ts';
 
 const ok: InvokeOutcome = { ok: true, payload: null };
 const boom: InvokeOutcome = {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { baseTimestamp, sourceRecord } from '../../test/helpers/source-records.ts';
 import type { FailedBatch } from './batch.ts';
 import { failureHeaders, toDestinationMessages } from './destination.ts';
-import { baseTimestamp, sourceRecord } from './testing.ts';
 
 const context = {
   functionArn: 'arn:aws:lambda:eu-west-1:000000000000:function:svc-local-sinkUsers',

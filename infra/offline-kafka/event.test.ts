@@ -6,11 +6,12 @@ import {
 import type { Context, MSKEvent, MSKRecord, SelfManagedKafkaEvent, SelfManagedKafkaRecord } from 'aws-lambda';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { parseKafkaEvent } from '../../functions/lib/kafka-event.ts';
+import { baseTimestamp, sourceRecord, sourceRecords } from '../../test/helpers/source-records.ts';
 import {
   buildEvent,
   type EventRecord,
   envelopeBytes,
+  eventOfRecords,
   type KafkaEvent,
   nextBatchLength,
   partitionKey,
@@ -19,7 +20,6 @@ import {
   toEventRecord,
 } from './event.ts';
 import { awsLimits } from './options.ts';
-import { baseTimestamp, sourceRecord, sourceRecords } from './testing.ts';
 
 const selfManaged = { eventSource: 'SelfManagedKafka', bootstrapServers: 'a:9092,b:9092' } as const;
 const mskArn = 'arn:aws:kafka:eu-west-1:123456789012:cluster/pipeline/abcd1234-abcd-cafe-abab-9876543210ab-4';
@@ -122,6 +122,15 @@ describe('buildEvent', () => {
     expect(event).not.toHaveProperty('eventSourceArn');
   });
 
+  it('groups records already in AWS’s shape (eventOfRecords) as it groups fetched ones', () => {
+    const records = [sourceRecord({ partition: 2, offset: 1 }), sourceRecord({ offset: 3, key: null })];
+
+    const event = eventOfRecords(msk, records.map(toEventRecord));
+
+    expect(event).toEqual(buildEvent(msk, records));
+    expect(Object.keys(event.records)).toEqual(['users_created-2', 'users_created-0']);
+  });
+
   it('builds an aws:kafka event with the cluster ARN for MSK', () => {
     const event = buildEvent(msk, [sourceRecord()]);
 
@@ -152,23 +161,6 @@ describe('buildEvent', () => {
 
     expect(parsed.eventSourceArn).toBe(mskArn);
     expect(parsed.records['users_created-0']?.map((r) => r.value)).toEqual(['{"n":0}', '{"n":1}']);
-  });
-
-  it('parses with the project’s own Kafka event schema, tombstones and binary headers included', () => {
-    const records = [
-      sourceRecord({ offset: 1, headers: [['bin', Buffer.from([255, 0])]] }),
-      sourceRecord({ offset: 2, key: null, value: null }),
-      sourceRecord({ partition: 4, offset: 9 }),
-    ];
-
-    const selfManagedEvent = parseKafkaEvent(overTheWire(buildEvent(selfManaged, records)));
-    const mskEvent = parseKafkaEvent(overTheWire(buildEvent(msk, records)));
-
-    expect(selfManagedEvent.eventSource).toBe('SelfManagedKafka');
-    expect(selfManagedEvent.records['users_created-0']?.[0]?.headers).toEqual([{ bin: [255, 0] }]);
-    expect(selfManagedEvent.records['users_created-0']?.[1]?.value).toBeUndefined();
-    expect(Object.keys(selfManagedEvent.records)).toEqual(['users_created-0', 'users_created-4']);
-    expect(mskEvent).toMatchObject({ eventSource: 'aws:kafka', eventSourceArn: mskArn });
   });
 
   it('goes through the Powertools Kafka consumer, which decodes JSON values and text headers', async () => {

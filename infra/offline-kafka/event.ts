@@ -1,6 +1,7 @@
 /**
  * The event Lambda's Kafka event-source mapping sends, built from records as Kafka returned them. Pure: the
- * runner hands in what kafkajs fetched; nothing here touches a socket.
+ * runner hands in what kafkajs fetched; nothing here touches a socket. It is the repository's one builder of
+ * that event: the tests that drive sink-users with records build their events here too (test/helpers).
  */
 
 import { PipelineError } from '../../lib/errors.ts';
@@ -64,16 +65,25 @@ export function toEventRecord(record: SourceRecord): EventRecord {
   };
 }
 
+/** Where an event says it comes from: the source's kind, its brokers, and for MSK the cluster's ARN. */
+export type EventOrigin = Pick<EventSource, 'eventSource' | 'eventSourceArn' | 'bootstrapServers'>;
+
 /** The whole event for `records`, grouped by `"topic-partition"` in the order given. */
-export function buildEvent(
-  source: Pick<EventSource, 'eventSource' | 'eventSourceArn' | 'bootstrapServers'>,
-  records: readonly SourceRecord[],
-): KafkaEvent {
+export function buildEvent(source: EventOrigin, records: readonly SourceRecord[]): KafkaEvent {
+  return eventOfRecords(source, records.map(toEventRecord));
+}
+
+/**
+ * The event for records already in AWS's shape (see {@link toEventRecord}), grouped by `"topic-partition"`
+ * in the order given. {@link buildEvent} is this over fetched records; tests use it directly to deliver
+ * records that no broker would return, such as a negative offset or a header byte out of range.
+ */
+export function eventOfRecords(source: EventOrigin, records: readonly EventRecord[]): KafkaEvent {
   const grouped: Record<string, EventRecord[]> = {};
   for (const record of records) {
     const key = partitionKey(record);
     const list = grouped[key] ?? [];
-    list.push(toEventRecord(record));
+    list.push(record);
     grouped[key] = list;
   }
   if (source.eventSource === 'aws:kafka') {
@@ -125,11 +135,7 @@ function base64Length(bytes: number): number {
 }
 
 /** Bytes of an event with no records: the envelope and the `"topic-partition":[]` group. */
-export function envelopeBytes(
-  source: Pick<EventSource, 'eventSource' | 'eventSourceArn' | 'bootstrapServers'>,
-  topic: string,
-  partition: number,
-): number {
+export function envelopeBytes(source: EventOrigin, topic: string, partition: number): number {
   const empty = buildEvent(source, []);
   return Buffer.byteLength(JSON.stringify({ ...empty, records: { [`${topic}-${partition}`]: [] } }));
 }

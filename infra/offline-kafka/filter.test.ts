@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { baseTimestamp, sourceRecord } from '../../test/helpers/source-records.ts';
 import { filterView, matchesAny, matchObject } from './filter.ts';
-import { baseTimestamp, sourceRecord } from './testing.ts';
 
 function withValue(value: unknown) {
   return sourceRecord({ offset: 3, value: Buffer.from(JSON.stringify(value)) });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { sourceRecord, sourceRecords } from '../../test/helpers/source-records.ts';
 import { readPartialResult } from './response.ts';
-import { sourceRecord, sourceRecords } from './testing.ts';
 
 const batch = sourceRecords(4, 10);
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { userSchema } from '../../functions/lib/schemas.ts';
-import { userCreated } from '../../functions/store-users/core.ts';
+import { userCreated } from '../../functions/lib/users-created.ts';
 import { fixtureUsers } from '../../test/helpers/fixtures.ts';
 import { renderSchemas, schemasDir } from './generate.ts';
 import { functionSettingsTable, generatedTables, spliceTable, TableMarkersError } from './settings-table.ts';
@@ -23,7 +23,11 @@ describe('events/schemas', () => {
       JSON.parse(readFileSync(join(schemasDir, 'users-created.value.v1.json'), 'utf8')),
     );
     const messages = fixtureUsers().map((raw) =>
-      JSON.parse(JSON.stringify(userCreated(userSchema.parse(raw), 'seed:1', '2026-11-24T10:00:00.000Z'))),
+      JSON.parse(
+        JSON.stringify(
+          userCreated(userSchema.parse(raw), { batchId: 'seed:1', fetchedAt: '2026-11-24T10:00:00.000Z' }),
+        ),
+      ),
     );
 
     for (const message of messages) expect(validate(message), ajv.errorsText(validate.errors)).toBe(true);

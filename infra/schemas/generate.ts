@@ -1,14 +1,14 @@
 /**
  * `npm run schemas`: everything generated from the zod schemas. The versioned JSON Schemas of the pipeline's
- * events under events/schemas/, from functions/lib/schemas.ts, so the published contract is the one the code
- * enforces; and the settings tables of the READMEs (settings-table.ts). Unit tests fail when the committed
- * files and the code disagree.
+ * events under events/schemas/, from functions/lib/published-schemas.ts, so the published contract is the one
+ * the code enforces; and the settings tables of the READMEs (settings-table.ts). Unit tests fail when the
+ * committed files and the code disagree.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { publishedSchemas } from '../../functions/lib/schemas.ts';
+import { publishedSchemas } from '../../functions/lib/published-schemas.ts';
 import { repoRoot } from '../../lib/paths.ts';
 import { generatedTables, spliceTable } from './settings-table.ts';
 

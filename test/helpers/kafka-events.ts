@@ -1,10 +1,16 @@
 /**
  * Reads a topic and wraps its records in Lambda Kafka events, as AWS's event source mapping delivers them:
  * records grouped by `"topic-partition"`, the real partition, offset and timestamp, base64 key and value,
- * and headers as byte arrays. The pipeline tests use it to drive sink-users from real Kafka records before
- * the local event source exists.
+ * and headers as byte arrays (built by the local event source's own builder, infra/offline-kafka/event.ts).
+ * The pipeline tests use it to drive sink-users from real Kafka records without the local event source.
  */
 import type { Kafka } from 'kafkajs';
+import {
+  buildEvent,
+  type KafkaEvent,
+  partitionKey,
+  type SourceRecord,
+} from '../../infra/offline-kafka/event.ts';
 import { eventually, uniqueName } from './stack.ts';
 
 /** A record as read, with its coordinates. */
@@ -67,38 +73,26 @@ export async function readAll(kafka: Kafka, topic: string, timeoutMs = 60_000): 
 
 /**
  * Wraps records in self-managed Kafka events of at most `batchSize` records, one partition per event, in
- * offset order.
+ * offset order, with the local event source's own builder.
  */
 export function toLambdaEvents(
   records: readonly ReadRecord[],
   batchSize = 100,
   bootstrapServers = '127.0.0.1:9092',
-) {
-  const byPartition = new Map<string, ReadRecord[]>();
+): KafkaEvent[] {
+  const byPartition = new Map<string, SourceRecord[]>();
   for (const r of records) {
-    const key = `${r.topic}-${r.partition}`;
-    byPartition.set(key, [...(byPartition.get(key) ?? []), r]);
+    const key = partitionKey(r);
+    const record: SourceRecord = { ...r, timestampType: 'CREATE_TIME', headers: Object.entries(r.headers) };
+    byPartition.set(key, [...(byPartition.get(key) ?? []), record]);
   }
-  const events: unknown[] = [];
-  for (const [key, list] of byPartition) {
+  const events: KafkaEvent[] = [];
+  for (const list of byPartition.values()) {
     const sorted = [...list].sort((a, b) => a.offset - b.offset);
     for (let i = 0; i < sorted.length; i += batchSize) {
-      events.push({
-        eventSource: 'SelfManagedKafka',
-        bootstrapServers,
-        records: {
-          [key]: sorted.slice(i, i + batchSize).map((r) => ({
-            topic: r.topic,
-            partition: r.partition,
-            offset: r.offset,
-            timestamp: r.timestamp,
-            timestampType: 'CREATE_TIME',
-            ...(r.key === null ? {} : { key: r.key.toString('base64') }),
-            ...(r.value === null ? {} : { value: r.value.toString('base64') }),
-            headers: Object.entries(r.headers).map(([name, bytes]) => ({ [name]: [...bytes] })),
-          })),
-        },
-      });
+      events.push(
+        buildEvent({ eventSource: 'SelfManagedKafka', bootstrapServers }, sorted.slice(i, i + batchSize)),
+      );
     }
   }
   return events;

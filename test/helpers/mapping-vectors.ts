@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import type { CreatedUserRow } from '../../functions/lib/users-created.ts';
 
 export const vectorsFile = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -15,7 +16,8 @@ export const vectorsFile = join(
   'mapping-vectors.json',
 );
 
-const row = z.object({
+// Every column of the contract's row, and no other: the compiler holds the vectors to CreatedUserRow.
+const rowShape = {
   id: z.string(),
   first_name: z.string(),
   last_name: z.string(),
@@ -29,7 +31,8 @@ const row = z.object({
   phone: z.string(),
   picture: z.string(),
   nationality: z.string(),
-});
+} satisfies Record<keyof CreatedUserRow, z.ZodType>;
+const row = z.object(rowShape);
 /** An expected row; dates are ISO instants. */
 export type VectorRow = z.infer<typeof row>;
 

@@ -5,11 +5,11 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createHandler, depsFor } from '../../functions/fetch-users/handler.ts';
-import { parseConfig } from '../../functions/lib/config.ts';
+import { createHandler, depsFor } from '../../functions/fetch-users/app.ts';
 import { entrySize } from '../../functions/lib/eventbridge.ts';
 import { RetriesExhaustedError } from '../../functions/lib/retry.ts';
 import { credentialFields, eventSource, usersFetchedSchema } from '../../functions/lib/schemas.ts';
+import { parseConfig } from '../../functions/lib/settings.ts';
 import { type LocalEventBus, startLocalEventBus } from '../../infra/eventbus/server.ts';
 import {
   generateUsers,

@@ -9,7 +9,7 @@ import type cassandra from 'cassandra-driver';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userSchema } from '../../functions/lib/schemas.ts';
-import { userCreated } from '../../functions/store-users/core.ts';
+import { userCreated } from '../../functions/lib/users-created.ts';
 import { portOpen } from '../../infra/local/proc.ts';
 import { generateUsers } from '../../infra/randomuser/index.ts';
 import { readAll } from '../helpers/kafka-events.ts';
@@ -130,7 +130,7 @@ describe('the pipeline under npm start (sls offline start)', () => {
     const [before, after] = freshRawUsers(2).map((raw) => userSchema.parse(raw));
     if (!before || !after) throw new Error('no users');
     const value = (u: typeof before) =>
-      JSON.stringify(userCreated(u, `${run}:poison`, new Date().toISOString()));
+      JSON.stringify(userCreated(u, { batchId: `${run}:poison`, fetchedAt: new Date().toISOString() }));
     const invalid = JSON.stringify({ schemaVersion: 1, type: 'UserCreated', id: 'not-a-uuid' });
     const producer = kafka.producer();
     await producer.connect();

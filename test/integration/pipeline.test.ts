@@ -11,17 +11,14 @@ import type cassandra from 'cassandra-driver';
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHandler as createFetch, depsFor as fetchDeps } from '../../functions/fetch-users/handler.ts';
-import { type Config, parseConfig } from '../../functions/lib/config.ts';
+import { createHandler as createFetch, depsFor as fetchDeps } from '../../functions/fetch-users/app.ts';
 import { createKafka } from '../../functions/lib/kafka.ts';
 import { createPool } from '../../functions/lib/postgres.ts';
 import { credentialFields } from '../../functions/lib/schemas.ts';
-import {
-  createHandler as createPublish,
-  depsFor as publishDeps,
-} from '../../functions/publish-users/handler.ts';
-import { createHandler as createSink, depsFor as sinkDeps } from '../../functions/sink-users/handler.ts';
-import { createHandler as createStore, depsFor as storeDeps } from '../../functions/store-users/handler.ts';
+import { type Config, parseConfig } from '../../functions/lib/settings.ts';
+import { createHandler as createPublish, depsFor as publishDeps } from '../../functions/publish-users/app.ts';
+import { createHandler as createSink, depsFor as sinkDeps } from '../../functions/sink-users/app.ts';
+import { createHandler as createStore, depsFor as storeDeps } from '../../functions/store-users/app.ts';
 import { type LocalEventBus, startLocalEventBus } from '../../infra/eventbus/server.ts';
 import { resolvePostgres } from '../../infra/local/endpoints.ts';
 import { functionEnv } from '../../infra/local/function-env.ts';

@@ -7,17 +7,19 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Config, config } from '../../functions/lib/config.ts';
+import { config } from '../../functions/lib/config.ts';
 import { createKafka, createRecordSender, type RecordSender } from '../../functions/lib/kafka.ts';
 import { createLogger } from '../../functions/lib/logger.ts';
 import { createOutbox } from '../../functions/lib/outbox.ts';
 import { createPool } from '../../functions/lib/postgres.ts';
-import { createHandler, type RelayContext } from '../../functions/publish-users/handler.ts';
-import { userCreated } from '../../functions/publish-users/testing.ts';
+import type { Config } from '../../functions/lib/settings.ts';
+import { userCreated } from '../../functions/lib/users-created.ts';
+import { createHandler, type RelayContext } from '../../functions/publish-users/app.ts';
 import { resolvePostgres } from '../../infra/local/endpoints.ts';
 import { migrate } from '../../infra/migrations/migrate.ts';
 import { readAll } from '../helpers/kafka-events.ts';
 import { createTopic, kafkaClient, stackConfig, uniqueName } from '../helpers/stack.ts';
+import { sampleBatch, sampleUser } from '../helpers/users-created.ts';
 
 const cfg = stackConfig();
 const endpoint = resolvePostgres(cfg);
@@ -25,7 +27,7 @@ const database = uniqueName('publish_users_test');
 const kafka = kafkaClient(cfg);
 const admin = kafka.admin();
 const db = isolatedClient(database);
-const logger = createLogger('publish-users', { level: 'ERROR' });
+const logger = createLogger('publish-users', { level: 'ERROR', stage: 'local' });
 
 // Everything a test opens, closed in afterAll.
 const pools: pg.Pool[] = [];
@@ -106,7 +108,11 @@ async function seed(ids: readonly string[], pad = new Map<string, number>()): Pr
        FROM unnest($1::uuid[], $2::jsonb[], $3::timestamptz[]) AS s(id, payload, created_at)`,
     [
       ids,
-      ids.map((id) => JSON.stringify(userCreated(id, { batchId: 'it:1', pad: pad.get(id) ?? 0 }))),
+      ids.map((id) =>
+        JSON.stringify(
+          userCreated(sampleUser(id, { pad: pad.get(id) ?? 0 }), { ...sampleBatch, batchId: 'it:1' }),
+        ),
+      ),
       ids.map((_, i) => new Date(base + i).toISOString()),
     ],
   );
@@ -174,7 +180,9 @@ describe('publish-users relay', () => {
     expect(messages.every((m) => m.headers['outbox-id'] === m.key && m.headers['batch-id'] === 'it:1')).toBe(
       true,
     );
-    expect(JSON.parse(sample?.value ?? '')).toEqual(userCreated(sample?.key ?? '', { batchId: 'it:1' }));
+    expect(JSON.parse(sample?.value ?? '')).toEqual(
+      userCreated(sampleUser(sample?.key ?? ''), { ...sampleBatch, batchId: 'it:1' }),
+    );
     const state = await outboxState();
     expect([...state.values()].every((row) => row.published && !row.dead && row.attempts === 1)).toBe(true);
   });

@@ -7,24 +7,26 @@
 import { randomUUID } from 'node:crypto';
 import cassandra from 'cassandra-driver';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createCassandraClient, createUserSink, type UserSink } from '../../functions/lib/cassandra.ts';
-import { type Config, config as defaults } from '../../functions/lib/config.ts';
+import { createCassandraClient } from '../../functions/lib/cassandra.ts';
+import { config as defaults } from '../../functions/lib/config.ts';
 import { TransientError } from '../../functions/lib/errors.ts';
 import { createKafka, createRecordSender } from '../../functions/lib/kafka.ts';
 import { createLogger } from '../../functions/lib/logger.ts';
 import { type User, userSchema } from '../../functions/lib/schemas.ts';
-import { deadLetterHeaders } from '../../functions/sink-users/core.ts';
-import { createHandler } from '../../functions/sink-users/handler.ts';
-import { createdUserColumns, toCreatedUserRow } from '../../functions/sink-users/mapping.ts';
+import type { Config } from '../../functions/lib/settings.ts';
 import {
-  kafkaEvent,
-  kafkaRecord,
-  type RecordSpec,
-  userCreatedFor,
-} from '../../functions/sink-users/testing.ts';
+  createdUserColumns,
+  deadLetterHeaders,
+  toCreatedUserRow,
+  userCreated,
+} from '../../functions/lib/users-created.ts';
+import { createHandler } from '../../functions/sink-users/app.ts';
+import { createUserSink, type UserSink } from '../../functions/sink-users/sink.ts';
 import { fixtureUsers } from '../helpers/fixtures.ts';
 import { readAll } from '../helpers/kafka-events.ts';
+import { kafkaEvent, kafkaRecord, type RecordSpec } from '../helpers/kafka-records.ts';
 import { cassandraClient, createTopic, kafkaClient, stackConfig, uniqueName } from '../helpers/stack.ts';
+import { sampleBatch } from '../helpers/users-created.ts';
 
 const stack = stackConfig();
 const config: Config = {
@@ -59,7 +61,7 @@ function freshUsers(): User[] {
 function handlerFor(deadLetter: string, userSink: UserSink = sink) {
   return createHandler({
     config: { topics: { usersCreated: defaults.topics.usersCreated, deadLetter } },
-    logger: createLogger('sink-users', { level: 'SILENT' }),
+    logger: createLogger('sink-users', { level: 'SILENT', stage: 'local' }),
     sink: userSink,
     deadLetters,
     now: () => new Date(),
@@ -72,7 +74,7 @@ function userRecord(user: User, partition: number, offset: number): RecordSpec {
     partition,
     offset,
     key: user.login.uuid,
-    value: userCreatedFor(user),
+    value: userCreated(user, sampleBatch),
     headers: { 'batch-id': 'it:1' },
   };
 }
@@ -161,7 +163,10 @@ describe('sink-users on the local stack', () => {
     if (alice === undefined || bob === undefined) throw new Error('no users');
     const topic = await deadLetterTopic();
     const notJson = Buffer.from([0x7b, 0x6e, 0x6f, 0x74, 0x20, 0xc3, 0xa9, 0x7d]); // `{not é}`
-    const invalidValue = Buffer.from(JSON.stringify({ ...userCreatedFor(alice), id: 'not-a-uuid' }), 'utf8');
+    const invalidValue = Buffer.from(
+      JSON.stringify({ ...userCreated(alice, sampleBatch), id: 'not-a-uuid' }),
+      'utf8',
+    );
     const event = kafkaEvent(
       [
         userRecord(alice, 2, 10),

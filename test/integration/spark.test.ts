@@ -14,13 +14,15 @@ import { promisify } from 'node:util';
 import cassandra from 'cassandra-driver';
 import pidusage from 'pidusage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCassandraClient, createUserSink } from '../../functions/lib/cassandra.ts';
-import { type Config, config as defaults } from '../../functions/lib/config.ts';
+import { createCassandraClient } from '../../functions/lib/cassandra.ts';
+import { config as defaults } from '../../functions/lib/config.ts';
 import { createKafka, createRecordSender } from '../../functions/lib/kafka.ts';
 import { createLogger } from '../../functions/lib/logger.ts';
 import type { User } from '../../functions/lib/schemas.ts';
-import { createHandler } from '../../functions/sink-users/handler.ts';
-import { createdUserColumns } from '../../functions/sink-users/mapping.ts';
+import type { Config } from '../../functions/lib/settings.ts';
+import { createdUserColumns, userCreated } from '../../functions/lib/users-created.ts';
+import { createHandler } from '../../functions/sink-users/app.ts';
+import { createUserSink } from '../../functions/sink-users/sink.ts';
 import { ownedPid } from '../../infra/local/proc.ts';
 import { ensureSparkJars, SPARK_SERVICE_NAMES } from '../../infra/local/spark.ts';
 import { down, up } from '../../infra/local/stack.ts';
@@ -128,15 +130,10 @@ function events(count: number, base: number): Event[] {
 }
 
 function message({ user, fetchedAt }: Event) {
-  const value = {
-    schemaVersion: 1,
-    type: 'UserCreated',
-    id: user.login.uuid,
-    batchId: 'spark-it',
-    fetchedAt,
-    user,
+  return {
+    key: user.login.uuid,
+    value: JSON.stringify(userCreated(user, { batchId: 'spark-it', fetchedAt })),
   };
-  return { key: user.login.uuid, value: JSON.stringify(value) };
 }
 
 const countKey = (minute: string, country: string, gender: string) => `${minute} ${country} ${gender}`;
@@ -369,7 +366,7 @@ describe('parity mode on the standalone master and worker', () => {
     try {
       const handler = createHandler({
         config: { topics: { usersCreated: topic, deadLetter } },
-        logger: createLogger('sink-users', { level: 'SILENT' }),
+        logger: createLogger('sink-users', { level: 'SILENT', stage: 'local' }),
         sink: createUserSink(client, config),
         deadLetters,
         now: () => new Date(),

@@ -2,15 +2,15 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { fixtureUsers } from '../../test/helpers/fixtures.ts';
-import { CassandraWriteError, type UpsertOutcome, type UserSink } from '../lib/cassandra.ts';
+import { kafkaEvent, kafkaRecord } from '../../test/helpers/kafka-records.ts';
+import { sampleBatch } from '../../test/helpers/users-created.ts';
 import { TransientError, ValidationError } from '../lib/errors.ts';
 import type { OutgoingRecord, RecordSender } from '../lib/kafka.ts';
 import { createLogger } from '../lib/logger.ts';
 import { userSchema } from '../lib/schemas.ts';
-import { deadLetterHeaders } from './core.ts';
-import { createHandler } from './handler.ts';
-import type { CreatedUserRow } from './mapping.ts';
-import { kafkaEvent, kafkaRecord, userCreatedFor } from './testing.ts';
+import { type CreatedUserRow, deadLetterHeaders, userCreated } from '../lib/users-created.ts';
+import { createHandler } from './app.ts';
+import { CassandraWriteError, type UpsertOutcome, type UserSink } from './sink.ts';
 
 const [alice, bob] = fixtureUsers().map((raw) => userSchema.parse(raw));
 if (alice === undefined || bob === undefined) throw new Error('the fixture has fewer than two users');
@@ -50,7 +50,7 @@ function fakeSender(failure?: Error) {
 }
 
 function setup(sink: UserSink, sender: RecordSender) {
-  const logger = createLogger('sink-users', { level: 'SILENT' });
+  const logger = createLogger('sink-users', { level: 'SILENT', stage: 'local' });
   const warn = vi.spyOn(logger, 'warn');
   const info = vi.spyOn(logger, 'info');
   const handler = createHandler({
@@ -64,7 +64,7 @@ function setup(sink: UserSink, sender: RecordSender) {
 }
 
 const goodAndBad = kafkaEvent([
-  kafkaRecord({ partition: 0, offset: 10, key: alice.login.uuid, value: userCreatedFor(alice) }),
+  kafkaRecord({ partition: 0, offset: 10, key: alice.login.uuid, value: userCreated(alice, sampleBatch) }),
   kafkaRecord({
     partition: 0,
     offset: 11,
@@ -72,7 +72,7 @@ const goodAndBad = kafkaEvent([
     value: 'not json at all',
     headers: { 'batch-id': 'b7' },
   }),
-  kafkaRecord({ partition: 1, offset: 20, key: bob.login.uuid, value: userCreatedFor(bob) }),
+  kafkaRecord({ partition: 1, offset: 20, key: bob.login.uuid, value: userCreated(bob, sampleBatch) }),
 ]);
 
 describe('sink-users handler', () => {
@@ -143,7 +143,7 @@ describe('sink-users handler', () => {
     }));
     const { sender, sent } = fakeSender();
     const { handler, warn } = setup(sink, sender);
-    const bobValue = Buffer.from(JSON.stringify(userCreatedFor(bob)));
+    const bobValue = Buffer.from(JSON.stringify(userCreated(bob, sampleBatch)));
 
     const result = await handler(goodAndBad);
 
@@ -176,7 +176,7 @@ describe('sink-users handler', () => {
     const { sink } = fakeSink(writesAll);
     const { sender, sent } = fakeSender(new Error('must not be called'));
     const { handler } = setup(sink, sender);
-    const event = kafkaEvent([kafkaRecord({ offset: 1, value: userCreatedFor(alice) })]);
+    const event = kafkaEvent([kafkaRecord({ offset: 1, value: userCreated(alice, sampleBatch) })]);
 
     const result = await handler(event);
 

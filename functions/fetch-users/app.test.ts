@@ -11,7 +11,7 @@ import {
 } from '../lib/randomuser.ts';
 import { RetriesExhaustedError } from '../lib/retry.ts';
 import { type UsersFetched, usersFetchedSchema } from '../lib/schemas.ts';
-import { createHandler } from './handler.ts';
+import { createHandler } from './app.ts';
 
 const fetchConfig = {
   url: 'http://randomuser.test/api/1.4/',

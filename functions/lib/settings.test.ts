@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from './config.ts';
 import { ConfigError } from './errors.ts';
+import { parseConfig } from './settings.ts';
 
 /** Calls `parseConfig` and returns the ConfigError it throws. */
 function configErrorOf(env: Record<string, string | undefined>): ConfigError {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../lib/logger.ts';
 import { parseConfig } from '../lib/settings.ts';
-import { createHandler } from './handler.ts';
+import { createHandler } from './app.ts';
 
 describe('ping handler', () => {
   it('answers 200 with the report as JSON', async () => {
     const handler = createHandler({
       config: parseConfig({ STAGE: 'test' }),
-      logger: createLogger('ping', { level: 'SILENT' }),
+      logger: createLogger('ping', { level: 'SILENT', stage: 'local' }),
       now: () => new Date('2026-01-01T00:00:00.000Z'),
     });
 
@@ -25,7 +25,7 @@ describe('ping handler', () => {
 
   it('logs the settings it parsed at debug level, for seeing what reached the functions', async () => {
     const lines: string[] = [];
-    const logger = createLogger('ping', { level: 'DEBUG' });
+    const logger = createLogger('ping', { level: 'DEBUG', stage: 'test' });
     const config = parseConfig({ STAGE: 'test', FETCH_PAGE_SIZE: '250' });
     const handler = createHandler({ config, logger, now: () => new Date('2026-01-01T00:00:00.000Z') });
     const write = process.stdout.write;

@@ -1,9 +1,9 @@
 /**
- * Builders for the offline-kafka unit tests: records as the runner keeps them and resolved event sources,
- * with plain defaults that each test overrides where it matters. Test-only; nothing else imports it.
+ * Builders for the offline-kafka unit tests (infra/offline-kafka): records as the runner keeps them and
+ * resolved event sources, with plain defaults that each test overrides where it matters.
  */
-import type { SourceRecord } from './event.ts';
-import type { EventSource } from './options.ts';
+import type { SourceRecord } from '../../infra/offline-kafka/event.ts';
+import type { EventSource } from '../../infra/offline-kafka/options.ts';
 
 /** 2024-06-01T00:00:00.000Z, the default record timestamp. */
 export const baseTimestamp = Date.UTC(2024, 5, 1);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import sampleEvent from '../../events/publish-users.json' with { type: 'json' };
+import { FakeOutbox, FakeSender } from '../../test/doubles/relay.ts';
+import { outboxMessage } from '../../test/helpers/users-created.ts';
 import { TransientError } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
-import { FakeOutbox, FakeSender } from './fakes.ts';
-import { createHandler, defaults } from './handler.ts';
-import { outboxMessage } from './testing.ts';
+import { createHandler, defaults } from './app.ts';
 
-const logger = createLogger('publish-users', { level: 'SILENT' });
+const logger = createLogger('publish-users', { level: 'SILENT', stage: 'local' });
 const relayConfig = (batchSize: number) => ({
   topics: { usersCreated: 'users_created_test', deadLetter: 'users_created_test.dlq' },
   relay: { batchSize, maxMessageBytes: 1_048_000, timeMarginMs: 5_000 },

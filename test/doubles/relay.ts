@@ -2,8 +2,8 @@
  * In-memory stand-ins for the relay's clients, for unit tests: an outbox with the claim semantics of the
  * real one (oldest first, nothing marked when publishing throws) and a Kafka sender that records requests.
  */
-import type { OutgoingRecord, RecordMetadata, RecordSender } from '../lib/kafka.ts';
-import type { BatchOutcome, BatchVerdict, Outbox, OutboxMessage } from '../lib/outbox.ts';
+import type { OutgoingRecord, RecordMetadata, RecordSender } from '../../functions/lib/kafka.ts';
+import type { BatchOutcome, BatchVerdict, Outbox, OutboxMessage } from '../../functions/lib/outbox.ts';
 
 /** One row of the {@link FakeOutbox}. */
 export interface FakeRow {

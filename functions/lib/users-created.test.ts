@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { fixtureUsers } from '../../test/helpers/fixtures.ts';
-import { credentialFields, type User, userSchema } from '../lib/schemas.ts';
-import { createdUserColumns, rowValues, toCreatedUserRow } from './mapping.ts';
+import { credentialFields, type User, userSchema } from './schemas.ts';
+import {
+  createdUserColumns,
+  insertUserCql,
+  rowValues,
+  toCreatedUserRow,
+  userCreated,
+  userCreatedSchema,
+} from './users-created.ts';
 
 const users: User[] = fixtureUsers().map((raw) => userSchema.parse(raw));
 const mapped = users.map((user) => ({ user, row: toCreatedUserRow(user) }));
@@ -87,5 +94,27 @@ describe('toCreatedUserRow on the 100 fixture users', () => {
       for (const field of credentialFields) expect(Object.keys(row)).not.toContain(field);
       for (const secret of secrets) expect(serialized).not.toContain(secret);
     }
+  });
+});
+
+describe('userCreated', () => {
+  it('builds a valid users_created value keyed by the user id, for every fixture user', () => {
+    const batch = { batchId: 'seed:1', fetchedAt: '2026-11-24T10:00:00.000Z' };
+
+    for (const user of users) {
+      const message = userCreated(user, batch);
+
+      expect(userCreatedSchema.parse(message)).toEqual(message);
+      expect(message).toMatchObject({ id: user.login.uuid, ...batch, user });
+    }
+  });
+});
+
+describe('insertUserCql', () => {
+  it('names every column of created_users, in rowValues order, with one marker each', () => {
+    expect(insertUserCql).toBe(
+      'INSERT INTO created_users (id, first_name, last_name, gender, address, post_code, email, username, ' +
+        'dob, registered_date, phone, picture, nationality) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
   });
 });
