@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { describeIssues } from '../../lib/errors.ts';
+import { settingsDocumentation } from '../../lib/settings-docs.ts';
 import {
   cassandra,
   type FunctionName,
@@ -85,14 +86,7 @@ export interface SettingDoc {
   local?: string;
 }
 
-/** The documentation of each setting, kept on the schema itself so the table cannot miss one. */
-export const settingDocs = z.registry<SettingDoc>();
-
-/** Attaches its documentation to a setting's schema. */
-function setting<S extends z.ZodType>(schema: S, doc: SettingDoc): S {
-  settingDocs.add(schema, doc);
-  return schema;
-}
+const { documented, settings } = settingsDocumentation<SettingDoc>();
 
 const relay = ['publish-users'] as const;
 const sink = ['sink-users'] as const;
@@ -102,7 +96,7 @@ const eventPublishers = ['fetch-users', 'store-users'] as const;
 const fetch = ['fetch-users'] as const;
 
 const envSchema = z.object({
-  STAGE: setting(
+  STAGE: documented(
     z
       .string()
       .regex(/^[a-zA-Z0-9-]+$/, 'expected letters, digits and hyphens')
@@ -113,7 +107,7 @@ const envSchema = z.object({
       local: 'the stage, `local`',
     },
   ),
-  LOG_LEVEL: setting(
+  LOG_LEVEL: documented(
     z
       .string()
       .default('INFO')
@@ -125,96 +119,96 @@ const envSchema = z.object({
       local: '`DEBUG` unless set',
     },
   ),
-  KAFKA_BROKERS: setting(commaList(hostWithPort, `127.0.0.1:${ports.kafka}`), {
+  KAFKA_BROKERS: documented(commaList(hostWithPort, `127.0.0.1:${ports.kafka}`), {
     meaning: 'bootstrap brokers, host:port, comma-separated',
     readBy: kafkaClients,
     local: "the stack's broker (KAFKA_PORT) unless set",
   }),
-  KAFKA_CLIENT_ID: setting(z.string().default(serviceName), {
+  KAFKA_CLIENT_ID: documented(z.string().default(serviceName), {
     meaning: 'the Kafka client id',
     readBy: kafkaClients,
     local: '`<service>-local` unless set',
   }),
-  CASSANDRA_CONTACT_POINTS: setting(commaList(hostWithOptionalPort, `127.0.0.1:${ports.cassandra}`), {
+  CASSANDRA_CONTACT_POINTS: documented(commaList(hostWithOptionalPort, `127.0.0.1:${ports.cassandra}`), {
     meaning: 'Cassandra nodes, host or host:port, comma-separated',
     readBy: sink,
     local: "the stack's node (CASSANDRA_PORT) unless set",
   }),
-  CASSANDRA_LOCAL_DC: setting(z.string().default(cassandra.localDataCenter), {
+  CASSANDRA_LOCAL_DC: documented(z.string().default(cassandra.localDataCenter), {
     meaning: 'the data centre the driver routes to (the region on Keyspaces)',
     readBy: sink,
     local: "the stack's data centre unless set",
   }),
   // The keyspace is spliced into CQL, so only a plain identifier is accepted.
-  CASSANDRA_KEYSPACE: setting(
+  CASSANDRA_KEYSPACE: documented(
     z
       .string()
       .regex(/^[a-zA-Z][a-zA-Z0-9_]{0,47}$/, 'expected a CQL identifier')
       .default(cassandra.keyspace),
     { meaning: 'the keyspace of `created_users`', readBy: sink },
   ),
-  PGHOST: setting(z.string().default('127.0.0.1'), {
+  PGHOST: documented(z.string().default('127.0.0.1'), {
     meaning: 'PostgreSQL host',
     readBy: postgresClients,
     local: 'where `stack:up` found or started PostgreSQL, else as set',
   }),
-  PGPORT: setting(port.default(ports.postgres), {
+  PGPORT: documented(port.default(ports.postgres), {
     meaning: 'PostgreSQL port',
     readBy: postgresClients,
     local: 'where `stack:up` found or started PostgreSQL, else as set',
   }),
-  PGUSER: setting(z.string().optional(), {
+  PGUSER: documented(z.string().optional(), {
     meaning: "PostgreSQL user; unset: the driver's default (the OS user)",
     readBy: postgresClients,
     local: 'where `stack:up` found or started PostgreSQL, else as set',
   }),
-  PGDATABASE: setting(z.string().default(postgresDatabase), {
+  PGDATABASE: documented(z.string().default(postgresDatabase), {
     meaning: 'the database of `users_raw` and the outbox',
     readBy: postgresClients,
     local: "PIPELINE_PGDATABASE, else the stack's database",
   }),
-  EVENT_BUS_NAME: setting(z.string().default('default'), {
+  EVENT_BUS_NAME: documented(z.string().default('default'), {
     meaning: 'the EventBridge bus the functions put events on',
     readBy: eventPublishers,
   }),
-  EVENTBRIDGE_ENDPOINT: setting(z.url({ protocol: /^https?$/ }).optional(), {
+  EVENTBRIDGE_ENDPOINT: documented(z.url({ protocol: /^https?$/ }).optional(), {
     meaning: "an EventBridge endpoint other than AWS's, such as a local one",
     readBy: eventPublishers,
     local: 'the local EventBridge unless set',
   }),
-  RANDOMUSER_URL: setting(z.url({ protocol: /^https?$/ }).default(localRandomuserUrl), {
+  RANDOMUSER_URL: documented(z.url({ protocol: /^https?$/ }).default(localRandomuserUrl), {
     meaning: 'the randomuser API; the real one is `https://randomuser.me/api/1.4/`',
     readBy: fetch,
     local: 'the local randomuser API unless set',
   }),
-  FETCH_TOTAL: setting(z.coerce.number().int().min(1).max(1_000_000).default(1000), {
+  FETCH_TOTAL: documented(z.coerce.number().int().min(1).max(1_000_000).default(1000), {
     meaning: 'users per scheduled run',
     readBy: fetch,
   }),
-  FETCH_PAGE_SIZE: setting(
+  FETCH_PAGE_SIZE: documented(
     z.coerce.number().int().min(1).max(limits.randomuserMaxResults).default(limits.randomuserMaxResults),
     {
       meaning: `users per request (randomuser serves at most ${limits.randomuserMaxResults})`,
       readBy: fetch,
     },
   ),
-  FETCH_NAT: setting(
+  FETCH_NAT: documented(
     z
       .string()
       .regex(/^[a-zA-Z]{2}(,[a-zA-Z]{2})*$/, 'expected comma-separated nationality codes such as GB,FR')
       .optional(),
     { meaning: 'nationalities to ask for, e.g. `GB,FR`; unset: all', readBy: fetch },
   ),
-  FETCH_TIMEOUT_MS: setting(z.coerce.number().int().min(100).default(15_000), {
+  FETCH_TIMEOUT_MS: documented(z.coerce.number().int().min(100).default(15_000), {
     meaning: 'milliseconds one randomuser request may take',
     readBy: fetch,
   }),
-  FETCH_MAX_ATTEMPTS: setting(z.coerce.number().int().min(1).max(20).default(6), {
+  FETCH_MAX_ATTEMPTS: documented(z.coerce.number().int().min(1).max(20).default(6), {
     meaning: 'attempts per randomuser request before the run fails',
     readBy: fetch,
   }),
   // 5000 users take about 7 MB of JSON; more than this is not a randomuser response.
-  FETCH_MAX_RESPONSE_BYTES: setting(
+  FETCH_MAX_RESPONSE_BYTES: documented(
     z.coerce
       .number()
       .int()
@@ -222,73 +216,76 @@ const envSchema = z.object({
       .default(16 * 1024 * 1024),
     { meaning: 'a larger randomuser response is refused without retrying', readBy: fetch },
   ),
-  KAFKA_TOPIC: setting(z.string().min(1).default(topics.usersCreated.name), {
+  KAFKA_TOPIC: documented(z.string().min(1).default(topics.usersCreated.name), {
     meaning: 'the topic the relay publishes users to',
     readBy: relay,
   }),
-  KAFKA_DLQ_TOPIC: setting(z.string().min(1).default(topics.deadLetter.name), {
+  KAFKA_DLQ_TOPIC: documented(z.string().min(1).default(topics.deadLetter.name), {
     meaning: 'the dead-letter topic of the sink',
     readBy: sink,
   }),
-  KAFKA_MAX_MESSAGE_BYTES: setting(z.coerce.number().int().min(1024).default(limits.kafkaMaxMessageBytes), {
-    meaning: "the broker's `message.max.bytes` less headroom; a larger outbox message is marked dead",
-    readBy: relay,
-  }),
-  OUTBOX_BATCH_SIZE: setting(z.coerce.number().int().min(1).max(10_000).default(500), {
+  KAFKA_MAX_MESSAGE_BYTES: documented(
+    z.coerce.number().int().min(1024).default(limits.kafkaMaxMessageBytes),
+    {
+      meaning: "the broker's `message.max.bytes` less headroom; a larger outbox message is marked dead",
+      readBy: relay,
+    },
+  ),
+  OUTBOX_BATCH_SIZE: documented(z.coerce.number().int().min(1).max(10_000).default(500), {
     meaning: 'outbox rows the relay claims per batch',
     readBy: relay,
   }),
-  RELAY_TIME_MARGIN_MS: setting(z.coerce.number().int().min(0).default(5_000), {
+  RELAY_TIME_MARGIN_MS: documented(z.coerce.number().int().min(0).default(5_000), {
     meaning: 'the relay stops claiming when less than this remains of the invocation',
     readBy: relay,
   }),
-  SINK_CONCURRENCY: setting(z.coerce.number().int().min(1).max(2048).default(128), {
+  SINK_CONCURRENCY: documented(z.coerce.number().int().min(1).max(2048).default(128), {
     meaning: 'Cassandra writes in flight per sink-users instance',
     readBy: sink,
   }),
   // 1 writes each row on its own (see cassandra.ts for why that is the default).
-  CASSANDRA_BATCH_SIZE: setting(z.coerce.number().int().min(1).max(keyspacesMaxBatch).default(1), {
+  CASSANDRA_BATCH_SIZE: documented(z.coerce.number().int().min(1).max(keyspacesMaxBatch).default(1), {
     meaning: `rows per unlogged batch, at most ${keyspacesMaxBatch} (Keyspaces' limit); 1: each row on its own`,
     readBy: sink,
   }),
-  CASSANDRA_WRITE_ATTEMPTS: setting(z.coerce.number().int().min(1).max(10).default(3), {
+  CASSANDRA_WRITE_ATTEMPTS: documented(z.coerce.number().int().min(1).max(10).default(3), {
     meaning: 'attempts per write that Cassandra throttled or timed out, before the invocation fails',
     readBy: sink,
   }),
-  AWS_REGION: setting(awsRegion.optional(), {
+  AWS_REGION: documented(awsRegion.optional(), {
     meaning: 'the region IAM (MSK) and SigV4 (Keyspaces) sign for; Lambda sets it',
     readBy: kafkaClients,
     local: "the provider's region (`--region`)",
   }),
-  KAFKA_AUTH: setting(z.enum(kafkaAuthModes).default('none'), {
+  KAFKA_AUTH: documented(z.enum(kafkaAuthModes).default('none'), {
     meaning: `how the Kafka client authenticates: ${kafkaAuthModes.join(', ')}`,
     readBy: kafkaClients,
   }),
-  KAFKA_TLS: setting(flag.optional(), {
+  KAFKA_TLS: documented(flag.optional(), {
     meaning: 'TLS to the brokers; unset: on whenever KAFKA_AUTH is not `none`',
     readBy: kafkaClients,
   }),
-  KAFKA_SCRAM_SECRET_ARN: setting(secretArn.optional(), {
+  KAFKA_SCRAM_SECRET_ARN: documented(secretArn.optional(), {
     meaning: 'the Secrets Manager secret holding the SCRAM username and password (KAFKA_AUTH=scram)',
     readBy: kafkaClients,
   }),
-  CASSANDRA_AUTH: setting(z.enum(cassandraAuthModes).default('none'), {
+  CASSANDRA_AUTH: documented(z.enum(cassandraAuthModes).default('none'), {
     meaning: `how the Cassandra client authenticates: ${cassandraAuthModes.join(', ')} (Amazon Keyspaces)`,
     readBy: sink,
   }),
-  CASSANDRA_TLS: setting(flag.optional(), {
+  CASSANDRA_TLS: documented(flag.optional(), {
     meaning: 'TLS to Cassandra; unset: on with CASSANDRA_AUTH=sigv4',
     readBy: sink,
   }),
-  PGSSLMODE: setting(z.enum(pgSslModes).default('disable'), {
+  PGSSLMODE: documented(z.enum(pgSslModes).default('disable'), {
     meaning: `TLS to PostgreSQL: ${pgSslModes.join(', ')}`,
     readBy: postgresClients,
   }),
-  PG_SECRET_ARN: setting(secretArn.optional(), {
+  PG_SECRET_ARN: documented(secretArn.optional(), {
     meaning: "the Secrets Manager secret holding PostgreSQL's password, read at run time",
     readBy: postgresClients,
   }),
-  SECRETS_MAX_AGE_SECONDS: setting(
+  SECRETS_MAX_AGE_SECONDS: documented(
     z.coerce.number().int().min(0).max(86_400).default(limits.secretsMaxAgeSeconds),
     {
       meaning: 'seconds a secret is reused before it is fetched again (rotation)',
@@ -309,20 +306,7 @@ export interface SettingRow extends SettingDoc {
 
 /** Every setting with its default and documentation, for the generated table. */
 export function settingRows(): SettingRow[] {
-  return Object.entries(envSchema.shape).map(([name, schema]) => {
-    const doc = settingDocs.get(schema);
-    if (doc === undefined) {
-      throw new ConfigError(`setting ${name} has no documentation`, [name], { code: 'SETTING_UNDOCUMENTED' });
-    }
-    const parsed = schema.safeParse(undefined);
-    return { name, ...doc, defaultValue: parsed.success ? envSpelling(parsed.data) : undefined };
-  });
-}
-
-/** A parsed value as an environment variable would spell it. */
-function envSpelling(value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  return Array.isArray(value) ? value.join(',') : String(value);
+  return settings(envSchema.shape).map(({ name, defaultValue, doc }) => ({ name, defaultValue, ...doc }));
 }
 
 type Env = z.output<typeof envSchema>;

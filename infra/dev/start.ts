@@ -28,7 +28,7 @@ import { ports } from '../../lib/topology.ts';
 import { cassandraContactPoint, kafkaBroker, loadStackConfig, type StackConfig } from '../local/config.ts';
 import { type PostgresEndpoint, resolvePostgres } from '../local/endpoints.ts';
 import { StackError } from '../local/errors.ts';
-import { functionEnv, localEventBusEndpoint } from '../local/function-env.ts';
+import { functionEnv, localEventBusEndpoint, stackOverrides } from '../local/function-env.ts';
 import { portOpen, waitFor } from '../local/proc.ts';
 import { startRandomUserServer } from '../randomuser/index.ts';
 import { invokeFunction, signalGroup, sinkGroupId } from './offline.ts';
@@ -40,6 +40,14 @@ const stopGraceMs = 45_000;
 
 async function main(): Promise<number> {
   const cfg = loadStackConfig();
+  const overrides = stackOverrides(process.env, cfg);
+  if (overrides.length > 0) {
+    throw new StackError(
+      `npm start runs the functions on the local stack, so it cannot take these settings:\n  ${overrides.join('\n  ')}\n` +
+        'To run the functions against other servers, use `npx sls invoke local` with those settings.',
+      { code: 'START_SETTING_OVERRIDDEN' },
+    );
+  }
   const t0 = performance.now();
   console.log(`[start] local stack in ${cfg.stateDir}`);
   await readyStack(cfg, (line) => console.log(`[start] ${line}`));

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { describeIssues } from '../../lib/errors.ts';
 import { repoRoot } from '../../lib/paths.ts';
+import { settingsDocumentation } from '../../lib/settings-docs.ts';
 import { cassandra, ports, postgresDatabase, serviceName, topics } from '../../lib/topology.ts';
 import { StackError } from './errors.ts';
 
@@ -23,63 +24,135 @@ export const defaultDatabase = postgresDatabase;
 const port = z.coerce.number().int().min(1).max(65535);
 const heap = z.string().regex(/^\d+[mMgG]$/, 'a JVM heap size such as 512m or 1g');
 
+const { documented, settings } = settingsDocumentation<{ meaning: string }>();
+const doc = <S extends z.ZodType>(schema: S, meaning: string) => documented(schema, { meaning });
+
+/** A flag as the stack's variables spell it: `1`/`true` or `0`/`false`; empty is the default. */
+const flag = (fallback: '' | 'true') => z.enum(['', '0', '1', 'false', 'true']).default(fallback);
+
+// Each setting's meaning is the text of the generated table in infra/local/README.md (npm run schemas).
 const envSchema = z.object({
-  LOCAL_STACK_DIR: z.string().min(1).optional(),
-  /** Use servers someone else runs (docker compose) at the configured ports; start none. */
-  LOCAL_STACK_EXTERNAL: z
-    .enum(['', '0', '1', 'false', 'true'])
-    .default('')
-    .transform((v) => v === '1' || v === 'true'),
-  /** Cache of resolved jars; shared by every state directory of a checkout. */
-  LOCAL_JARS_DIR: z.string().min(1).optional(),
-  KAFKA_PORT: port.default(ports.kafka),
-  KAFKA_CONTROLLER_PORT: port.default(ports.kafkaController),
-  KAFKA_HEAP: heap.default('512m'),
-  CASSANDRA_PORT: port.default(ports.cassandra),
-  CASSANDRA_STORAGE_PORT: port.default(ports.cassandraStorage),
-  CASSANDRA_JMX_PORT: port.default(ports.cassandraJmx),
-  CASSANDRA_HEAP: heap.default('1g'),
-  PGHOST: z.string().min(1).default('127.0.0.1'),
-  PGPORT: port.default(ports.postgres),
-  PGUSER: z.string().min(1).optional(),
-  PIPELINE_PGDATABASE: z.string().min(1).default(defaultDatabase),
-  LOCAL_PG_PORT: port.default(ports.postgresPrivate),
-  /** JDK used for Cassandra, which supports Java 11 and 17 only. Found automatically when unset. */
-  CASSANDRA_JAVA_HOME: z.string().min(1).optional(),
-  JAVA_HOME: z.string().min(1).optional(),
-  /** Set: the functions fetch from there (e.g. https://randomuser.me/api/1.4/) and no local API starts. */
-  RANDOMUSER_URL: z.url().optional(),
-  RANDOMUSER_PORT: port.default(ports.randomuser),
-  /** Set: the functions put events there and no local PutEvents endpoint starts. */
-  EVENTBRIDGE_ENDPOINT: z.url().optional(),
-  LOCAL_EVENTBUS_PORT: port.default(ports.eventBus),
-  /** The MQTT port serverless-offline-aws-eventbridge uses between its PutEvents endpoint and its targets. */
-  LOCAL_EVENTBUS_PUBSUB_PORT: port.default(ports.eventBusPubSub),
-  /** Where the pipeline runs: the same variables move the functions (serverless.yml's local stage). */
-  KAFKA_TOPIC: z.string().min(1).default(topics.usersCreated.name),
-  KAFKA_DLQ_TOPIC: z.string().min(1).default(topics.deadLetter.name),
-  CASSANDRA_KEYSPACE: z
-    .string()
-    .regex(/^[a-zA-Z][a-zA-Z0-9_]{0,47}$/, 'a Cassandra keyspace name')
-    .default(cassandra.keyspace),
-  /** `npm start`: how often the live summary prints, and whether fetch-users runs once right away. */
-  PIPELINE_STATUS_INTERVAL_MS: z.coerce.number().int().min(500).default(5000),
-  FETCH_ON_START: z
-    .enum(['', '0', '1', 'false', 'true'])
-    .default('true')
-    .transform((v) => v !== '0' && v !== 'false'),
-  /** The standalone Spark master and worker of `stack:up --with-spark`. */
-  SPARK_MASTER_PORT: port.default(ports.sparkMaster),
-  SPARK_MASTER_UI_PORT: port.default(ports.sparkMasterUi),
-  SPARK_WORKER_UI_PORT: port.default(ports.sparkWorkerUi),
-  SPARK_WORKER_CORES: z.coerce.number().int().min(1).default(2),
-  SPARK_WORKER_MEMORY: heap.default('1g'),
-  /** Heap of the job's driver; with one executor of SPARK_EXECUTOR_MEMORY the pair stays within 2 GB. */
-  SPARK_DRIVER_MEMORY: heap.default('768m'),
-  SPARK_EXECUTOR_MEMORY: heap.default('768m'),
-  /** JDK for Spark 3.5, which runs on Java 8, 11 or 17. Found automatically when unset. */
-  SPARK_JAVA_HOME: z.string().min(1).optional(),
+  LOCAL_STACK_DIR: doc(z.string().min(1).optional(), 'where the stack keeps its state; unset: `.local/`'),
+  LOCAL_STACK_EXTERNAL: doc(
+    flag('').transform((v) => v === '1' || v === 'true'),
+    'use servers someone else runs (docker compose) at the configured ports, and start none',
+  ),
+  LOCAL_JARS_DIR: doc(
+    z.string().min(1).optional(),
+    'the cache of resolved server jars, shared by every state directory; unset: `.local/jars/`',
+  ),
+  KAFKA_PORT: doc(port.default(ports.kafka), "Kafka's broker port"),
+  KAFKA_CONTROLLER_PORT: doc(port.default(ports.kafkaController), "Kafka's KRaft controller port"),
+  KAFKA_HEAP: doc(heap.default('512m'), "Kafka's JVM heap"),
+  CASSANDRA_PORT: doc(port.default(ports.cassandra), "Cassandra's CQL port"),
+  CASSANDRA_STORAGE_PORT: doc(port.default(ports.cassandraStorage), "Cassandra's storage (gossip) port"),
+  CASSANDRA_JMX_PORT: doc(port.default(ports.cassandraJmx), "Cassandra's JMX port"),
+  CASSANDRA_HEAP: doc(heap.default('1g'), "Cassandra's JVM heap"),
+  PGHOST: doc(z.string().min(1).default('127.0.0.1'), 'a PostgreSQL server to use when one answers there'),
+  PGPORT: doc(port.default(ports.postgres), 'its port'),
+  PGUSER: doc(z.string().min(1).optional(), 'its user; unset: the OS user'),
+  PIPELINE_PGDATABASE: doc(
+    z.string().min(1).default(defaultDatabase),
+    "the pipeline's database (created by the migrations); the functions' PGDATABASE locally",
+  ),
+  LOCAL_PG_PORT: doc(
+    port.default(ports.postgresPrivate),
+    'the port of the private PostgreSQL cluster the stack starts when none answers at PGHOST:PGPORT',
+  ),
+  CASSANDRA_JAVA_HOME: doc(
+    z.string().min(1).optional(),
+    'a JDK 11 or 17 for Cassandra 5.0; unset: found under /usr/lib/jvm',
+  ),
+  JAVA_HOME: doc(
+    z.string().min(1).optional(),
+    'the JDK (17+) for Kafka and the tools; unset: `java` on PATH',
+  ),
+  RANDOMUSER_URL: doc(
+    z.url().optional(),
+    'set: the functions fetch from there (e.g. `https://randomuser.me/api/1.4/`) and no local API starts',
+  ),
+  RANDOMUSER_PORT: doc(port.default(ports.randomuser), 'the port of the local randomuser API'),
+  EVENTBRIDGE_ENDPOINT: doc(
+    z.url().optional(),
+    'set: the functions put events there and the local EventBridge is not used',
+  ),
+  LOCAL_EVENTBUS_PORT: doc(port.default(ports.eventBus), "the local EventBridge's PutEvents port"),
+  LOCAL_EVENTBUS_PUBSUB_PORT: doc(
+    port.default(ports.eventBusPubSub),
+    'the MQTT port the local EventBridge uses between its endpoint and its targets',
+  ),
+  KAFKA_TOPIC: doc(
+    z.string().min(1).default(topics.usersCreated.name),
+    'the topic the pipeline uses (created by the migrations; the functions follow)',
+  ),
+  KAFKA_DLQ_TOPIC: doc(
+    z.string().min(1).default(topics.deadLetter.name),
+    'its dead-letter topic (created by the migrations; the functions follow)',
+  ),
+  CASSANDRA_KEYSPACE: doc(
+    z
+      .string()
+      .regex(/^[a-zA-Z][a-zA-Z0-9_]{0,47}$/, 'a Cassandra keyspace name')
+      .default(cassandra.keyspace),
+    'the keyspace of `created_users` (created by the migrations; the functions follow)',
+  ),
+  PIPELINE_STATUS_INTERVAL_MS: doc(
+    z.coerce.number().int().min(500).default(5000),
+    '`npm start`: milliseconds between two summary lines',
+  ),
+  FETCH_ON_START: doc(
+    flag('true').transform((v) => v !== '0' && v !== 'false'),
+    '`npm start`: run fetch-users once right away',
+  ),
+  // Read by serverless.yml's local stage, not by this module; checked here so a typo fails `npm start` with
+  // the setting's name instead of a schedule osls refuses later or never fires.
+  FETCH_SCHEDULE: doc(
+    z
+      .string()
+      .regex(/^(rate|cron)\(.+\)$/, 'expected rate(...) or cron(...)')
+      .default('rate(1 minute)'),
+    "how often fetch-users runs locally (FETCH_TOTAL users a run: see the functions' settings)",
+  ),
+  FETCH_SCHEDULE_ENABLED: doc(z.enum(['true', 'false']).default('true'), '`false` turns that schedule off'),
+  SINK_BATCH_SIZE: doc(
+    z.coerce.number().int().min(1).max(10_000).default(100),
+    "records per sink-users invocation (the event source's `batchSize`)",
+  ),
+  SINK_BATCHING_WINDOW: doc(
+    z.coerce.number().min(0).max(300).default(1),
+    'seconds the event source may wait to fill a batch (`maximumBatchingWindow`); fractions allowed locally',
+  ),
+  SPARK_MASTER_PORT: doc(
+    port.default(ports.sparkMaster),
+    'the standalone Spark master of `stack:up --with-spark`',
+  ),
+  SPARK_MASTER_UI_PORT: doc(port.default(ports.sparkMasterUi), "its web UI's port (off 8080, which clashes)"),
+  SPARK_WORKER_UI_PORT: doc(port.default(ports.sparkWorkerUi), "the Spark worker's web UI port"),
+  SPARK_WORKER_CORES: doc(z.coerce.number().int().min(1).default(2), 'cores the Spark worker offers'),
+  SPARK_WORKER_MEMORY: doc(heap.default('1g'), 'memory the Spark worker offers'),
+  SPARK_DRIVER_MEMORY: doc(
+    heap.default('768m'),
+    "the Spark job's driver heap; with one executor of SPARK_EXECUTOR_MEMORY the pair stays within 2 GB",
+  ),
+  SPARK_EXECUTOR_MEMORY: doc(heap.default('768m'), "the Spark job's executor heap"),
+  SPARK_JAVA_HOME: doc(
+    z.string().min(1).optional(),
+    'a JDK 8, 11 or 17 for Spark 3.5; unset: found under /usr/lib/jvm',
+  ),
 });
+
+/** Every stack setting with its default and meaning, for the generated table. */
+export function stackSettingRows(): Array<{
+  name: string;
+  defaultValue: string | undefined;
+  meaning: string;
+}> {
+  return settings(envSchema.shape).map(({ name, defaultValue, doc: { meaning } }) => ({
+    name,
+    defaultValue,
+    meaning,
+  }));
+}
 
 export interface StackConfig {
   stateDir: string;

@@ -9,7 +9,7 @@ import { parseConfig } from '../../functions/lib/settings.ts';
 import { repoRoot } from '../../lib/paths.ts';
 import { loadStackConfig } from './config.ts';
 import { postgresEndpointFile } from './endpoints.ts';
-import { functionEnv, localEventBusEndpoint } from './function-env.ts';
+import { functionEnv, localEventBusEndpoint, stackOverrides } from './function-env.ts';
 
 const server = { host: '127.0.0.1', port: 55432, user: 'me', database: 'recorded' };
 
@@ -145,5 +145,26 @@ describe('functionEnv', () => {
     for (const name of ['PIPELINE_PGDATABASE', 'KAFKA_TOPIC', 'KAFKA_DLQ_TOPIC', 'CASSANDRA_KEYSPACE']) {
       expect(reads).toContain(name);
     }
+  });
+
+  it('lists the endpoint settings a run on the stack would override, and says what to set instead', () => {
+    const stack = loadStackConfig({ LOCAL_STACK_DIR: stateDir, KAFKA_PORT: '19092' });
+
+    const lines = stackOverrides(
+      {
+        KAFKA_BROKERS: 'kafka.example:9092',
+        CASSANDRA_CONTACT_POINTS: `127.0.0.1:${stack.cassandra.port}`,
+        CASSANDRA_LOCAL_DC: '',
+        FETCH_TOTAL: '5',
+      },
+      stack,
+    );
+
+    expect(lines).toEqual([
+      "KAFKA_BROKERS=kafka.example:9092: the functions use the stack's 127.0.0.1:19092; unset KAFKA_BROKERS (to move it: KAFKA_PORT)",
+    ]);
+    expect(stackOverrides({ CASSANDRA_LOCAL_DC: 'eu-west-1' }, stack)).toEqual([
+      expect.stringMatching(/^CASSANDRA_LOCAL_DC=eu-west-1: the functions use the stack's datacenter1/),
+    ]);
   });
 });

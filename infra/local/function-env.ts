@@ -62,3 +62,38 @@ export function functionEnv(stack: StackConfig, run: FunctionRun = {}): Record<s
 export function localEventBusEndpoint(stack: Pick<StackConfig, 'eventBus'>): string {
   return `http://127.0.0.1:${stack.eventBus.port}`;
 }
+
+/**
+ * The function settings that a run on the stack takes from the stack, and the stack setting that moves each.
+ * `sls invoke local` takes them from the environment when set; `npm start` runs the functions on its own
+ * stack, so it refuses them instead of ignoring them.
+ */
+const stackOwned = {
+  KAFKA_BROKERS: (stack: StackConfig) => ({ value: kafkaBroker(stack), moveWith: 'KAFKA_PORT' }),
+  CASSANDRA_CONTACT_POINTS: (stack: StackConfig) => ({
+    value: cassandraContactPoint(stack),
+    moveWith: 'CASSANDRA_PORT',
+  }),
+  CASSANDRA_LOCAL_DC: (stack: StackConfig) => ({
+    value: stack.cassandra.localDataCenter,
+    moveWith: 'nothing: the local node has one data centre',
+  }),
+} as const;
+
+/**
+ * Each function setting of `env` that a run on `stack` would override with the stack's own value, as a line
+ * that says what to do instead; empty when there is none.
+ */
+export function stackOverrides(
+  env: Readonly<Record<string, string | undefined>>,
+  stack: StackConfig,
+): string[] {
+  return Object.entries(stackOwned).flatMap(([name, of]) => {
+    const given = env[name];
+    const { value, moveWith } = of(stack);
+    if (given === undefined || given === '' || given === value) return [];
+    return [
+      `${name}=${given}: the functions use the stack's ${value}; unset ${name} (to move it: ${moveWith})`,
+    ];
+  });
+}

@@ -1,11 +1,13 @@
 /**
  * The settings tables of the READMEs, generated from the schemas that parse the settings, as the JSON Schemas
  * are generated from the event schemas: the functions' settings (functions/lib/settings.ts) in
- * functions/README.md. Each table sits between two marker comments, so the prose around it stays
+ * functions/README.md, and the local stack's and `npm start`'s (infra/local/config.ts) in
+ * infra/local/README.md. Each table sits between two marker comments, so the prose around it stays
  * hand-written; `npm run schemas` rewrites it and a unit test fails when a README and its schema disagree.
  */
 import { type SettingRow, settingRows } from '../../functions/lib/settings.ts';
 import { PipelineError } from '../../lib/errors.ts';
+import { stackSettingRows } from '../local/config.ts';
 
 /** A generated table: the file it lives in and the markers around it. */
 export interface GeneratedTable {
@@ -32,31 +34,43 @@ const cell = (text: string) => text.replaceAll('|', '\\|');
 
 const code = (text: string) => `\`${text}\``;
 
+/** A default as a table cell: the value in code, or `unset`. */
+const defaultCell = (value: string | undefined) =>
+  value === undefined || value === '' ? 'unset' : code(value);
+
+/** A Markdown table of `header` and `rows`, each cell escaped. */
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.map(cell).join(' | ')} |`;
+  return `${[line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n')}\n`;
+}
+
 /** The functions' settings table: name, default, meaning, the functions that read it, and its local value. */
 export function functionSettingsTable(rows: readonly SettingRow[] = settingRows()): GeneratedTable {
-  const lines = [
-    '| Setting | Default | Meaning | Read by | Local stage |',
-    '| --- | --- | --- | --- | --- |',
-    ...rows
-      .map((row) =>
-        [
-          code(row.name),
-          row.defaultValue === undefined || row.defaultValue === '' ? 'unset' : code(row.defaultValue),
-          row.meaning,
-          row.readBy === 'all' ? 'all' : row.readBy.join(', '),
-          row.local ?? 'as set',
-        ]
-          .map(cell)
-          .join(' | '),
-      )
-      .map((line) => `| ${line} |`),
-  ];
-  return { file: 'functions/README.md', marker: 'settings', markdown: `${lines.join('\n')}\n` };
+  const markdown = table(
+    ['Setting', 'Default', 'Meaning', 'Read by', 'Local stage'],
+    rows.map((row) => [
+      code(row.name),
+      defaultCell(row.defaultValue),
+      row.meaning,
+      row.readBy === 'all' ? 'all' : row.readBy.join(', '),
+      row.local ?? 'as set',
+    ]),
+  );
+  return { file: 'functions/README.md', marker: 'settings', markdown };
+}
+
+/** The local stack's and `npm start`'s settings: name, default, meaning. */
+export function stackSettingsTable(): GeneratedTable {
+  const markdown = table(
+    ['Setting', 'Default', 'Meaning'],
+    stackSettingRows().map((row) => [code(row.name), defaultCell(row.defaultValue), row.meaning]),
+  );
+  return { file: 'infra/local/README.md', marker: 'stack-settings', markdown };
 }
 
 /** Every generated table. */
 export function generatedTables(): GeneratedTable[] {
-  return [functionSettingsTable()];
+  return [functionSettingsTable(), stackSettingsTable()];
 }
 
 /**

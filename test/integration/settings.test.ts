@@ -6,6 +6,10 @@
  * `sls invoke local` runs ping with a stack directory that holds no PostgreSQL record, so PGHOST, PGPORT and
  * PGUSER come from the environment as they do on a machine whose stack has not started yet. Nothing is
  * connected to: ping parses its settings and answers.
+ *
+ * `npm start` runs the functions on its own stack, so the endpoints come from the stack (functionEnv) and the
+ * names from the run; every other setting is set to its non-default value, and it must refuse an endpoint
+ * setting it would otherwise override.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,7 +18,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, settingNames } from '../../functions/lib/settings.ts';
-import { localStage } from '../../lib/topology.ts';
+import { invokeFunction } from '../../infra/dev/offline.ts';
+import { functionEnv } from '../../infra/local/function-env.ts';
+import { portOpen } from '../../infra/local/proc.ts';
+import { localStage, ports } from '../../lib/topology.ts';
+import { pipelineRun, startPipelineRun } from '../helpers/process.ts';
+import { dropRun, eventually, stackConfig, uniqueName } from '../helpers/stack.ts';
 
 const run = promisify(execFile);
 
@@ -67,10 +76,36 @@ const localEnv: Record<string, string> = {
 };
 
 /** The same environment under the functions' own names, as the functions should receive it. */
-function functionEnvOf(env: Record<string, string>): Record<string, string> {
+function functionEnvOf(env: Record<string, string>, awsRegion = region): Record<string, string> {
   const { PIPELINE_PGDATABASE, ...rest } = env;
-  return { ...rest, PGDATABASE: PIPELINE_PGDATABASE ?? '', STAGE: localStage, AWS_REGION: region };
+  return {
+    ...rest,
+    ...(PIPELINE_PGDATABASE === undefined ? {} : { PGDATABASE: PIPELINE_PGDATABASE }),
+    STAGE: localStage,
+    AWS_REGION: awsRegion,
+  };
 }
+
+/**
+ * What `npm start` takes from the environment: everything but the endpoints it takes from its stack, the
+ * names it takes from the run, and Keyspaces' authentication, which needs Keyspaces' port.
+ */
+const fromStack = [
+  'KAFKA_BROKERS',
+  'CASSANDRA_CONTACT_POINTS',
+  'CASSANDRA_LOCAL_DC',
+  'PGHOST',
+  'PGPORT',
+  'PGUSER',
+];
+const fromRun = ['PIPELINE_PGDATABASE', 'KAFKA_TOPIC', 'KAFKA_DLQ_TOPIC', 'CASSANDRA_KEYSPACE'];
+const startEnv = Object.fromEntries(
+  Object.entries(localEnv).filter(
+    ([name]) => !fromStack.includes(name) && !fromRun.includes(name) && name !== 'CASSANDRA_AUTH',
+  ),
+);
+/** serverless-offline's region when `npm start` is given none: serverless.yml's default. */
+const offlineRegion = 'eu-west-1';
 
 /** The `settings` of ping's debug log line in a command's output. */
 function loggedSettings(output: string): unknown {
@@ -123,5 +158,56 @@ describe('every function setting reaches the functions', () => {
     const settings = loggedSettings(stdout);
 
     expect(settings).toEqual(JSON.parse(JSON.stringify(parseConfig(functionEnvOf(localEnv)))));
+  });
+
+  it('under `npm start`, with the endpoints and names of its stack and run', async () => {
+    const names = pipelineRun(uniqueName('settings'));
+    const start = startPipelineRun(names, {
+      ...startEnv,
+      FETCH_ON_START: 'false',
+      FETCH_SCHEDULE_ENABLED: 'false',
+    });
+    try {
+      await eventually(
+        'serverless-offline to serve the Invoke API',
+        async () => ((await portOpen('127.0.0.1', ports.offlineLambda)) ? true : undefined),
+        180_000,
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}\n${start.output().slice(-4000)}`);
+      });
+      await invokeFunction('ping', {});
+      const settings = await eventually('ping to log its settings', async () => {
+        try {
+          return loggedSettings(start.output());
+        } catch {
+          return undefined;
+        }
+      });
+
+      const stack = functionEnv(stackConfig(), {
+        topic: names.topic,
+        deadLetterTopic: names.dlq,
+        keyspace: names.keyspace,
+        database: names.database,
+      });
+      const wanted = parseConfig({ ...stack, ...functionEnvOf(startEnv, offlineRegion) });
+      expect(settings).toEqual(JSON.parse(JSON.stringify(wanted)));
+    } finally {
+      await start.interrupt();
+      await dropRun({ keyspace: names.keyspace, topics: [names.topic, names.dlq], database: names.database });
+    }
+  });
+
+  it('`npm start` refuses an endpoint setting it would override, naming the stack setting to change', async () => {
+    const start = startPipelineRun(pipelineRun(uniqueName('settings')), {
+      KAFKA_BROKERS: 'kafka.example:9092',
+    });
+
+    const code = await start.exited;
+
+    expect(code).toBe(1);
+    expect(start.output()).toContain('npm start runs the functions on the local stack');
+    expect(start.output()).toContain('KAFKA_BROKERS=kafka.example:9092');
+    expect(start.output()).toContain('KAFKA_PORT');
   });
 });

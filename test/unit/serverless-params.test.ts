@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { settingNames } from '../../functions/lib/settings.ts';
+import { settingNames, settingRows } from '../../functions/lib/settings.ts';
+import { stackSettingRows } from '../../infra/local/config.ts';
 import { repoRoot } from '../../lib/paths.ts';
 import {
   cassandra,
@@ -34,6 +35,12 @@ const serverlessSchema = z.object({
     offlineKafka: z.object({ brokers: z.array(z.string()) }),
   }),
 });
+
+/** Settings whose local value differs from their default on purpose. */
+const localOnly = new Set([
+  // The local stage logs at debug level, every other stage at the schema's INFO.
+  'LOG_LEVEL',
+]);
 
 /** Lambda sets it and refuses it as a function variable; serverless-offline sets it too. */
 const setByRuntime = new Set(['AWS_REGION']);
@@ -140,6 +147,21 @@ function serverlessMismatches(text: string): string[] {
   );
   expect(localRandomuserUrl.includes(`:${ports.randomuser}/`), 'the local randomuser URL uses its port');
 
+  // Every `${env:NAME, 'fallback'}` that names a setting falls back to that setting's default, so the local
+  // stage and the schemas agree on what "unset" means.
+  const schemaDefaults = new Map(
+    [...settingRows(), ...stackSettingRows()].map((row) => [row.name, row.defaultValue] as const),
+  );
+  for (const match of text.matchAll(/\$\{env:([A-Z0-9_]+), ["']?([^"'},]*)["']?\}/g)) {
+    const [, name = '', fallback = ''] = match;
+    const wanted = schemaDefaults.get(name);
+    if (wanted === undefined || fallback === '' || fallback.includes('$') || localOnly.has(name)) continue;
+    expect(
+      fallback === wanted,
+      `serverless.yml falls back to ${fallback} for ${name}, whose default is ${wanted}`,
+    );
+  }
+
   const offline = yml.custom['serverless-offline'];
   expect(offline.httpPort === ports.offlineHttp, `serverless-offline.httpPort is not ${ports.offlineHttp}`);
   expect(
@@ -185,6 +207,12 @@ describe('serverless.yml', () => {
         /KAFKA_TOPIC falls back/,
       ],
       ['another Lambda port', 'lambdaPort: 3002', 'lambdaPort: 3003', /lambdaPort is not 3002/],
+      [
+        'another sink batch size',
+        'batchSize: ${env:SINK_BATCH_SIZE, 100}',
+        'batchSize: ${env:SINK_BATCH_SIZE, 50}',
+        /falls back to 50 for SINK_BATCH_SIZE, whose default is 100/,
+      ],
       [
         'another Kafka port',
         `\${env:KAFKA_PORT, "9092"}`,
