@@ -6,7 +6,7 @@
  * once.
  *
  * Why here and not in infra/migrations: the stack needs the step on `up`, and the stack imports no other room
- * of infra/ (test/unit/infra-rooms.test.ts), so the step lives with the stack and the migrations import it,
+ * of infra/ (test/unit/layering.test.ts), so the step lives with the stack and the migrations import it,
  * wrapping its failures in their own typed errors. Failures here are pg's and the socket's own errors, except
  * in {@link ensureDatabase}, the stack's entry point, which reports a {@link StackError}.
  */
