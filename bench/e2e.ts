@@ -17,7 +17,7 @@ import { eventPublisherFor } from '../functions/lib/eventbridge.ts';
 import { detailTypes } from '../functions/lib/schemas.ts';
 import type { StorableUser } from '../functions/store-users/core.ts';
 import type { StackConfig } from '../infra/local/config.ts';
-import { resolvePostgres } from '../infra/local/endpoints.ts';
+import { resolvePostgres, stackConnection } from '../infra/local/endpoints.ts';
 import { localEventBusEndpoint } from '../infra/local/function-env.ts';
 import { functionConfig } from './lib/config.ts';
 import { runOpenLoop } from './lib/generator.ts';
@@ -122,7 +122,7 @@ export async function runProfile(
     let announce: ((ids: readonly string[]) => void) | undefined;
     if (spec.relayPollMs > 0) {
       const trigger = await startRelayTrigger(
-        { ...resolvePostgres(cfg), database: names.database },
+        stackConnection(resolvePostgres(cfg), names.database),
         spec.relayPollMs,
         (e) => hooks.warn(`relay trigger: ${String(e)}`),
       );

@@ -13,7 +13,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { signalGroup, sinkGroupId } from '../../infra/dev/offline.ts';
 import { cassandraContactPoint, kafkaBroker, type StackConfig } from '../../infra/local/config.ts';
-import { resolvePostgres } from '../../infra/local/endpoints.ts';
+import { resolvePostgres, stackConnection } from '../../infra/local/endpoints.ts';
 import { functionEnv } from '../../infra/local/function-env.ts';
 import { portOpen, waitFor } from '../../infra/local/proc.ts';
 import { migrate } from '../../infra/migrations/migrate.ts';
@@ -57,7 +57,7 @@ export async function prepareRun(cfg: StackConfig, names: RunNames, partitions: 
     },
   });
   const endpoint = resolvePostgres(cfg);
-  const pool = new pg.Pool({ ...endpoint, database: names.database, max: 8 });
+  const pool = new pg.Pool({ ...stackConnection(endpoint, names.database), max: 8 });
   pool.on('error', () => {});
   const cql = cassandraFor(cfg, names.keyspace);
   const kafka = kafkaFor(cfg, 'bench');
@@ -130,7 +130,7 @@ async function dropWhere(cfg: StackConfig, matches: (name: string) => boolean): 
   } finally {
     await admin.disconnect();
   }
-  const db = new pg.Client({ ...resolvePostgres(cfg) });
+  const db = new pg.Client(stackConnection(resolvePostgres(cfg)));
   await db.connect();
   try {
     const databases = await db.query<{ name: string }>('SELECT datname AS name FROM pg_database');

@@ -26,7 +26,7 @@ import { errorText } from '../../lib/errors.ts';
 import { repoRoot } from '../../lib/paths.ts';
 import { ports } from '../../lib/topology.ts';
 import { cassandraContactPoint, kafkaBroker, loadStackConfig, type StackConfig } from '../local/config.ts';
-import { type PostgresEndpoint, resolvePostgres } from '../local/endpoints.ts';
+import { type PostgresEndpoint, resolvePostgres, stackConnection } from '../local/endpoints.ts';
 import { StackError } from '../local/errors.ts';
 import { functionEnv, localEventBusEndpoint, stackOverrides } from '../local/function-env.ts';
 import { portOpen, waitFor } from '../local/proc.ts';
@@ -147,7 +147,7 @@ async function firstRuns(cfg: StackConfig, stopping: () => boolean): Promise<voi
 
 /** Prints {@link formatSummary} every `statusIntervalMs` until stopped. */
 function startSummary(cfg: StackConfig, endpoint: PostgresEndpoint, fetched: () => number) {
-  const pool = new pg.Pool({ ...endpoint, max: 1 });
+  const pool = new pg.Pool({ ...stackConnection(endpoint), max: 1 });
   pool.on('error', () => {});
   const kafka = new Kafka({
     clientId: 'npm-start-summary',

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { Client, DatabaseError } from 'pg';
 import { errorText } from '../../lib/errors.ts';
 import { serviceName } from '../../lib/topology.ts';
-import type { PostgresEndpoint } from './endpoints.ts';
+import { type PostgresEndpoint, stackConnection } from './endpoints.ts';
 import { StackError } from './errors.ts';
 
 /** The database a new database is created through, which every PostgreSQL cluster has from `initdb`. */
@@ -49,11 +49,7 @@ export async function connectOrMissing(
   options: { connectTimeoutMs: number; applicationName: string },
 ): Promise<Client | 'missing'> {
   const client = new Client({
-    host: endpoint.host,
-    port: endpoint.port,
-    user: endpoint.user,
-    password: endpoint.password,
-    database,
+    ...stackConnection(endpoint, database),
     connectionTimeoutMillis: options.connectTimeoutMs,
     application_name: options.applicationName,
   });

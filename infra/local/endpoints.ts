@@ -23,6 +23,22 @@ export interface PostgresEndpoint {
   managed?: boolean | undefined;
 }
 
+/**
+ * The connection settings of the stack's own clients (health checks, migrations, the summary, the tests) for
+ * `endpoint`. Without TLS, explicitly: the driver would otherwise take PGSSLMODE from the environment, where
+ * it may be set for the functions (`PGSSLMODE=require npm start`), and the stack's PostgreSQL speaks none.
+ */
+export function stackConnection(endpoint: PostgresEndpoint, database = endpoint.database) {
+  return {
+    host: endpoint.host,
+    port: endpoint.port,
+    user: endpoint.user,
+    password: endpoint.password,
+    database,
+    ssl: false,
+  } as const;
+}
+
 const endpointFileSchema = z.object({
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535),

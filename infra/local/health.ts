@@ -6,6 +6,7 @@
 import cassandra from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
+import { stackConnection } from './endpoints.ts';
 
 export interface Healthy {
   version: string;
@@ -69,7 +70,10 @@ export async function postgresHealth(
   user: string,
   database = 'postgres',
 ): Promise<Healthy | undefined> {
-  const client = new pg.Client({ host, port, user, database, connectionTimeoutMillis: 2000 });
+  const client = new pg.Client({
+    ...stackConnection({ host, port, user, database }),
+    connectionTimeoutMillis: 2000,
+  });
   try {
     await client.connect();
     await client.query('SELECT 1');

@@ -9,7 +9,7 @@ import {
   loadStackConfig,
   type StackConfig,
 } from '../../infra/local/config.ts';
-import { resolvePostgres } from '../../infra/local/endpoints.ts';
+import { resolvePostgres, stackConnection } from '../../infra/local/endpoints.ts';
 import { cassandraDefaults, migrateCassandra } from '../../infra/migrations/cassandra.ts';
 import { kafkaDefaults, migrateKafka } from '../../infra/migrations/kafka.ts';
 
@@ -41,7 +41,7 @@ export function cassandraClient(cfg = stackConfig(), keyspace?: string): cassand
 /** A client for the pipeline database at the endpoint the stack recorded. */
 export function postgresClient(cfg = stackConfig()): pg.Client {
   const ep = resolvePostgres(cfg);
-  return new pg.Client({ host: ep.host, port: ep.port, user: ep.user, database: ep.database });
+  return new pg.Client(stackConnection(ep));
 }
 
 /** Polls `probe` until it returns a value, failing after `timeoutMs` with `what` in the message. */

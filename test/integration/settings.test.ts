@@ -171,7 +171,7 @@ describe('every function setting reaches the functions', () => {
       await eventually(
         'serverless-offline to serve the Invoke API',
         async () => ((await portOpen('127.0.0.1', ports.offlineLambda)) ? true : undefined),
-        180_000,
+        150_000,
       ).catch((error: Error) => {
         throw new Error(`${error.message}\n${start.output().slice(-4000)}`);
       });

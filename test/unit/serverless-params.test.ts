@@ -209,8 +209,8 @@ describe('serverless.yml', () => {
       ['another Lambda port', 'lambdaPort: 3002', 'lambdaPort: 3003', /lambdaPort is not 3002/],
       [
         'another sink batch size',
-        'batchSize: ${env:SINK_BATCH_SIZE, 100}',
-        'batchSize: ${env:SINK_BATCH_SIZE, 50}',
+        `batchSize: \${env:SINK_BATCH_SIZE, 100}`,
+        `batchSize: \${env:SINK_BATCH_SIZE, 50}`,
         /falls back to 50 for SINK_BATCH_SIZE, whose default is 100/,
       ],
       [
