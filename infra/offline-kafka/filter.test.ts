@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { baseTimestamp, sourceRecord } from '../../test/helpers/source-records.ts';
-import { filterView, matchesAny, matchObject } from './filter.ts';
+import { filterView, matchesAny } from './filter.ts';
 
 function withValue(value: unknown) {
   return sourceRecord({ offset: 3, value: Buffer.from(JSON.stringify(value)) });
@@ -184,13 +184,5 @@ describe('matchesAny', () => {
   it('never matches an unknown operator or a rule that is not a list or an object', () => {
     expect(matches({ value: { ip: [{ cidr: '10.0.0.0/8' }] } }, { ip: '10.0.0.1' })).toBe(false);
     expect(matches({ value: { a: 'x' } }, { a: 'x' })).toBe(false);
-  });
-});
-
-describe('matchObject', () => {
-  it('matches a pattern against plain data', () => {
-    expect(matchObject({ a: { b: [1] } }, { a: { b: 1 } })).toBe(true);
-    expect(matchObject({ a: { b: [1] } }, { a: { b: 2 } })).toBe(false);
-    expect(matchObject({}, { a: 1 })).toBe(true);
   });
 });

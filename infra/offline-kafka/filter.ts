@@ -3,13 +3,11 @@
  * filter pattern (or when there are none). Records that match none are skipped and their offsets committed,
  * as AWS does.
  *
- * Hand-written because no maintained JavaScript implementation of EventBridge-style patterns exists on npm
- * (AWS's own, event-ruler, is Java). It covers the operators Lambda documents for event filtering: exact
- * values, `prefix`, `suffix`, `anything-but`, `numeric`, `exists`, `equals-ignore-case` and `wildcard`.
+ * Lambda's filter criteria use EventBridge's pattern syntax, so the matching is lib/event-pattern.ts's, the
+ * same as the local EventBridge's; this module only builds what a Kafka record looks like to a pattern.
  */
+import { type CompiledPattern, compilePattern, type Json } from '../../lib/event-pattern.ts';
 import type { SourceRecord } from './event.ts';
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /**
  * What a pattern is matched against: `value` is the record's value parsed as JSON when it is UTF-8 JSON,
@@ -41,92 +39,18 @@ export function filterView(record: SourceRecord): Record<string, Json> {
 export function matchesAny(patterns: ReadonlyArray<Record<string, unknown>>, record: SourceRecord): boolean {
   if (patterns.length === 0) return true;
   const view = filterView(record);
-  return patterns.some((pattern) => matchObject(pattern, view));
+  return patterns.some((pattern) => compiled(pattern).matches(view));
 }
 
-/** Whether `data` satisfies every field of `pattern`. */
-export function matchObject(pattern: Record<string, unknown>, data: Json | undefined): boolean {
-  return Object.entries(pattern).every(([field, rule]) => {
-    const value = isObject(data) ? data[field] : undefined;
-    if (Array.isArray(rule)) return matchField(rule, value);
-    if (!isPlainObject(rule)) return false;
-    // As EventBridge flattens the data: an array of objects matches when one of its objects does, and a
-    // missing parent still satisfies `exists: false` below it.
-    if (Array.isArray(value) && value.length > 0) return value.some((item) => matchObject(rule, item));
-    return matchObject(rule, isObject(value) ? value : undefined);
-  });
-}
-
-function matchField(rules: readonly unknown[], value: Json | undefined): boolean {
-  // An array in the data matches when any of its elements does, as in EventBridge.
-  const candidates: Array<Json | undefined> = Array.isArray(value) ? value : [value];
-  return rules.some((rule) => {
-    if (isPlainObject(rule) && 'exists' in rule) return (value !== undefined) === rule.exists;
-    return candidates.some((candidate) => candidate !== undefined && matchRule(rule, candidate));
-  });
-}
-
-function matchRule(rule: unknown, value: Json): boolean {
-  if (!isPlainObject(rule)) return rule === value;
-  if ('prefix' in rule) return matchAffix(rule.prefix, value, (v, p) => v.startsWith(p));
-  if ('suffix' in rule) return matchAffix(rule.suffix, value, (v, s) => v.endsWith(s));
-  if ('equals-ignore-case' in rule) {
-    return typeof value === 'string' && typeof rule['equals-ignore-case'] === 'string'
-      ? value.toLowerCase() === rule['equals-ignore-case'].toLowerCase()
-      : false;
+/** Each pattern object compiled once, however many records it filters. */
+const cache = new WeakMap<object, CompiledPattern>();
+function compiled(pattern: Record<string, unknown>): CompiledPattern {
+  let found = cache.get(pattern);
+  if (!found) {
+    found = compilePattern(pattern);
+    cache.set(pattern, found);
   }
-  if ('wildcard' in rule) {
-    return (
-      typeof value === 'string' && typeof rule.wildcard === 'string' && wildcard(rule.wildcard).test(value)
-    );
-  }
-  if ('anything-but' in rule) {
-    const but = rule['anything-but'];
-    if (Array.isArray(but)) return !but.some((b) => matchRule(b, value));
-    return !matchRule(but, value);
-  }
-  if ('numeric' in rule) return Array.isArray(rule.numeric) && matchNumeric(rule.numeric, value);
-  return false;
-}
-
-function matchAffix(affix: unknown, value: Json, test: (value: string, affix: string) => boolean): boolean {
-  if (typeof value !== 'string') return false;
-  if (typeof affix === 'string') return test(value, affix);
-  if (isPlainObject(affix) && typeof affix['equals-ignore-case'] === 'string') {
-    return test(value.toLowerCase(), affix['equals-ignore-case'].toLowerCase());
-  }
-  return false;
-}
-
-function matchNumeric(conditions: readonly unknown[], value: Json): boolean {
-  if (typeof value !== 'number') return false;
-  for (let i = 0; i + 1 < conditions.length; i += 2) {
-    const op = conditions[i];
-    const bound = conditions[i + 1];
-    if (typeof bound !== 'number') return false;
-    const ok =
-      op === '='
-        ? value === bound
-        : op === '<'
-          ? value < bound
-          : op === '<='
-            ? value <= bound
-            : op === '>'
-              ? value > bound
-              : op === '>='
-                ? value >= bound
-                : false;
-    if (!ok) return false;
-  }
-  return conditions.length >= 2;
-}
-
-function wildcard(pattern: string): RegExp {
-  const body = pattern
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${body}$`, 's');
+  return found;
 }
 
 function utf8(bytes: Buffer | null): string | undefined {
@@ -136,12 +60,4 @@ function utf8(bytes: Buffer | null): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function isObject(value: Json | undefined): value is { [key: string]: Json } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -160,7 +160,7 @@ describe('lintEventSource', () => {
     );
 
     expect(warnings).toEqual([
-      `${where}.filterPatterns[1]: operator "cidr" is not emulated and never matches locally`,
+      `${where}.filterPatterns[1].value.address.ip[0]: operator "cidr" is not emulated and never matches locally`,
     ]);
   });
 });

@@ -3,18 +3,8 @@
  * emulate. Pure: it reads resolved event sources and returns sentences; the plugin prints them on
  * `sls offline start` and `sls package`.
  */
+import { compilePattern, describeProblem } from '../../lib/event-pattern.ts';
 import type { EventSource } from './options.ts';
-
-/** Operators {@link matchesAny} understands; anything else in a filter pattern never matches. */
-const filterOperators = new Set([
-  'prefix',
-  'suffix',
-  'anything-but',
-  'numeric',
-  'exists',
-  'equals-ignore-case',
-  'wildcard',
-]);
 
 const authKeys = [
   'saslPlainAuth',
@@ -78,24 +68,13 @@ export function lintEventSource(source: EventSource): string[] {
     warnings.push(`${where}: maximumBatchingWindow unset; AWS's default for Kafka, 500 ms, applies`);
   }
   for (const [i, pattern] of source.filterPatterns.entries()) {
-    for (const op of unknownOperators(pattern)) {
+    for (const problem of compilePattern(pattern).problems) {
       warnings.push(
-        `${where}.filterPatterns[${i}]: operator "${op}" is not emulated and never matches locally`,
+        problem.kind === 'unsupported'
+          ? `${where}.filterPatterns[${i}].${describeProblem(problem)}`
+          : `${where}.filterPatterns[${i}].${describeProblem(problem)}; AWS refuses this pattern, and it never matches locally`,
       );
     }
   }
   return warnings;
-}
-
-function unknownOperators(pattern: unknown): string[] {
-  if (Array.isArray(pattern)) {
-    return pattern.flatMap((rule) =>
-      typeof rule === 'object' && rule !== null && !Array.isArray(rule)
-        ? Object.keys(rule).filter((op) => !filterOperators.has(op))
-        : [],
-    );
-  }
-  if (typeof pattern === 'object' && pattern !== null)
-    return Object.values(pattern).flatMap(unknownOperators);
-  return [];
 }
