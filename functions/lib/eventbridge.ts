@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { errorText, PipelineError } from '../../lib/errors.ts';
 import { packBySize } from '../../lib/pack.ts';
+import { putEventsEntrySize } from '../../lib/put-events.ts';
 import { limits } from '../../lib/topology.ts';
 import { TransientError } from './errors.ts';
 import { type RetryClock, type RetryPolicy, systemClock, withRetry } from './retry.ts';
@@ -56,7 +57,7 @@ export class EventTooLargeError extends PipelineError {
  * entries carry no `Time` or `Resources`).
  */
 export function entrySize(source: string, detailType: string, detailJson: string): number {
-  return Buffer.byteLength(source) + Buffer.byteLength(detailType) + Buffer.byteLength(detailJson);
+  return putEventsEntrySize({ Source: source, DetailType: detailType, Detail: detailJson });
 }
 
 /**

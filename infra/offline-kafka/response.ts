@@ -5,10 +5,8 @@
  */
 import { partitionKey, type SourceRecord } from './event.ts';
 
-/** The outcome of one invocation, as the runner saw it on the wire. */
-export type InvokeOutcome =
-  | { ok: true; payload: unknown }
-  | { ok: false; errorType: string; errorMessage: string; statusCode?: number };
+/** The outcome of one invocation (lib/lambda-invoke.ts makes it). */
+export type { InvokeOutcome } from '../../lib/lambda-invoke.ts';
 
 /** What to do with the records of a successful invocation. */
 export type PartialResult =

@@ -9,7 +9,6 @@
  * group's committed offset moves only in {@link PartitionWorker.commit}. A crash or Ctrl-C therefore
  * loses nothing: whatever was not committed is fetched again by the next start.
  */
-import { randomUUID } from 'node:crypto';
 import {
   type Admin,
   type Consumer,
@@ -20,6 +19,7 @@ import {
   type Producer,
 } from 'kafkajs';
 import { errorText } from '../../lib/errors.ts';
+import { invokeLambda } from '../../lib/lambda-invoke.ts';
 import {
   type BatchDeps,
   emptyResult,
@@ -40,7 +40,6 @@ import {
 } from './event.ts';
 import { matchesAny } from './filter.ts';
 import { awsLimits, type EventSource, type PluginSettings } from './options.ts';
-import type { InvokeOutcome } from './response.ts';
 
 /** How the runner reaches the function and reports what it does. */
 export interface RunnerOptions {
@@ -467,7 +466,12 @@ class PartitionWorker {
     const functionArn = `arn:aws:lambda:${options.region}:000000000000:function:${source.functionName}`;
     return {
       source,
-      invoke: (records) => invoke(options, buildEvent(source, records)),
+      invoke: (records) =>
+        invokeLambda({
+          endpoint: options.lambdaEndpoint,
+          functionName: source.functionName,
+          event: buildEvent(source, records),
+        }),
       sendToDestination: async (failed: FailedBatch) => {
         if (!producer || source.onFailure?.kind !== 'kafka') return;
         const messages = toDestinationMessages(failed, {
@@ -512,59 +516,4 @@ export function toSourceRecord(topic: string, partition: number, message: KafkaM
     value: message.value,
     headers,
   };
-}
-
-/** One synchronous invocation through serverless-offline's Lambda Invoke API. */
-async function invoke(options: RunnerOptions, event: unknown): Promise<InvokeOutcome> {
-  const url = `${options.lambdaEndpoint}/2015-03-31/functions/${encodeURIComponent(options.source.functionName)}/invocations`;
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-amz-invocation-type': 'RequestResponse',
-        'x-amzn-requestid': randomUUID(),
-      },
-      body: JSON.stringify(event),
-    });
-  } catch (error) {
-    return {
-      ok: false,
-      errorType: 'ServiceUnavailable',
-      errorMessage: `cannot reach ${url}: ${errorText(error)}`,
-    };
-  }
-  const text = await response.text();
-  const payload = parseJson(text);
-  if (response.status !== 200) {
-    return {
-      ok: false,
-      statusCode: response.status,
-      errorType: response.headers.get('x-amzn-errortype') ?? `HTTP${response.status}`,
-      errorMessage: text.slice(0, 1000),
-    };
-  }
-  if (response.headers.get('x-amz-function-error')) {
-    const field = (name: string): string | undefined => {
-      if (typeof payload !== 'object' || payload === null || !(name in payload)) return undefined;
-      const value: unknown = Reflect.get(payload, name);
-      return typeof value === 'string' ? value : undefined;
-    };
-    return {
-      ok: false,
-      errorType: field('errorType') ?? 'Unhandled',
-      errorMessage: field('errorMessage') ?? text.slice(0, 1000),
-    };
-  }
-  return { ok: true, payload };
-}
-
-function parseJson(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }
