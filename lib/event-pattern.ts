@@ -94,7 +94,7 @@ interface Node {
  */
 export function compilePattern(pattern: unknown): CompiledPattern {
   const problems: PatternProblem[] = [];
-  if (!isObject(pattern)) {
+  if (!isJsonObject(pattern)) {
     problems.push({ kind: 'invalid', path: '', message: 'a pattern must be an object' });
     return { problems, matches: () => false };
   }
@@ -123,7 +123,7 @@ function compileNode(
       continue;
     }
     if (Array.isArray(value)) node.fields.push({ name, leaf: compileLeaf(value, at, problems) });
-    else if (isObject(value)) node.fields.push({ name, node: compileNode(value, at, inOr, problems) });
+    else if (isJsonObject(value)) node.fields.push({ name, node: compileNode(value, at, inOr, problems) });
     else invalid(problems, at, 'must be an object or an array');
   }
   return node;
@@ -136,7 +136,7 @@ function compileOr(value: unknown, path: string, problems: PatternProblem[]): No
   }
   if (value.length < 2) invalid(problems, path, '$or needs at least 2 patterns');
   return value.flatMap((branch, i) => {
-    if (!isObject(branch)) {
+    if (!isJsonObject(branch)) {
       invalid(problems, `${path}[${i}]`, 'only objects are allowed in $or');
       return [];
     }
@@ -153,7 +153,7 @@ function compileLeaf(values: readonly unknown[], path: string, problems: Pattern
     }
     if (typeof value === 'number')
       return [{ kind: 'test', test: (v) => typeof v === 'number' && v === value }];
-    if (!isObject(value)) {
+    if (!isJsonObject(value)) {
       invalid(problems, at, 'a value must be a string, number, true, false, null or an operator object');
       return [];
     }
@@ -232,7 +232,7 @@ function affixTest(
 ): ((value: string) => boolean) | undefined {
   const ends = operator === 'prefix' ? startsWith : endsWith;
   if (typeof arg === 'string') return (v) => ends(v, arg);
-  if (isObject(arg)) {
+  if (isJsonObject(arg)) {
     const keys = Object.keys(arg);
     if (keys.length === 1 && keys[0] === 'equals-ignore-case') {
       const s = string(arg['equals-ignore-case'], path, `${operator} equals-ignore-case`, problems);
@@ -261,7 +261,7 @@ function anythingBut(arg: unknown, path: string, problems: PatternProblem[]): Va
     const excluded = new Set<unknown>(arg);
     return (v) => excluded.has(v);
   }
-  if (!isObject(arg)) {
+  if (!isJsonObject(arg)) {
     invalid(problems, path, 'anything-but takes a string, a number, a list of either, or an object');
     return undefined;
   }
@@ -378,7 +378,7 @@ function string(arg: unknown, path: string, what: string, problems: PatternProbl
 }
 
 function matchNode(node: Node, data: Json | undefined): boolean {
-  const object = isObject(data) ? data : undefined;
+  const object = isJsonObject(data) ? data : undefined;
   for (const field of node.fields) {
     const value = object?.[field.name];
     const ok = 'leaf' in field ? matchLeaf(field.leaf, value) : matchNested(field.node, value);
@@ -389,13 +389,13 @@ function matchNode(node: Node, data: Json | undefined): boolean {
 
 /** A nested pattern against a value: an object, or an array of which one object element must match. */
 function matchNested(node: Node, value: Json | undefined): boolean {
-  const objects = flatten(value).filter(isObject);
+  const objects = flatten(value).filter(isJsonObject);
   if (objects.length === 0) return matchNode(node, undefined);
   return objects.some((object) => matchNode(node, object));
 }
 
 function matchLeaf(matchers: readonly Matcher[], value: Json | undefined): boolean {
-  const leaves = flatten(value).filter((v): v is Leaf => !isObject(v));
+  const leaves = flatten(value).filter((v): v is Leaf => !isJsonObject(v));
   return matchers.some((m) => {
     if (m.kind === 'exists') return m.exists === leaves.length > 0;
     if (m.kind === 'anything-but') return leaves.some((v) => !m.excludes(v));
@@ -421,11 +421,12 @@ function isJson(value: unknown): value is Json {
     typeof value === 'number' ||
     typeof value === 'boolean' ||
     Array.isArray(value) ||
-    isObject(value)
+    isJsonObject(value)
   );
 }
 
-function isObject(value: unknown): value is Record<string, Json> {
+/** Whether a value is a JSON object (not an array, not null). */
+export function isJsonObject(value: unknown): value is { [key: string]: Json } {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

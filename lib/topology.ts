@@ -53,10 +53,8 @@ export const ports = {
   postgresPrivate: 55432,
   /** The local randomuser-compatible API (infra/randomuser). */
   randomuser: 3100,
-  /** The local EventBridge's PutEvents endpoint. */
+  /** The local EventBridge's PutEvents endpoint (infra/eventbus). */
   eventBus: 4010,
-  /** serverless-offline-aws-eventbridge's MQTT port between its endpoint and its targets. */
-  eventBusPubSub: 4011,
   /** serverless-offline's HTTP events (`GET /ping`). */
   offlineHttp: 3000,
   /** serverless-offline's Lambda Invoke API. */
@@ -84,6 +82,12 @@ export const limits = {
   /** Seconds a secret from Secrets Manager is reused before it is fetched again. */
   secretsMaxAgeSeconds: 300,
 } as const;
+
+/**
+ * The local EventBridge's backoff between retries of a delivery (infra/eventbus): full jitter over 1 s
+ * doubling, at most 980 s, which spreads EventBridge's default 185 retries over about 24 hours.
+ */
+export const eventBusBackoff = { baseDelayMs: 1000, maxDelayMs: 980_000 } as const;
 
 /** The URL of the local randomuser API, the default source of fetch-users. */
 export const localRandomuserUrl = `http://127.0.0.1:${ports.randomuser}/api/1.4/`;

@@ -13,7 +13,14 @@ import { z } from 'zod';
 import { describeIssues } from '../../lib/errors.ts';
 import { repoRoot } from '../../lib/paths.ts';
 import { settingsDocumentation } from '../../lib/settings-docs.ts';
-import { cassandra, ports, postgresDatabase, serviceName, topics } from '../../lib/topology.ts';
+import {
+  cassandra,
+  eventBusBackoff,
+  ports,
+  postgresDatabase,
+  serviceName,
+  topics,
+} from '../../lib/topology.ts';
 import { StackError } from './errors.ts';
 
 export const mavenDir = join(repoRoot, 'infra', 'local', 'maven');
@@ -77,9 +84,23 @@ const envSchema = z.object({
     'set: the functions put events there and the local EventBridge is not used',
   ),
   LOCAL_EVENTBUS_PORT: doc(port.default(ports.eventBus), "the local EventBridge's PutEvents port"),
-  LOCAL_EVENTBUS_PUBSUB_PORT: doc(
-    port.default(ports.eventBusPubSub),
-    'the MQTT port the local EventBridge uses between its endpoint and its targets',
+  LOCAL_EVENTBUS_PGHOST: doc(
+    z.string().min(1).optional(),
+    "the PostgreSQL host the local EventBridge keeps its events on; unset: the functions' (where the stack recorded it)",
+  ),
+  LOCAL_EVENTBUS_PGPORT: doc(
+    port.optional(),
+    "its port; unset: the functions'. Set both to keep the bus on the real server while the functions go through a proxy",
+  ),
+  // Read by serverless.yml's local stage (custom.offlineEventBridge), not by this module; checked here so a typo
+  // fails `npm start` with the setting's name.
+  LOCAL_EVENTBUS_RETRY_BASE_MS: doc(
+    z.coerce.number().int().min(0).default(eventBusBackoff.baseDelayMs),
+    "the local EventBridge's first backoff between retries of a delivery, in ms (doubling, with full jitter)",
+  ),
+  LOCAL_EVENTBUS_RETRY_MAX_MS: doc(
+    z.coerce.number().int().min(0).default(eventBusBackoff.maxDelayMs),
+    'its largest backoff, in ms; the defaults spread 185 retries over about 24 h',
   ),
   KAFKA_TOPIC: doc(
     z.string().min(1).default(topics.usersCreated.name),
@@ -174,8 +195,15 @@ export interface StackConfig {
   javaHome: string | undefined;
   /** The local randomuser-compatible API `npm start` runs, unless `url` points elsewhere. */
   randomuser: { port: number; url: string | undefined };
-  /** The local PutEvents endpoint (`npm run eventbus`, or serverless-offline-aws-eventbridge under `npm start`). */
-  eventBus: { port: number; pubSubPort: number; endpoint: string | undefined };
+  /**
+   * The local EventBridge (infra/eventbus): its PutEvents port, an endpoint that replaces it for the functions,
+   * and where its own PostgreSQL is when that differs from the functions' (unset: the same).
+   */
+  eventBus: {
+    port: number;
+    endpoint: string | undefined;
+    postgres: { host: string | undefined; port: number | undefined };
+  };
   /** The topics and keyspace the pipeline uses, and the settings of `npm start`. */
   pipeline: {
     topic: string;
@@ -249,8 +277,8 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
     randomuser: { port: e.RANDOMUSER_PORT, url: e.RANDOMUSER_URL },
     eventBus: {
       port: e.LOCAL_EVENTBUS_PORT,
-      pubSubPort: e.LOCAL_EVENTBUS_PUBSUB_PORT,
       endpoint: e.EVENTBRIDGE_ENDPOINT,
+      postgres: { host: e.LOCAL_EVENTBUS_PGHOST, port: e.LOCAL_EVENTBUS_PGPORT },
     },
     pipeline: {
       topic: e.KAFKA_TOPIC,

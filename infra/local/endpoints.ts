@@ -84,3 +84,21 @@ export function resolvePostgres(cfg: Pick<StackConfig, 'stateDir' | 'postgres'>)
   }
   return parsed.data;
 }
+
+/**
+ * Where the local EventBridge (infra/eventbus) keeps its events: the run's database on the server the stack
+ * recorded, unless LOCAL_EVENTBUS_PGHOST/PGPORT name another (the fault suite keeps the bus on the real server
+ * while the functions reach PostgreSQL through a proxy). serverless.yml's `custom.offlineEventBridge.postgres`
+ * resolves the same way for the running bus; the CLI and the `npm start` summary use this.
+ */
+export function eventBusPostgres(
+  cfg: Pick<StackConfig, 'stateDir' | 'postgres' | 'eventBus'>,
+): PostgresEndpoint {
+  const recorded = resolvePostgres(cfg);
+  return {
+    ...recorded,
+    host: cfg.eventBus.postgres.host ?? recorded.host,
+    port: cfg.eventBus.postgres.port ?? recorded.port,
+    database: cfg.postgres.database,
+  };
+}

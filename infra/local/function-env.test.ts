@@ -35,7 +35,8 @@ describe('functionEnv', () => {
       KAFKA_PORT: '19092',
       CASSANDRA_PORT: '19042',
       LOCAL_EVENTBUS_PORT: '14010',
-      LOCAL_EVENTBUS_PUBSUB_PORT: '14011',
+      LOCAL_EVENTBUS_PGHOST: '127.0.0.2',
+      LOCAL_EVENTBUS_PGPORT: '15432',
     });
 
     const env = functionEnv(stack, {
@@ -66,7 +67,8 @@ describe('functionEnv', () => {
       LOCAL_STACK_DIR: stateDir,
       PIPELINE_PGDATABASE: 'run_db',
       LOCAL_EVENTBUS_PORT: '14010',
-      LOCAL_EVENTBUS_PUBSUB_PORT: '14011',
+      LOCAL_EVENTBUS_PGHOST: '127.0.0.2',
+      LOCAL_EVENTBUS_PGPORT: '15432',
     });
   });
 
@@ -90,6 +92,8 @@ describe('functionEnv', () => {
     });
     expect(env).not.toHaveProperty('RANDOMUSER_URL');
     expect(env).not.toHaveProperty('EVENTBRIDGE_ENDPOINT');
+    expect(env).not.toHaveProperty('LOCAL_EVENTBUS_PGHOST');
+    expect(env).not.toHaveProperty('LOCAL_EVENTBUS_PGPORT');
   });
 
   it('finds PostgreSQL where the stack recorded it when the run names no server', async () => {

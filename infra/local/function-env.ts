@@ -28,8 +28,8 @@ export interface FunctionRun {
 /**
  * The environment of the functions of `run` on `stack`: KAFKA_BROKERS, CASSANDRA_*, PG*, the topics, and
  * RANDOMUSER_URL and EVENTBRIDGE_ENDPOINT when the run names them; with the inputs of serverless.yml's local
- * stage (KAFKA_PORT, CASSANDRA_PORT, LOCAL_STACK_DIR, PIPELINE_PGDATABASE, LOCAL_EVENTBUS_PORT,
- * LOCAL_EVENTBUS_PUBSUB_PORT) set to the same values. `parseConfig` ignores the latter; serverless-offline
+ * stage (KAFKA_PORT, CASSANDRA_PORT, LOCAL_STACK_DIR, PIPELINE_PGDATABASE, LOCAL_EVENTBUS_PORT, and
+ * LOCAL_EVENTBUS_PGHOST/PGPORT when the stack config sets them) set to the same values. `parseConfig` ignores the latter; serverless-offline
  * gives the functions only what serverless.yml sets, so the former do not bypass the stage.
  */
 export function functionEnv(stack: StackConfig, run: FunctionRun = {}): Record<string, string> {
@@ -54,11 +54,16 @@ export function functionEnv(stack: StackConfig, run: FunctionRun = {}): Record<s
     LOCAL_STACK_DIR: stack.stateDir,
     PIPELINE_PGDATABASE: database,
     LOCAL_EVENTBUS_PORT: String(stack.eventBus.port),
-    LOCAL_EVENTBUS_PUBSUB_PORT: String(stack.eventBus.pubSubPort),
+    ...(stack.eventBus.postgres.host === undefined
+      ? {}
+      : { LOCAL_EVENTBUS_PGHOST: stack.eventBus.postgres.host }),
+    ...(stack.eventBus.postgres.port === undefined
+      ? {}
+      : { LOCAL_EVENTBUS_PGPORT: String(stack.eventBus.postgres.port) }),
   };
 }
 
-/** The PutEvents endpoint of the local EventBridge on the stack's port (serverless-offline-aws-eventbridge). */
+/** The PutEvents endpoint of the local EventBridge on the stack's port (infra/eventbus). */
 export function localEventBusEndpoint(stack: Pick<StackConfig, 'eventBus'>): string {
   return `http://127.0.0.1:${stack.eventBus.port}`;
 }

@@ -31,7 +31,10 @@ const serverlessSchema = z.object({
   provider: z.object({ environment: z.record(z.string(), z.string()) }),
   custom: z.object({
     'serverless-offline': z.object({ httpPort: z.number(), lambdaPort: z.number() }),
-    'serverless-offline-aws-eventbridge': z.object({ port: z.string(), pubSubPort: z.string() }),
+    offlineEventBridge: z.object({
+      port: z.string(),
+      postgres: z.object({ host: z.string(), port: z.string(), user: z.string(), database: z.string() }),
+    }),
     offlineKafka: z.object({ brokers: z.array(z.string()) }),
   }),
 });
@@ -168,11 +171,26 @@ function serverlessMismatches(text: string): string[] {
     offline.lambdaPort === ports.offlineLambda,
     `serverless-offline.lambdaPort is not ${ports.offlineLambda}`,
   );
-  const bus = yml.custom['serverless-offline-aws-eventbridge'];
+  const bus = yml.custom.offlineEventBridge;
   expect(portFallback(bus.port) === ports.eventBus, `the local EventBridge's port is not ${ports.eventBus}`);
+  // The bus keeps its events in the run's database on the functions' server, unless its own variables move it.
+  const pg = bus.postgres;
+  const overridable = (name: string, functions: unknown) =>
+    typeof functions === 'string' && functions.startsWith('${')
+      ? `\${env:${name}, ${functions.slice(2)}`
+      : '';
   expect(
-    portFallback(bus.pubSubPort) === ports.eventBusPubSub,
-    `its pubSubPort is not ${ports.eventBusPubSub}`,
+    pg.host === overridable('LOCAL_EVENTBUS_PGHOST', local.PGHOST),
+    'offlineEventBridge.postgres.host must be LOCAL_EVENTBUS_PGHOST, then params.local.PGHOST',
+  );
+  expect(
+    pg.port === overridable('LOCAL_EVENTBUS_PGPORT', local.PGPORT),
+    'offlineEventBridge.postgres.port must be LOCAL_EVENTBUS_PGPORT, then params.local.PGPORT',
+  );
+  expect(pg.user === local.PGUSER, 'offlineEventBridge.postgres.user must be params.local.PGUSER');
+  expect(
+    pg.database === local.PGDATABASE,
+    "offlineEventBridge.postgres.database must be params.local.PGDATABASE: the run's database",
   );
   expect(
     yml.custom.offlineKafka.brokers.every((broker) => portFallback(broker) === ports.kafka),
@@ -207,6 +225,12 @@ describe('serverless.yml', () => {
         /KAFKA_TOPIC falls back/,
       ],
       ['another Lambda port', 'lambdaPort: 3002', 'lambdaPort: 3003', /lambdaPort is not 3002/],
+      [
+        "the bus in a database other than the run's",
+        `database: \${env:PIPELINE_PGDATABASE, file(`,
+        `database: \${env:BUS_DATABASE, file(`,
+        /offlineEventBridge.postgres.database must be/,
+      ],
       [
         'another sink batch size',
         `batchSize: \${env:SINK_BATCH_SIZE, 100}`,
