@@ -9,8 +9,8 @@
  *
  * In order: brings the stack up if needed and applies the migrations (for the topics and keyspace the
  * config names), starts the local randomuser API (unless RANDOMUSER_URL is set), then runs serverless-offline
- * with its plugins: serverless-offline-aws-eventbridge routes PutEvents between the functions and the
- * offline-kafka plugin feeds `users_created` to sink-users. fetch-users runs once right away (FETCH_ON_START)
+ * with its plugins: the local EventBridge (infra/eventbus) keeps PutEvents durably in PostgreSQL and delivers
+ * them between the functions, and the offline-kafka plugin feeds `users_created` to sink-users. fetch-users runs once right away (FETCH_ON_START)
  * and then on its schedule (FETCH_SCHEDULE, FETCH_TOTAL users a run, FETCH_SCHEDULE_ENABLED); an outbox sweep at
  * start publishes what an earlier run left behind. Every few seconds a summary line
  * shows each stage. Ctrl-C stops serverless-offline (which lets invocations in flight finish and commits
@@ -25,8 +25,14 @@ import pg from 'pg';
 import { errorText } from '../../lib/errors.ts';
 import { repoRoot } from '../../lib/paths.ts';
 import { ports } from '../../lib/topology.ts';
+import { busSchema } from '../eventbus/store.ts';
 import { cassandraContactPoint, kafkaBroker, loadStackConfig, type StackConfig } from '../local/config.ts';
-import { type PostgresEndpoint, resolvePostgres, stackConnection } from '../local/endpoints.ts';
+import {
+  eventBusPostgres,
+  type PostgresEndpoint,
+  resolvePostgres,
+  stackConnection,
+} from '../local/endpoints.ts';
 import { StackError } from '../local/errors.ts';
 import { functionEnv, localEventBusEndpoint, stackOverrides } from '../local/function-env.ts';
 import { portOpen, waitFor } from '../local/proc.ts';
@@ -61,7 +67,10 @@ async function main(): Promise<number> {
   const randomuserUrl = randomuser?.url ?? cfg.randomuser.url;
   const eventBridgeEndpoint = cfg.eventBus.endpoint ?? localEventBusEndpoint(cfg);
   console.log(`[start] randomuser API: ${randomuserUrl}${randomuser ? ' (local)' : ''}`);
-  console.log(`[start] EventBridge PutEvents: ${eventBridgeEndpoint} (serverless-offline-aws-eventbridge)`);
+  const busEndpoint = eventBusPostgres(cfg);
+  console.log(
+    `[start] EventBridge PutEvents: ${eventBridgeEndpoint} (infra/eventbus; events kept in ${busEndpoint.host}:${busEndpoint.port}/${busEndpoint.database}, schema ${busSchema})`,
+  );
   console.log(
     `[start] pipeline: topic ${cfg.pipeline.topic}, dead letters ${cfg.pipeline.deadLetterTopic}, keyspace ${cfg.pipeline.keyspace}, database ${pgEndpoint.database}`,
   );
@@ -113,7 +122,7 @@ async function main(): Promise<number> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 
-  const summary = startSummary(cfg, pgEndpoint, () => fetched);
+  const summary = startSummary(cfg, pgEndpoint, busEndpoint, () => fetched);
   void firstRuns(cfg, () => stopping);
 
   const code = await exited;
@@ -146,9 +155,18 @@ async function firstRuns(cfg: StackConfig, stopping: () => boolean): Promise<voi
 }
 
 /** Prints {@link formatSummary} every `statusIntervalMs` until stopped. */
-function startSummary(cfg: StackConfig, endpoint: PostgresEndpoint, fetched: () => number) {
+function startSummary(
+  cfg: StackConfig,
+  endpoint: PostgresEndpoint,
+  busEndpoint: PostgresEndpoint,
+  fetched: () => number,
+) {
   const pool = new pg.Pool({ ...stackConnection(endpoint), max: 1 });
   pool.on('error', () => {});
+  // The bus's tables are in the same database unless LOCAL_EVENTBUS_PGHOST/PGPORT put the bus elsewhere.
+  const samePlace = busEndpoint.host === endpoint.host && busEndpoint.port === endpoint.port;
+  const busPool = samePlace ? pool : new pg.Pool({ ...stackConnection(busEndpoint), max: 1 });
+  busPool.on('error', () => {});
   const kafka = new Kafka({
     clientId: 'npm-start-summary',
     brokers: [kafkaBroker(cfg)],
@@ -169,6 +187,7 @@ function startSummary(cfg: StackConfig, endpoint: PostgresEndpoint, fetched: () 
       await connected;
       const reading = await collectSummary({
         pg: pool,
+        bus: busPool,
         admin,
         cql,
         topic: cfg.pipeline.topic,
@@ -188,7 +207,12 @@ function startSummary(cfg: StackConfig, endpoint: PostgresEndpoint, fetched: () 
   return {
     async stop() {
       clearInterval(timer);
-      await Promise.allSettled([pool.end(), admin.disconnect(), cql.shutdown()]);
+      await Promise.allSettled([
+        pool.end(),
+        samePlace ? undefined : busPool.end(),
+        admin.disconnect(),
+        cql.shutdown(),
+      ]);
     },
   };
 }

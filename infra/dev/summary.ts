@@ -1,15 +1,21 @@
 /**
  * The live summary `npm start` prints every few seconds: how far each stage of the pipeline has got.
- * `collectSummary` reads the real systems (PostgreSQL, Kafka, Cassandra); `formatSummary` is pure.
+ * `collectSummary` reads the real systems (PostgreSQL, the local EventBridge's tables, Kafka, Cassandra);
+ * `formatSummary` is pure.
  */
 import type cassandra from 'cassandra-driver';
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
+import { busCounts } from '../eventbus/store.ts';
 
 /** One reading of every stage. A stage that could not be read is `undefined` and prints as `?`. */
 export interface PipelineSummary {
   /** Users the fetch-users runs received, as their logs report. */
   fetched: number;
+  /** Deliveries the local EventBridge has still to make (an event for each rule target it matched). */
+  busPending?: number;
+  /** Deliveries the local EventBridge dead-lettered. */
+  busDeadLettered?: number;
   stored?: number;
   outboxPending?: number;
   published?: number;
@@ -23,6 +29,8 @@ export interface PipelineSummary {
 /** Where the summary reads from. */
 export interface SummarySources {
   pg: Pick<pg.Pool, 'query'>;
+  /** Where the local EventBridge keeps its events: the same pool unless the bus's PostgreSQL is elsewhere. */
+  bus: Pick<pg.Pool, 'query'>;
   admin: Admin;
   cql: cassandra.Client;
   topic: string;
@@ -34,7 +42,8 @@ export interface SummarySources {
 
 /** Reads every stage; a failing read leaves that stage undefined instead of failing the summary. */
 export async function collectSummary(src: SummarySources): Promise<PipelineSummary> {
-  const [outbox, stored, lag, rows, dlq] = await Promise.all([
+  const [bus, outbox, stored, lag, rows, dlq] = await Promise.all([
+    attempt(() => busCounts(src.bus)),
     attempt(async () => {
       const { rows } = await src.pg.query<{ pending: string; published: string; dead: string }>(
         `SELECT count(*) FILTER (WHERE published_at IS NULL AND dead_at IS NULL) AS pending,
@@ -60,6 +69,7 @@ export async function collectSummary(src: SummarySources): Promise<PipelineSumma
   ]);
   return {
     fetched: src.fetched(),
+    ...(bus === undefined ? {} : { busPending: bus.pending, busDeadLettered: bus.deadLettered }),
     ...(stored === undefined ? {} : { stored }),
     ...(outbox === undefined
       ? {}
@@ -95,7 +105,10 @@ export async function consumerLag(
     .sort((a, b) => a.partition - b.partition);
 }
 
-/** `fetched 1000 · stored 1000 · outbox 0 pending · published 1000 · lag 0 [p0:0 p1:0 p2:0] · cassandra 1000 · dlq 0` */
+/**
+ * `fetched 1000 · bus 0 pending 0 dead-lettered · stored 1000 · outbox 0 pending · published 1000 · lag 0 [p0:0
+ * p1:0 p2:0] · cassandra 1000 · dlq 0`
+ */
 export function formatSummary(s: PipelineSummary): string {
   const n = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '?' : String(v));
   const lag =
@@ -105,6 +118,7 @@ export function formatSummary(s: PipelineSummary): string {
   const dead = s.outboxDead ? ` (${s.outboxDead} dead)` : '';
   return [
     `fetched ${n(s.fetched)}`,
+    `bus ${n(s.busPending)} pending ${n(s.busDeadLettered)} dead-lettered`,
     `stored ${n(s.stored)}`,
     `outbox ${n(s.outboxPending)} pending${dead}`,
     `published ${n(s.published)}`,
