@@ -27,6 +27,7 @@ import {
   moveToDeadLetters,
   pruneDelivered,
   scheduleRetry,
+  transaction,
 } from './store.ts';
 
 /** What the runner needs; the clock, randomness and invocation can be replaced in tests. */
@@ -101,15 +102,9 @@ export function startDeliveries(options: RunnerOptions): DeliveryRunner {
 
   /** Claims and settles one due delivery; false when none was due. */
   async function deliverOne(): Promise<boolean> {
-    const client = await options.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
+    const settled = await transaction(options.pool, async (client) => {
       const claimed = await claimDue(client, now());
-      if (!claimed) {
-        await client.query('COMMIT');
-        return false;
-      }
+      if (!claimed) return undefined;
       const rule = byTarget.get(`${claimed.ruleArn} ${claimed.targetArn}`);
       const started = performance.now();
       const settlement = rule
@@ -117,29 +112,18 @@ export function startDeliveries(options: RunnerOptions): DeliveryRunner {
         : ({ kind: 'dead', error: targetGone(claimed.ruleArn, claimed.targetArn) } satisfies Settlement);
       const attempts = claimed.attempts + (rule ? 1 : 0);
       await record(client, claimed, attempts, settlement);
-      await client.query('COMMIT');
-      options.log(
-        formatAttempt(
-          {
-            functionKey: rule?.functionKey ?? claimed.targetArn,
-            detailType: claimed.event['detail-type'],
-            eventId: claimed.eventId,
-          },
-          attempts,
-          performance.now() - started,
-          settlement,
-        ),
-      );
-      if (settlement.kind === 'retry') wakeAt(settlement.dueAt);
-      return true;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollback: unknown) => {
-        broken = rollback instanceof Error ? rollback : new Error(String(rollback));
-      });
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+      const label = {
+        functionKey: rule?.functionKey ?? claimed.targetArn,
+        detailType: claimed.event['detail-type'],
+        eventId: claimed.eventId,
+      };
+      return { settlement, line: formatAttempt(label, attempts, performance.now() - started, settlement) };
+    });
+    if (!settled) return false;
+    // Logged after COMMIT, so a line never reports what a failed commit undid.
+    options.log(settled.line);
+    if (settled.settlement.kind === 'retry') wakeAt(settled.settlement.dueAt);
+    return true;
   }
 
   async function attempt(claimed: ClaimedDelivery, rule: Rule): Promise<Settlement> {
