@@ -57,8 +57,12 @@ async function main(): Promise<number> {
     if (command === 'dead-letters') return await deadLetters(pool);
     return await redriveCommand(pool);
   } catch (error) {
+    // SQLSTATE 42P01, undefined_table: no bus has started on this database, so it holds nothing.
+    const never = error instanceof Error && 'code' in error && error.code === '42P01';
     console.error(
-      `eventbus: ${errorText(error)} (the bus in ${describePostgres(endpoint)}, schema ${busSchema})`,
+      never
+        ? `eventbus: no local EventBridge has run on ${describePostgres(endpoint)} yet (no schema ${busSchema}); PIPELINE_PGDATABASE names the run's database`
+        : `eventbus: ${errorText(error)} (the bus in ${describePostgres(endpoint)}, schema ${busSchema})`,
     );
     return 1;
   } finally {
