@@ -10,11 +10,14 @@
  * In order: brings the stack up if needed and applies the migrations (for the topics and keyspace the
  * config names), starts the local randomuser API (unless RANDOMUSER_URL is set), then runs serverless-offline
  * with its plugins: the local EventBridge (infra/eventbus) keeps PutEvents durably in PostgreSQL and delivers
- * them between the functions, and the offline-kafka plugin feeds `users_created` to sink-users. fetch-users runs once right away (FETCH_ON_START)
- * and then on its schedule (FETCH_SCHEDULE, FETCH_TOTAL users a run, FETCH_SCHEDULE_ENABLED); an outbox sweep at
- * start publishes what an earlier run left behind. Every few seconds a summary line
- * shows each stage. Ctrl-C stops serverless-offline (which lets invocations in flight finish and commits
- * nothing else) and the local API, and leaves the servers running for the next start.
+ * them between the functions, and the offline-kafka plugin feeds `users_created` to sink-users. fetch-users
+ * runs once right away (FETCH_ON_START) and then on its schedule (FETCH_SCHEDULE, FETCH_TOTAL users a run,
+ * FETCH_SCHEDULE_ENABLED); an outbox sweep at start publishes what an earlier run left behind. Every few
+ * seconds a summary line
+ * shows each stage. Ctrl-C, SIGTERM or a closing terminal (SIGHUP) stops serverless-offline's whole process
+ * group (which lets invocations in flight finish and commits nothing else), the local API and the summary,
+ * exits 0, and leaves the servers running for the next start; a second signal kills the group at once
+ * (`stopper.ts`).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -39,12 +42,24 @@ import { portOpen, waitFor } from '../local/proc.ts';
 import { startRandomUserServer } from '../randomuser/index.ts';
 import { invokeFunction, signalGroup, sinkGroupId } from './offline.ts';
 import { readyStack } from './ready.ts';
+import { createStopper, type StopSignal, stopSignals } from './stopper.ts';
 import { collectSummary, countFetched, formatSummary } from './summary.ts';
 
-/** serverless-offline waits up to 30 s for invocations in flight; after this much more it is killed. */
-const stopGraceMs = 45_000;
+/** How long the summary's clients and the local API get to close once serverless-offline has exited. */
+const cleanupMs = 5_000;
 
 async function main(): Promise<number> {
+  // A closed terminal makes every write fail (EIO on the terminal, EPIPE on a pipe). Stopping must go on
+  // without output then, not die on the first failed write and leave serverless-offline running.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+  // Until serverless-offline runs there is nothing of ours to stop but this process: the servers readyStack
+  // starts are meant to outlive it.
+  const exitEarly = (signal: StopSignal) => {
+    console.log(`[start] ${signal} before serverless-offline started: exiting`);
+    process.exit(0);
+  };
+  for (const signal of stopSignals) process.on(signal, exitEarly);
+
   const cfg = loadStackConfig();
   const overrides = stackOverrides(process.env, cfg);
   if (overrides.length > 0) {
@@ -93,6 +108,9 @@ async function main(): Promise<number> {
     },
   );
 
+  if (child.pid !== undefined)
+    console.log(`[start] serverless-offline: pid ${child.pid}, its own process group`);
+
   let fetched = 0;
   const relay = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
     createInterface({ input: stream }).on('line', (line) => {
@@ -109,28 +127,39 @@ async function main(): Promise<number> {
     );
   });
 
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    console.log(
-      '[start] stopping serverless-offline (invocations in flight may finish; nothing else is committed)',
-    );
-    signalGroup(child, 'SIGINT');
-    setTimeout(() => signalGroup(child, 'SIGKILL'), stopGraceMs).unref();
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  const stopper = createStopper({
+    signalGroup: (signal) => signalGroup(child, signal),
+    log: (line) => console.log(line),
+    now: () => performance.now(),
+    after: (ms, fn) => {
+      setTimeout(fn, ms).unref();
+    },
+  });
+  for (const signal of stopSignals) {
+    process.off(signal, exitEarly);
+    process.on(signal, () => stopper.onSignal(signal));
+  }
 
   const summary = startSummary(cfg, pgEndpoint, busEndpoint, () => fetched);
-  void firstRuns(cfg, () => stopping);
+  void firstRuns(cfg, () => stopper.stopping);
 
   const code = await exited;
   // Whatever serverless-offline left in its group (it should leave nothing) goes too.
   signalGroup(child, 'SIGKILL');
-  await summary.stop();
-  await randomuser?.close();
-  return stopping ? 0 : code;
+  // A server that stopped answering (SIGSTOP, say) must not hold `npm start` open: after cleanupMs the exit
+  // closes whatever is left.
+  let cleanupTimer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.allSettled([summary.stop(), randomuser?.close()]),
+    new Promise((resolve) => {
+      cleanupTimer = setTimeout(resolve, cleanupMs);
+    }),
+  ]);
+  clearTimeout(cleanupTimer);
+  if (!stopper.stopping) return code;
+  const stopped = ['serverless-offline', ...(randomuser ? ['the local randomuser API'] : []), 'the summary'];
+  console.log(`[start] stopped${stopper.forced ? ' (killed)' : ''}: ${stopped.join(', ')}`);
+  return 0;
 }
 
 /**

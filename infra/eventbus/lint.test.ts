@@ -33,6 +33,12 @@ describe('lintRule', () => {
     ]);
   });
 
+  it('reads a key serverless.yml resolved to null as unset', () => {
+    expect(lint({ pattern, retryPolicy, deadLetterQueueArn: null })).toEqual([
+      `${where}: no deadLetterQueueArn; on AWS an event whose retries run out is dropped, locally it is dead-lettered (npm run eventbus -- dead-letters)`,
+    ]);
+  });
+
   it('warns about pattern operators that are not emulated and patterns AWS refuses, which never match', () => {
     const warnings = lint({
       pattern: { detail: { ip: [{ cidr: '10.0.0.0/8' }], n: [{ numeric: ['<', 1, '>', 0] }] } },

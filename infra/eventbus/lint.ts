@@ -23,13 +23,14 @@ export function lintRule(rule: Rule): string[] {
       warnings.push(`${where}: ${reason}; the local bus never delivers to it`);
   }
   if (!rule.enabled) warnings.push(`${where}: enabled is false; the local bus does not deliver to it either`);
-  if (raw.retryPolicy === undefined) {
+  // osls leaves a key resolved to null (`${param:X, null}` on a stage without X) as null: unset, as on AWS.
+  if (raw.retryPolicy === undefined || raw.retryPolicy === null) {
     warnings.push(
       `${where}: no retryPolicy; EventBridge's defaults apply (${awsRetryDefaults.maximumRetryAttempts} retries over ${awsRetryDefaults.maximumEventAgeSeconds / 3600} h), locally too`,
     );
   }
   warnings.push(
-    raw.deadLetterQueueArn === undefined
+    raw.deadLetterQueueArn === undefined || raw.deadLetterQueueArn === null
       ? `${where}: no deadLetterQueueArn; on AWS an event whose retries run out is dropped, locally it is dead-lettered (npm run eventbus -- dead-letters)`
       : `${where}.deadLetterQueueArn: the queue is not emulated; locally dead letters stay in the bus's own table (npm run eventbus -- dead-letters)`,
   );

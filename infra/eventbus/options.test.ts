@@ -82,6 +82,17 @@ describe('resolveRules', () => {
     expect(awsRetryDefaults).toEqual({ maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400 });
   });
 
+  it('reads a retryPolicy given as strings (from environment variables), and refuses one outside AWS bounds', () => {
+    const strings = only([
+      { eventBridge: { pattern, retryPolicy: { maximumRetryAttempts: '4', maximumEventAge: '600' } } },
+    ]);
+    const tooMany = only([{ eventBridge: { pattern, retryPolicy: { maximumRetryAttempts: 500 } } }]);
+
+    expect(strings.retryPolicy).toEqual({ maximumRetryAttempts: 4, maximumEventAgeSeconds: 600 });
+    expect(tooMany.inert).toEqual([expect.stringContaining('retryPolicy: maximumRetryAttempts')]);
+    expect(ruleMatches(tooMany, 'default', event)).toBe(false);
+  });
+
   it("gives an invocation the function's timeout (or the provider's, or Lambda's 6 s) and a margin", () => {
     const own = resolveRules({
       ...view([]),

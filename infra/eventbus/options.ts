@@ -78,6 +78,15 @@ export function parseSettings(input: unknown): BusSettings {
   return parsed.data;
 }
 
+/**
+ * An `eventBridge` event's `retryPolicy`, with osls's bounds (EventBridge's own). Numbers may come as strings
+ * from `${env:...}` variables.
+ */
+const retryPolicySchema = z.object({
+  maximumRetryAttempts: z.coerce.number().int().min(0).max(185).optional(),
+  maximumEventAge: z.coerce.number().int().min(60).max(86_400).optional(),
+});
+
 /** A target's RetryPolicy as EventBridge applies it. */
 export interface RetryPolicy {
   maximumRetryAttempts: number;
@@ -176,7 +185,8 @@ function resolveRule(
   }
   const input = targetInput(raw);
   if (input === undefined) inert.push('inputTransformer (or an inputPath other than $.a.b) is not emulated');
-  const policy = isJsonObject(raw.retryPolicy) ? raw.retryPolicy : {};
+  const policy = retryPolicySchema.safeParse(raw.retryPolicy ?? {});
+  if (!policy.success) inert.push(`retryPolicy: ${describeIssues(policy.error)}`);
   const seconds = timeout ?? view.timeout ?? defaultFunctionTimeoutSeconds;
   const ruleArn = `arn:aws:events:${view.region}:${view.account}:rule/${bus === undefined || bus === 'default' ? '' : `${bus}/`}${name}`;
   return {
@@ -190,14 +200,8 @@ function resolveRule(
     pattern,
     enabled: raw.enabled !== false,
     retryPolicy: {
-      maximumRetryAttempts:
-        typeof policy.maximumRetryAttempts === 'number'
-          ? policy.maximumRetryAttempts
-          : awsRetryDefaults.maximumRetryAttempts,
-      maximumEventAgeSeconds:
-        typeof policy.maximumEventAge === 'number'
-          ? policy.maximumEventAge
-          : awsRetryDefaults.maximumEventAgeSeconds,
+      maximumRetryAttempts: policy.data?.maximumRetryAttempts ?? awsRetryDefaults.maximumRetryAttempts,
+      maximumEventAgeSeconds: policy.data?.maximumEventAge ?? awsRetryDefaults.maximumEventAgeSeconds,
     },
     inert,
     input: input ?? { kind: 'event' },

@@ -14,6 +14,10 @@ export interface GroupProcess {
   exited: Promise<number | string>;
   /** Ctrl-C: SIGINT to the whole group; resolves with the exit code. */
   interrupt(): Promise<number | string>;
+  /** `name` to the whole group, as a terminal or a service manager sends it; resolves with the exit code. */
+  signal(name: NodeJS.Signals): Promise<number | string>;
+  /** Closes the reading ends of its output, as a terminal that went away: its writes fail from then on. */
+  closeOutput(): void;
   /** A crash: SIGKILL to the whole group; resolves once the leader is gone. */
   kill(): Promise<number | string>;
 }
@@ -57,6 +61,14 @@ export function startGroup(
       signal('SIGINT');
       return exited;
     },
+    signal: (name) => {
+      signal(name);
+      return exited;
+    },
+    closeOutput: () => {
+      child.stdout.destroy();
+      child.stderr.destroy();
+    },
     kill: async () => {
       signal('SIGKILL');
       const code = await exited;
@@ -80,10 +92,18 @@ export function pipelineRun(run: string): PipelineRun {
 
 /**
  * Starts `npm start` (infra/dev/start.ts) in its own process group, on `names`' topics, keyspace and
- * database, with `env` on top.
+ * database, with `env` on top. `via: 'npm'` runs the real `npm start` (npm, its shell and tsx above
+ * start.ts, as a user's terminal has them); by default start.ts leads the group, so its exit code is the
+ * group's.
  */
-export function startPipelineRun(names: PipelineRun, env: Record<string, string>): GroupProcess {
-  return startGroup(process.execPath, ['--import', 'tsx', 'infra/dev/start.ts'], {
+export function startPipelineRun(
+  names: PipelineRun,
+  env: Record<string, string>,
+  via: 'node' | 'npm' = 'node',
+): GroupProcess {
+  const [command, args] =
+    via === 'npm' ? ['npm', ['start']] : [process.execPath, ['--import', 'tsx', 'infra/dev/start.ts']];
+  return startGroup(command, args, {
     cwd: repoRoot,
     env: {
       KAFKA_TOPIC: names.topic,

@@ -1,8 +1,9 @@
 /**
  * The AWS stage, checked offline: `sls package --stage prod` with placeholder parameters builds the real
  * CloudFormation template and the real bundles, with no AWS account. The assertions read the generated
- * template (event-source mapping, schedules and rules, per-function roles, secrets, limits) and the zips
- * (sizes, and which packages each bundle holds). Nothing here needs the local stack.
+ * template (event-source mapping, schedules and rules, the EventBridge hop's retries and dead-letter queues,
+ * per-function roles, secrets, limits) and the zips (sizes, and which packages each bundle holds). Nothing here
+ * needs the local stack.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -67,6 +68,7 @@ const resourceSchema = z.object({
 const templateSchema = z.object({
   Resources: z.record(z.string(), resourceSchema),
   Parameters: z.record(z.string(), z.object({ Default: z.string().optional() }).loose()).optional(),
+  Outputs: z.record(z.string(), z.object({ Value: z.unknown() })).optional(),
 });
 type Template = z.infer<typeof templateSchema>;
 
@@ -137,6 +139,45 @@ const lambdaSchema = z.object({
   }),
 });
 
+const ruleSchema = z.object({
+  Properties: z.object({
+    Name: z.string().optional(),
+    ScheduleExpression: z.string().optional(),
+    EventBusName: z.string().optional(),
+    EventPattern: z.record(z.string(), z.array(z.string())).optional(),
+    Targets: z.array(
+      z.object({
+        Arn: z.object({ 'Fn::GetAtt': z.tuple([z.string(), z.literal('Arn')]) }),
+        RetryPolicy: z.unknown().optional(),
+        DeadLetterConfig: z.unknown().optional(),
+      }),
+    ),
+  }),
+});
+const queueSchema = z.object({
+  Type: z.literal('AWS::SQS::Queue'),
+  Properties: z.record(z.string(), z.unknown()),
+});
+const queuePolicySchema = z.object({
+  Properties: z.object({
+    Queues: z.array(z.object({ Ref: z.string() })),
+    PolicyDocument: z.object({
+      Statement: z.array(
+        z.object({
+          Effect: z.string(),
+          Principal: z.unknown(),
+          Action: z.unknown(),
+          Resource: z.unknown(),
+          Condition: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+        }),
+      ),
+    }),
+  }),
+});
+const eventInvokeConfigSchema = z.object({
+  Properties: z.object({ FunctionName: z.object({ Ref: z.string() }) }).loose(),
+});
+
 /** `action → resources` of a set of statements, with the resources evaluated to strings. */
 function grants(template: Template, statements: z.infer<typeof statementSchema>[]): Map<string, string[]> {
   const byAction = new Map<string, string[]>();
@@ -179,11 +220,13 @@ const expectedGrants: Record<keyof typeof functionRoles, Record<string, string[]
     'logs:PutLogEvents': [logGroup('store-users')],
     'events:PutEvents': [busArn],
     'secretsmanager:GetSecretValue': [secretArn],
+    'sqs:SendMessage': ['GetAtt:EventHandlerFailures.Arn'],
   },
   'functions/publish-users/handler.handler': {
     'logs:CreateLogStream': [logGroup('publish-users')],
     'logs:PutLogEvents': [logGroup('publish-users')],
     'secretsmanager:GetSecretValue': [secretArn],
+    'sqs:SendMessage': ['GetAtt:EventHandlerFailures.Arn'],
     'kafka-cluster:Connect': [clusterArn],
     'kafka-cluster:DescribeTopic': [topicArn('users_created')],
     'kafka-cluster:WriteData': [topicArn('users_created')],
@@ -276,19 +319,7 @@ describe('`sls package --stage prod` (AWS, offline)', () => {
   });
 
   it('has the schedules, and routes both events on the stage bus', () => {
-    const rules = resourcesOf(
-      'AWS::Events::Rule',
-      z.object({
-        Properties: z.object({
-          ScheduleExpression: z.string().optional(),
-          EventBusName: z.string().optional(),
-          EventPattern: z.record(z.string(), z.array(z.string())).optional(),
-          Targets: z.array(
-            z.object({ Arn: z.object({ 'Fn::GetAtt': z.tuple([z.string(), z.literal('Arn')]) }) }),
-          ),
-        }),
-      }),
-    ).map(([, r]) => ({
+    const rules = resourcesOf('AWS::Events::Rule', ruleSchema).map(([, r]) => ({
       target: r.Properties.Targets[0]?.Arn['Fn::GetAtt'][0],
       schedule: r.Properties.ScheduleExpression,
       bus: r.Properties.EventBusName,
@@ -329,6 +360,111 @@ describe('`sls package --stage prod` (AWS, offline)', () => {
       ]),
     );
     expect(rules).toHaveLength(4);
+  });
+
+  /** The rules of the two `eventBridge` events (those with a pattern), by logical id. */
+  function eventRules(): Array<[string, z.infer<typeof ruleSchema>['Properties']]> {
+    return resourcesOf('AWS::Events::Rule', ruleSchema)
+      .filter(([, r]) => r.Properties.EventPattern !== undefined)
+      .map(([id, r]) => [id, r.Properties]);
+  }
+
+  it('retries each EventBridge target 185 times over 24 hours, then dead-letters the event', () => {
+    const rules = eventRules();
+
+    expect(rules.map(([, r]) => r.Targets[0]?.Arn['Fn::GetAtt'][0]).sort()).toEqual([
+      'PublishDashusersLambdaFunction',
+      'StoreDashusersLambdaFunction',
+    ]);
+    for (const [id, rule] of rules) {
+      expect(rule.Targets, id).toHaveLength(1);
+      expect(rule.Targets[0], id).toMatchObject({
+        RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['EventTargetDeadLetters', 'Arn'] } },
+      });
+    }
+  });
+
+  it('lets EventBridge send to the dead-letter queue, and only for those two rules', () => {
+    const queue = queueSchema.parse(template.Resources.EventTargetDeadLetters);
+    const policies = resourcesOf('AWS::SQS::QueuePolicy', queuePolicySchema).filter(([, p]) =>
+      p.Properties.Queues.some((q) => q.Ref === 'EventTargetDeadLetters'),
+    );
+    const compiledRuleArns = eventRules().map(
+      ([, r]) => `arn:aws:events:${region}:${account}:rule/${r.EventBusName}/${r.Name}`,
+    );
+
+    // A standard queue (EventBridge refuses FIFO ones), keeping messages for 14 days, large enough for a
+    // full 256 KB event.
+    expect(queue.Properties).toMatchObject({
+      QueueName: 'realtime-user-pipeline-prod-event-target-dlq',
+      MessageRetentionPeriod: 1_209_600,
+      MaximumMessageSize: 1_048_576,
+    });
+    expect(queue.Properties).not.toHaveProperty('FifoQueue');
+    expect(policies).toHaveLength(1);
+    const statements = policies[0]?.[1].Properties.PolicyDocument.Statement ?? [];
+    expect(statements).toHaveLength(1);
+    const [statement] = statements;
+    expect(statement).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Resource: { 'Fn::GetAtt': ['EventTargetDeadLetters', 'Arn'] },
+    });
+    expect(Object.keys(statement?.Condition ?? {})).toEqual(['ArnEquals']);
+    const sourceArns = z
+      .array(z.string())
+      .parse(evaluate(template, statement?.Condition?.ArnEquals?.['aws:SourceArn']));
+    expect(sourceArns.sort()).toEqual([
+      `arn:aws:events:${region}:${account}:rule/realtime-user-pipeline-prod/realtime-user-pipeline-prod-publish-users-rule-1`,
+      `arn:aws:events:${region}:${account}:rule/realtime-user-pipeline-prod/realtime-user-pipeline-prod-store-users-rule-1`,
+    ]);
+    // The condition names the rules osls compiled, not names that merely look like them.
+    expect(sourceArns).toEqual(compiledRuleArns.sort());
+  });
+
+  it("sends store-users' and publish-users' events that fail past Lambda's retries to the failures queue", () => {
+    const configs = resourcesOf('AWS::Lambda::EventInvokeConfig', eventInvokeConfigSchema).map(
+      ([, c]) => c.Properties,
+    );
+    const queue = queueSchema.parse(template.Resources.EventHandlerFailures);
+
+    expect(configs.map((c) => c.FunctionName.Ref).sort()).toEqual([
+      'PublishDashusersLambdaFunction',
+      'StoreDashusersLambdaFunction',
+    ]);
+    for (const config of configs) {
+      expect(config, config.FunctionName.Ref).toMatchObject({
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 21_600,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['EventHandlerFailures', 'Arn'] } } },
+      });
+    }
+    expect(queue.Properties).toMatchObject({
+      QueueName: 'realtime-user-pipeline-prod-event-handler-failures',
+      MessageRetentionPeriod: 1_209_600,
+      MaximumMessageSize: 1_048_576,
+    });
+    expect(queue.Properties).not.toHaveProperty('FifoQueue');
+    // Lambda sends the record with the function's own role.
+    for (const roleId of ['StoreUsersRole', 'PublishUsersRole']) {
+      const role = roleSchema.parse(template.Resources[roleId]);
+      const allowed = grants(
+        template,
+        role.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement),
+      );
+      expect(allowed.get('sqs:SendMessage'), roleId).toEqual(['GetAtt:EventHandlerFailures.Arn']);
+    }
+  });
+
+  it('names every failure queue in the stack outputs, as docs/deploy.md reads them', () => {
+    expect(template.Outputs).toMatchObject({
+      SinkUsersFailuresQueueUrl: { Value: { Ref: 'SinkUsersFailures' } },
+      EventTargetDeadLettersQueueUrl: { Value: { Ref: 'EventTargetDeadLetters' } },
+      EventHandlerFailuresQueueUrl: { Value: { Ref: 'EventHandlerFailures' } },
+    });
   });
 
   it('gives each function its own role, allowing only its own actions on exact ARNs', () => {
@@ -461,9 +597,12 @@ describe('`sls package --stage prod` (AWS, offline)', () => {
       const bundle = entries.find((e) => e.name.endsWith('handler.cjs'));
       expect(bundle, `${zip} has no handler.cjs`).toBeDefined();
       const source = bundle?.data.toString('utf8') ?? '';
-      // Unminified esbuild output opens every bundled module with a `// node_modules/<package>/...` comment.
+      // Unminified esbuild output opens every bundled module with a `// node_modules/<package>/...` comment
+      // (`// ../main/node_modules/...` in a git worktree whose node_modules links to another checkout's).
       const packages = new Set(
-        [...source.matchAll(/^\/\/ node_modules\/((?:@[^/\s]+\/)?[^/\s]+)\//gm)].map((m) => m[1] ?? ''),
+        [...source.matchAll(/^\/\/ (?:\S*\/)?node_modules\/((?:@[^/\s]+\/)?[^/\s]+)\//gm)].map(
+          (m) => m[1] ?? '',
+        ),
       );
       report[zip] = {
         zipKiB: Math.round(bytes.length / 1024),
