@@ -80,7 +80,7 @@ export function createPool(config: PoolConfig, reader?: CredentialsReader): pg.P
               secrets: config.secrets ?? { maxAgeSeconds: limits.secretsMaxAgeSeconds },
             }),
         );
-  return new pg.Pool({
+  const pool = new pg.Pool({
     host: config.postgres.host,
     port: config.postgres.port,
     user: config.postgres.user,
@@ -93,6 +93,11 @@ export function createPool(config: PoolConfig, reader?: CredentialsReader): pg.P
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 60_000,
   });
+  // An idle pooled connection that the server or the network drops makes the pool emit 'error'; unhandled,
+  // that event ends the whole process (every function of `sls offline start` with it). The pool has already
+  // discarded the client, and the next query opens a new connection, whose failure that invocation reports.
+  pool.on('error', () => {});
+  return pool;
 }
 
 // SQLSTATE classes and codes that say "try again": connection exceptions, insufficient resources, operator

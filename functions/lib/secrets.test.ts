@@ -110,4 +110,15 @@ describe('PostgreSQL security', () => {
     expect(pool.options).toMatchObject({ ssl: false });
     expect(pool.options).not.toHaveProperty('password');
   });
+
+  it("survives an idle connection's error instead of ending the process", () => {
+    const pool = createPool({
+      service: 'test',
+      postgres: { host: '127.0.0.1', port: 5432, user: undefined, database: 'pipeline' },
+    });
+
+    // Without a listener, EventEmitter throws an 'error' event: under serverless-offline that throw ended
+    // every function when PostgreSQL dropped an idle connection.
+    expect(() => pool.emit('error', new Error('Connection terminated unexpectedly'))).not.toThrow();
+  });
 });
