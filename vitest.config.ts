@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` tests sit next to the code and never touch the network; `integration` tests live in
-// test/ and run against the real local stack, which test/global-setup.ts brings up and migrates first.
+// Three projects: `unit` tests sit next to the code and never touch the network; `integration` tests live in
+// test/ and run against the real local stack, which test/global-setup.ts brings up and migrates first;
+// `faults` (test/faults) kills, stops and cuts those servers under a running pipeline, so it runs after the
+// other two have finished (a later `groupOrder`), never beside them.
 export default defineConfig({
   test: {
     projects: [
@@ -27,6 +29,18 @@ export default defineConfig({
           // Some tests stop and restart the shared servers, so integration files run one at a time.
           fileParallelism: false,
           testTimeout: 180_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/global-setup.ts'],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+          testTimeout: 400_000,
           hookTimeout: 300_000,
         },
       },
