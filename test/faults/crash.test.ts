@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/stack.ts';
-import { FaultRun, type Outcome } from './harness.ts';
+import { expectClean, FaultRun } from './harness.ts';
 
 const total = 3000;
 let run: FaultRun;
@@ -19,12 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await run?.close();
 }, 180_000);
-
-/** What every case here ends with: nothing lost, nothing twice, nothing dead-lettered. */
-function expectClean(outcome: Outcome): void {
-  expect(outcome).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0 });
-  expect(outcome.summary).toMatchObject({ busDeadLettered: 0, outboxDead: 0, deadLetters: 0 });
-}
 
 describe('SIGKILL of sls offline start', () => {
   it('right after a fetch: the accepted events survive on the bus and are delivered after the restart', async () => {
@@ -62,15 +56,7 @@ describe('SIGKILL of sls offline start', () => {
   });
 
   it('mid-sink: the records not yet committed are delivered again and upserted once', async () => {
-    const ids = await run.fetch('mid-sink', total);
-    const atKill = await eventually(
-      'the sink to be part-way through the seed',
-      async () => {
-        const n = await run.countIn(ids);
-        return n > 0 && n < total ? n : undefined;
-      },
-      120_000,
-    );
+    const atKill = await run.fetchPartWay('mid-sink', total);
     await run.kill();
     const recovery = performance.now();
     await run.start();

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type cassandra from 'cassandra-driver';
 import type { Admin, Kafka } from 'kafkajs';
 import pg from 'pg';
+import { expect } from 'vitest';
 import { invokeFunction, sinkGroupId } from '../../infra/dev/offline.ts';
 import { readyStack } from '../../infra/dev/ready.ts';
 import { collectSummary, type PipelineSummary } from '../../infra/dev/summary.ts';
@@ -23,17 +24,21 @@ import { resolvePostgres, stackConnection } from '../../infra/local/endpoints.ts
 import { functionEnv } from '../../infra/local/function-env.ts';
 import { portOpen, readPid } from '../../infra/local/proc.ts';
 import { services } from '../../infra/local/services.ts';
-import {
-  generateUsers,
-  type RandomUserServerHandle,
-  startRandomUserServer,
-} from '../../infra/randomuser/index.ts';
+import { type RandomUserServerHandle, startRandomUserServer } from '../../infra/randomuser/index.ts';
 import { repoRoot } from '../../lib/paths.ts';
 import { type FunctionName, ports } from '../../lib/topology.ts';
 import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.ts';
 import { readAll } from '../helpers/kafka-events.ts';
+import { seededIds } from '../helpers/pipeline.ts';
 import { type GroupProcess, type PipelineRun, pipelineRun, startGroup } from '../helpers/process.ts';
-import { cassandraClient, dropRun, eventually, kafkaClient, uniqueName } from '../helpers/stack.ts';
+import {
+  cassandraClient,
+  createdUserIds,
+  dropRun,
+  eventually,
+  kafkaClient,
+  uniqueName,
+} from '../helpers/stack.ts';
 
 /** serverless-offline's ports for one instance; a second instance of the same run takes others. */
 export interface OfflinePorts {
@@ -67,21 +72,21 @@ export interface Outcome {
   summary: PipelineSummary;
 }
 
-/** The randomuser ids fetch-users puts through for `seed`: the generator is deterministic per seed. */
-export function seededIds(seed: string, total: number): string[] {
-  return (generateUsers({ seed, page: 1, results: total }).results ?? []).map((u) => {
-    const id = u.login?.uuid;
-    if (!id) throw new Error('the generator left out login.uuid');
-    return id;
-  });
-}
-
 /** The pid of a stack server, from the pid file the stack manager keeps. */
 export function serverPid(cfg: StackConfig, name: 'kafka' | 'cassandra'): number {
   const { pidFile } = services(cfg)[name];
   const pid = readPid(pidFile);
   if (pid === undefined) throw new Error(`${name} is not running: no pid in ${pidFile}`);
   return pid;
+}
+
+/**
+ * What a case ends with when only poison records may be dead-lettered: nothing lost, nothing twice, nothing
+ * unexpected, no dead delivery on the bus, no dead outbox row, and `deadLetters` records on the DLQ topic.
+ */
+export function expectClean(outcome: Outcome, deadLetters = 0): void {
+  expect(outcome).toMatchObject({ lost: 0, duplicated: 0, unexpected: 0 });
+  expect(outcome.summary).toMatchObject({ busDeadLettered: 0, outboxDead: 0, deadLetters });
 }
 
 /** One private pipeline run for a fault case file. */
@@ -245,19 +250,24 @@ export class FaultRun {
   }
 
   /** Every id in the run's `created_users`, one entry per row of a full scan. */
-  async sinkIds(): Promise<string[]> {
-    const rows: string[] = [];
-    let pageState: string | undefined;
-    do {
-      const page = await this.cql.execute(`SELECT id FROM ${this.names.keyspace}.created_users`, [], {
-        prepare: true,
-        fetchSize: 5000,
-        ...(pageState ? { pageState } : {}),
-      });
-      for (const row of page.rows) rows.push(String(row.get('id')));
-      pageState = page.pageState ?? undefined;
-    } while (pageState);
-    return rows;
+  sinkIds(): Promise<string[]> {
+    return createdUserIds(this.cql, this.names.keyspace);
+  }
+
+  /**
+   * Runs fetch-users for `total` users of `seed`, then waits until the sink is part-way through them (some,
+   * not all, in Cassandra): the moment a case injects a mid-stream fault. Returns how many were in.
+   */
+  async fetchPartWay(seed: string, total: number): Promise<number> {
+    const ids = await this.fetch(seed, total);
+    return eventually(
+      `the sink to be part-way through ${seed}`,
+      async () => {
+        const n = await this.countIn(ids);
+        return n > 0 && n < ids.length ? n : undefined;
+      },
+      120_000,
+    );
   }
 
   /** How many of `ids` are in Cassandra now. */

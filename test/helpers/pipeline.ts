@@ -4,6 +4,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { vi } from 'vitest';
 import { eventSource, type User, userSchema } from '../../functions/lib/schemas.ts';
 import { busEvent } from '../../infra/eventbus/server.ts';
+import { generateUsers } from '../../infra/randomuser/index.ts';
 import { fixtureUsers } from './fixtures.ts';
 
 /**
@@ -54,4 +55,16 @@ export function captureOutput(): { text(): string; restore(): void } {
 /** A logger for tests, at DEBUG so the tests see every line the functions can write. */
 export function testLogger(serviceName: string): Logger {
   return new Logger({ serviceName, logLevel: 'DEBUG' });
+}
+
+/**
+ * The ids fetch-users puts through for `seed` from the local randomuser API: its generator is deterministic
+ * per seed, and pages of one seed continue one sequence.
+ */
+export function seededIds(seed: string, total: number): string[] {
+  return (generateUsers({ seed, page: 1, results: total }).results ?? []).map((u) => {
+    const id = u.login?.uuid;
+    if (!id) throw new Error('the generator left out login.uuid');
+    return id;
+  });
 }

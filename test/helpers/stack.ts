@@ -146,3 +146,19 @@ export async function dropRun(
   await db.query(`DROP DATABASE IF EXISTS ${run.database} WITH (FORCE)`).catch(() => {});
   await db.end();
 }
+
+/** Every id in `keyspace.created_users`, one entry per row of a full scan (paged). */
+export async function createdUserIds(cql: cassandra.Client, keyspace: string): Promise<string[]> {
+  const rows: string[] = [];
+  let pageState: string | undefined;
+  do {
+    const page = await cql.execute(`SELECT id FROM ${keyspace}.created_users`, [], {
+      prepare: true,
+      fetchSize: 5000,
+      ...(pageState ? { pageState } : {}),
+    });
+    for (const row of page.rows) rows.push(String(row.get('id')));
+    pageState = page.pageState ?? undefined;
+  } while (pageState);
+  return rows;
+}

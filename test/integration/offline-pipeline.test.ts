@@ -11,11 +11,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userSchema } from '../../functions/lib/schemas.ts';
 import { userCreated } from '../../functions/lib/users-created.ts';
 import { portOpen } from '../../infra/local/proc.ts';
-import { generateUsers } from '../../infra/randomuser/index.ts';
 import { readAll } from '../helpers/kafka-events.ts';
-import { freshRawUsers } from '../helpers/pipeline.ts';
+import { freshRawUsers, seededIds } from '../helpers/pipeline.ts';
 import { type GroupProcess, pipelineRun, startPipelineRun } from '../helpers/process.ts';
-import { cassandraClient, dropRun, eventually, kafkaClient, uniqueName } from '../helpers/stack.ts';
+import {
+  cassandraClient,
+  createdUserIds,
+  dropRun,
+  eventually,
+  kafkaClient,
+  uniqueName,
+} from '../helpers/stack.ts';
 
 const run = uniqueName('e2e');
 const names = pipelineRun(run);
@@ -54,28 +60,12 @@ async function invoke(fn: string, event: unknown): Promise<unknown> {
   return body;
 }
 
-/** The ids the local randomuser API serves for a seed: what fetch-users will put through. */
-function seededIds(seed: string): string[] {
-  return (generateUsers({ seed, page: 1, results: total }).results ?? []).map((u) => {
-    const id = u.login?.uuid;
-    if (!id) throw new Error('the generator left out login.uuid');
-    return id;
-  });
+function seeded(seed: string): string[] {
+  return seededIds(seed, total);
 }
 
-async function sinkIds(): Promise<string[]> {
-  const rows: string[] = [];
-  let pageState: string | undefined;
-  do {
-    const page = await cql.execute(`SELECT id FROM ${names.keyspace}.created_users`, [], {
-      prepare: true,
-      fetchSize: 5000,
-      ...(pageState ? { pageState } : {}),
-    });
-    for (const row of page.rows) rows.push(String(row.get('id')));
-    pageState = page.pageState ?? undefined;
-  } while (pageState);
-  return rows;
+function sinkIds(): Promise<string[]> {
+  return createdUserIds(cql, names.keyspace);
 }
 
 async function waitForIds(ids: readonly string[], what: string): Promise<string[]> {
@@ -108,8 +98,8 @@ afterAll(async () => {
 }, 120_000);
 
 describe('the pipeline under npm start (sls offline start)', () => {
-  const first = seededIds(`${run}-a`);
-  const second = seededIds(`${run}-b`);
+  const first = seeded(`${run}-a`);
+  const second = seeded(`${run}-b`);
 
   it(`moves ${total} seeded users into Cassandra, each exactly once`, async () => {
     const result = await invoke('fetch-users', { seed: `${run}-a`, total });
