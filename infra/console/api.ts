@@ -1,0 +1,278 @@
+/**
+ * The console's HTTP contract: every route, and the JSON each returns or takes, in one place, imported by the
+ * server (server.ts) and by the page (web/). Types only, so the page's bundle gets nothing from it but names.
+ *
+ * Routes (all on 127.0.0.1; `token` means the request must carry the start's token in {@link tokenHeader}):
+ *
+ *   GET  /                                      the page (web/index.html); /app.js and /app.css its bundle
+ *   GET  /api/live                              server-sent events: `snapshot` ({@link LiveSnapshot}) every second;
+ *                                               the first one carries the last 15 minutes of history
+ *   GET  /api/kafka                             {@link KafkaView}
+ *   POST /api/kafka/groups/:group/reset  token  {@link OffsetResetRequest} → {@link OffsetResetResult}; 409 while the group has members
+ *   GET  /api/messages?topic&partition&offset|timestamp&limit   {@link MessagePage}
+ *   GET  /api/users/:id                         {@link UserTrace}
+ *   GET  /api/dead-letters?offset&limit         {@link DeadLetterPage} (the dead-letter topic)
+ *   POST /api/dead-letters/redrive       token  {@link RedriveRequest} → {@link RedriveResult}
+ *   GET  /api/bus/dead-letters                  {@link BusDeadLetter}[]
+ *   POST /api/bus/dead-letters/redrive   token  {@link BusRedriveRequest} → {@link RedriveResult}
+ *   GET  /api/event-sources                     {@link EventSourceView}[]
+ *   POST /api/event-sources/:uuid        token  {@link EventSourceToggle} → {@link EventSourceView}
+ *   GET  /api/stack                             {@link StackView}
+ *   GET  /metrics                               Prometheus text format (prom-client)
+ *
+ * Errors are `{ error: { code, message } }` with a 4xx or 5xx status; 401 when a token is missing or wrong.
+ */
+
+/** The header that carries the per-start token on every request that changes something. */
+export const tokenHeader = 'x-console-token';
+
+/** How the page's URL carries the token: `http://127.0.0.1:PORT/#token=...` (a fragment is never sent). */
+export const tokenFragment = 'token';
+
+export interface ApiError {
+  error: { code: string; message: string };
+}
+
+// ---------------------------------------------------------------------------------------------- pipeline
+
+/** One reading of every stage; a stage that could not be read is null (shown as "?"). */
+export interface StageCounts {
+  fetched: number | null;
+  stored: number | null;
+  outboxPending: number | null;
+  outboxDead: number | null;
+  published: number | null;
+  /** Consumer lag of the sink's group, per partition of the topic. */
+  lag: Array<{ partition: number; lag: number }> | null;
+  cassandraRows: number | null;
+  /** Records on the dead-letter topic. */
+  deadLetters: number | null;
+  busPending: number | null;
+  busDeadLettered: number | null;
+}
+
+/** Per-second rates over the last reading interval, for the counts that grow. */
+export interface StageRates {
+  fetched: number | null;
+  stored: number | null;
+  published: number | null;
+  cassandraRows: number | null;
+  deadLetters: number | null;
+}
+
+/** End-to-end latency from the outbox commit to the Cassandra write, over recently published users. */
+export interface Latency {
+  p50Ms: number | null;
+  p99Ms: number | null;
+  samples: number;
+}
+
+/** The last error a function logged, with its code. */
+export interface FunctionError {
+  function: string;
+  code: string;
+  message: string;
+  at: string;
+}
+
+export interface LiveSnapshot {
+  at: string;
+  counts: StageCounts;
+  rates: StageRates;
+  latency: Latency;
+  /** Up to 5 per function, newest first. Empty when the console does not see the functions' logs. */
+  errors: FunctionError[];
+  /** Present on the first snapshot of a connection: one point per second, oldest first, up to 15 minutes. */
+  history?: Array<{ at: string; counts: StageCounts; latency: Latency }>;
+}
+
+// ------------------------------------------------------------------------------------------------- kafka
+
+export interface KafkaView {
+  brokers: Array<{ nodeId: number; host: string; port: number }>;
+  controller: number | null;
+  clusterId: string;
+  /** The broker's version as the stack knows it (kafkajs does not report it). */
+  version: string;
+  healthy: boolean;
+  topics: TopicView[];
+  groups: GroupView[];
+}
+
+export interface TopicView {
+  name: string;
+  partitions: Array<{ partition: number; leader: number; low: string; high: string; records: number }>;
+  records: number;
+  /** Bytes on disk, when the broker reports them; null otherwise. */
+  bytes: number | null;
+}
+
+export interface GroupView {
+  groupId: string;
+  state: string;
+  members: number;
+  topics: Array<{
+    topic: string;
+    partitions: Array<{ partition: number; committed: string; high: string; lag: number }>;
+  }>;
+}
+
+export type OffsetResetRequest =
+  | { topic: string; to: 'earliest' | 'latest' }
+  | { topic: string; to: 'timestamp'; timestamp: string };
+
+export interface OffsetResetResult {
+  groupId: string;
+  topic: string;
+  partitions: Array<{ partition: number; offset: string }>;
+}
+
+// ---------------------------------------------------------------------------------------------- messages
+
+/** A value shown as JSON when it parses, otherwise as bytes (base64 plus a printable preview). */
+export type DecodedValue =
+  | { kind: 'json'; json: unknown }
+  | { kind: 'text'; text: string }
+  | { kind: 'bytes'; base64: string; preview: string }
+  | { kind: 'null' };
+
+export interface MessageView {
+  topic: string;
+  partition: number;
+  offset: string;
+  timestamp: string;
+  key: string | null;
+  headers: Record<string, string>;
+  value: DecodedValue;
+  size: number;
+}
+
+export interface MessagePage {
+  topic: string;
+  partition: number;
+  /** The first offset of the page, and the offset the next page starts at (null at the end). */
+  from: string;
+  next: string | null;
+  low: string;
+  high: string;
+  messages: MessageView[];
+}
+
+/** A user found across every hop; a hop where it is not (yet) is null. */
+export interface UserTrace {
+  id: string;
+  usersRaw: { batchId: string; fetchedAt: string; storedAt: string; payload: unknown } | null;
+  outbox: {
+    state: 'pending' | 'published' | 'dead';
+    createdAt: string;
+    publishedAt: string | null;
+    attempts: number;
+    lastError: string | null;
+  } | null;
+  kafka: { topic: string; partition: number; offset: string | null; timestamp: string | null } | null;
+  cassandra: Record<string, unknown> | null;
+}
+
+// ------------------------------------------------------------------------------------------ dead letters
+
+export interface DeadLetterView extends MessageView {
+  errorType: string | null;
+  errorMessage: string | null;
+  sourceTopic: string | null;
+  sourcePartition: number | null;
+  sourceOffset: string | null;
+  attempts: number | null;
+  failedAt: string | null;
+  /** Set when this record was re-driven before (the header the re-drive adds). */
+  redriven: boolean;
+}
+
+export interface DeadLetterPage {
+  topic: string;
+  from: string;
+  next: string | null;
+  low: string;
+  high: string;
+  deadLetters: DeadLetterView[];
+}
+
+/** Re-drive dead letters (by their offset on the dead-letter topic), optionally with corrected values. */
+export interface RedriveRequest {
+  offsets: string[] | 'all';
+  /** Offset → the value to send instead of the dead letter's own bytes (UTF-8 text). */
+  corrections?: Record<string, string>;
+}
+
+export interface RedriveResult {
+  redriven: number;
+  /** Where each went: the source topic and the offset Kafka gave it, or the bus delivery id. */
+  targets: Array<{ from: string; topic?: string; partition?: number; offset?: string }>;
+}
+
+export interface BusDeadLetter {
+  id: string;
+  ruleArn: string;
+  targetArn: string;
+  errorCode: string;
+  errorMessage: string;
+  attempts: number;
+  deadLetteredAt: string;
+  detailType: string;
+  event: unknown;
+}
+
+export interface BusRedriveRequest {
+  ids: string[] | 'all';
+}
+
+// ---------------------------------------------------------------------------------------- event sources
+
+/** An event-source mapping as AWS's GetEventSourceMapping shows it, plus what the local one measures. */
+export interface EventSourceView {
+  uuid: string;
+  functionName: string;
+  topic: string;
+  groupId: string;
+  state: 'Enabled' | 'Disabled' | 'Enabling' | 'Disabling';
+  /** AWS's event-source mapping metrics, as counted since the start. */
+  metrics: {
+    PolledEventCount: number;
+    InvokedEventCount: number;
+    FilteredOutEventCount: number;
+    FailedInvokeEventCount: number;
+    OnFailureDestinationDeliveredEventCount: number;
+    OffsetLag: number | null;
+  };
+  invocations: InvocationView[];
+}
+
+export interface InvocationView {
+  at: string;
+  partition: number;
+  records: number;
+  firstOffset: string;
+  lastOffset: string;
+  durationMs: number;
+  outcome: 'ok' | 'partial' | 'failed' | 'sent-to-destination';
+  retries: number;
+  bisections: number;
+}
+
+export interface EventSourceToggle {
+  enabled: boolean;
+}
+
+// ------------------------------------------------------------------------------------------------ stack
+
+export interface StackView {
+  services: Array<{
+    service: string;
+    health: 'healthy' | 'unhealthy' | 'stopped';
+    version: string;
+    pid: number | null;
+    port: number;
+    uptimeMs: number | null;
+    rssBytes: number | null;
+    managed: boolean;
+  }>;
+}
