@@ -1,0 +1,80 @@
+/**
+ * The pipeline view's 15 minutes of history: points kept from the live snapshots, and the columns uPlot
+ * draws from them (time in seconds, then one column per series, null where a stage could not be read).
+ * Rates are derived here from consecutive totals, because the history carries counts only. Pure.
+ */
+import type { Latency, LiveSnapshot, StageCounts } from '../api.ts';
+
+/** How far back the chart reaches. */
+export const windowSeconds = 15 * 60;
+
+export interface Point {
+  /** Unix time in seconds (uPlot's x unit). */
+  t: number;
+  counts: StageCounts;
+  latency: Latency;
+}
+
+const toPoint = (p: { at: string; counts: StageCounts; latency: Latency }): Point => ({
+  t: Date.parse(p.at) / 1000,
+  counts: p.counts,
+  latency: p.latency,
+});
+
+/**
+ * The points after a snapshot: a snapshot with history (the first of a connection) replaces them, any other
+ * is appended; points older than the window before the newest are dropped.
+ */
+export function nextPoints(
+  points: readonly Point[],
+  snapshot: LiveSnapshot,
+  window = windowSeconds,
+): Point[] {
+  const base = snapshot.history ? snapshot.history.map(toPoint) : [...points];
+  const latest = toPoint(snapshot);
+  const last = base.at(-1);
+  if (!last || last.t < latest.t) base.push(latest);
+  const from = latest.t - window;
+  const first = base.findIndex((p) => p.t >= from);
+  return first <= 0 ? base : base.slice(first);
+}
+
+/** The counts the throughput chart draws, in its legend's order. */
+export const flowStages = ['fetched', 'stored', 'published', 'cassandraRows'] as const;
+export type FlowStage = (typeof flowStages)[number];
+
+export type ChartMode = 'rates' | 'totals';
+
+/** Total lag over the partitions, or null when it could not be read. */
+export function totalLag(counts: StageCounts): number | null {
+  return counts.lag === null ? null : counts.lag.reduce((sum, p) => sum + p.lag, 0);
+}
+
+/**
+ * Columns for the throughput chart: time, each flow stage (a per-second rate or the running total), then the
+ * consumer lag. A rate is null at the first point, across a gap in readings and when a count went down (a
+ * reset of the stack), rather than a spike.
+ */
+export function throughputColumns(
+  points: readonly Point[],
+  mode: ChartMode,
+): [number[], ...(number | null)[][]] {
+  const time = points.map((p) => p.t);
+  const stages = flowStages.map((stage) =>
+    points.map((p, i) => {
+      const value = p.counts[stage];
+      if (mode === 'totals') return value;
+      const before = points[i - 1];
+      const previous = before?.counts[stage];
+      if (!before || value === null || previous === null || previous === undefined) return null;
+      const seconds = p.t - before.t;
+      return seconds > 0 && value >= previous ? (value - previous) / seconds : null;
+    }),
+  );
+  return [time, ...stages, points.map((p) => totalLag(p.counts))];
+}
+
+/** Columns for the latency chart: time, p50 and p99 in milliseconds. */
+export function latencyColumns(points: readonly Point[]): [number[], (number | null)[], (number | null)[]] {
+  return [points.map((p) => p.t), points.map((p) => p.latency.p50Ms), points.map((p) => p.latency.p99Ms)];
+}
