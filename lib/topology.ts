@@ -31,6 +31,12 @@ export const cassandra = {
   localDataCenter: 'datacenter1',
 };
 
+/**
+ * The consumer group of sink-users' Kafka event source on the local stage: serverless.yml's `consumerGroupId`
+ * (`${self:service}-${sls:stage}-sink-users`). `npm start`, the console and the benchmarks read its lag.
+ */
+export const sinkGroupId = `${serviceName}-${localStage}-sink-users`;
+
 /** The PostgreSQL database of users_raw and the outbox. */
 export const postgresDatabase = 'pipeline';
 
@@ -59,6 +65,13 @@ export const ports = {
   offlineHttp: 3000,
   /** serverless-offline's Lambda Invoke API. */
   offlineLambda: 3002,
+  /**
+   * The local Kafka event source's event-source-mapping API (infra/offline-kafka): List/Get/Update as
+   * Lambda's REST API serves them, so the console can pause and resume the event source.
+   */
+  offlineEventSources: 3004,
+  /** The pipeline console (infra/console): `npm start` and `npm run console` serve it here. */
+  console: 3300,
   sparkMaster: 7077,
   /** Off 8080, which clashes with other tools. */
   sparkMasterUi: 8090,

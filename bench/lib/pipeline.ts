@@ -11,14 +11,14 @@ import { createInterface } from 'node:readline';
 import cassandra from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { signalGroup, sinkGroupId } from '../../infra/dev/offline.ts';
+import { signalGroup } from '../../infra/dev/offline.ts';
 import { cassandraContactPoint, kafkaBroker, type StackConfig } from '../../infra/local/config.ts';
 import { resolvePostgres, stackConnection } from '../../infra/local/endpoints.ts';
 import { functionEnv } from '../../infra/local/function-env.ts';
 import { portOpen, waitFor } from '../../infra/local/proc.ts';
 import { migrate } from '../../infra/migrations/migrate.ts';
 import { repoRoot } from '../../lib/paths.ts';
-import { ports, topics } from '../../lib/topology.ts';
+import { ports, sinkGroupId, topics } from '../../lib/topology.ts';
 
 /** The names one phase runs under. */
 export interface RunNames {

@@ -1,8 +1,9 @@
 /**
  * The `users_created` contract in one place: the record value (`userCreatedSchema`) and its one builder, the
- * headers the relay puts on each record and the `dlq.*` headers the sink adds to a dead letter, and the
- * mapping of a value's user to its `created_users` row with the INSERT that writes it. publish-users
- * (the producer) and sink-users (the consumer) both import it, so the two sides of the topic cannot drift.
+ * headers the relay puts on each record, the `dlq.*` headers the sink adds to a dead letter and those a
+ * re-drive adds, and the mapping of a value's user to its `created_users` row with the INSERT that writes it.
+ * publish-users (the producer) and sink-users (the consumer) both import it, so the two sides of the topic
+ * cannot drift.
  * Pure: schemas, names and total functions, no I/O.
  */
 import { z } from 'zod';
@@ -60,6 +61,16 @@ export const deadLetterHeaders = {
   sourceOffset: 'dlq.source.offset',
   attempts: 'dlq.attempts',
   failedAt: 'dlq.failed.at',
+} as const;
+
+/**
+ * Names of the headers a re-driven dead letter carries back on the source topic (the console's re-drive):
+ * where it was dead-lettered (`topic-partition@offset`) and when it was re-driven. Not `dlq.*`, so they
+ * survive the sink dead-lettering the record again, and the dead letter shows it was re-driven before.
+ */
+export const redriveHeaders = {
+  from: 'redriven-from',
+  at: 'redriven-at',
 } as const;
 
 /** A `created_users` row, with the table's column names. */

@@ -82,6 +82,11 @@ export interface LiveSnapshot {
   latency: Latency;
   /** Up to 5 per function, newest first. Empty when the console does not see the functions' logs. */
   errors: FunctionError[];
+  /**
+   * Whether the console sees the functions' log lines: true under `npm start`, false for `npm run console`
+   * on its own, when `errors` stays empty (and `counts.fetched` null: it is counted from those lines too).
+   */
+  functionLogs: boolean;
   /** Present on the first snapshot of a connection: one point per second, oldest first, up to 15 minutes. */
   history?: Array<{ at: string; counts: StageCounts; latency: Latency }>;
 }

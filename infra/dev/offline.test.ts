@@ -1,7 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvokeError, invocationUrl, invokeFunction, sinkGroupId } from './offline.ts';
+import { localStage, serviceName, sinkGroupId } from '../../lib/topology.ts';
+import { defaultGroupId } from '../offline-kafka/options.ts';
+import { InvokeError, invocationUrl, invokeFunction } from './offline.ts';
 
 /** What the stand-in Invoke API received, and what it answers next. */
 const received: Array<{ method: string | undefined; url: string | undefined; body: string }> = [];
@@ -80,5 +82,6 @@ describe('invokeFunction', () => {
 describe('sinkGroupId', () => {
   it("is the consumer group serverless.yml's local stage gives sink-users", () => {
     expect(sinkGroupId).toBe('realtime-user-pipeline-local-sink-users');
+    expect(sinkGroupId).toBe(defaultGroupId(serviceName, localStage, 'sink-users'));
   });
 });

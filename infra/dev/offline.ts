@@ -1,15 +1,11 @@
 /**
  * serverless-offline as `npm start` and the benchmarks drive it: invoking a function through its Lambda Invoke
- * API (the function names and port come from lib/topology.ts), the consumer group its Kafka event source gives
- * sink-users, and stopping the process group it runs in.
+ * API (the function names and port come from lib/topology.ts) and stopping the process group it runs in. The
+ * consumer group its Kafka event source gives sink-users is lib/topology.ts's `sinkGroupId`.
  */
 import type { ChildProcess } from 'node:child_process';
 import { PipelineError } from '../../lib/errors.ts';
-import { type FunctionName, lambdaName, localStage, ports, serviceName } from '../../lib/topology.ts';
-import { defaultGroupId } from '../offline-kafka/options.ts';
-
-/** The consumer group of sink-users' event source: serverless.yml's `consumerGroupId` on the local stage. */
-export const sinkGroupId = defaultGroupId(serviceName, localStage, 'sink-users');
+import { type FunctionName, lambdaName, ports } from '../../lib/topology.ts';
 
 /** A function invoked through the Invoke API failed, or the API refused the invocation. */
 export class InvokeError extends PipelineError {

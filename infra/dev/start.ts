@@ -13,11 +13,12 @@
  * them between the functions, and the offline-kafka plugin feeds `users_created` to sink-users. fetch-users
  * runs once right away (FETCH_ON_START) and then on its schedule (FETCH_SCHEDULE, FETCH_TOTAL users a run,
  * FETCH_SCHEDULE_ENABLED); an outbox sweep at start publishes what an earlier run left behind. Every few
- * seconds a summary line
- * shows each stage. Ctrl-C, SIGTERM or a closing terminal (SIGHUP) stops serverless-offline's whole process
- * group (which lets invocations in flight finish and commits nothing else), the local API and the summary,
- * exits 0, and leaves the servers running for the next start; a second signal kills the group at once
- * (`stopper.ts`).
+ * seconds a summary line shows each stage. The console (infra/console) starts beside serverless-offline,
+ * reads the functions' errors from its relayed output, and prints its URL (`[start] console:
+ * http://127.0.0.1:3300/#token=...`). Ctrl-C, SIGTERM or a closing terminal (SIGHUP) stops serverless-offline's
+ * whole process group (which lets invocations in flight finish and commits nothing else), the local API, the
+ * summary and the console, exits 0, and leaves the servers running for the next start; a second signal kills
+ * the group at once (`stopper.ts`).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -27,7 +28,9 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { errorText } from '../../lib/errors.ts';
 import { repoRoot } from '../../lib/paths.ts';
-import { ports } from '../../lib/topology.ts';
+import { ports, sinkGroupId } from '../../lib/topology.ts';
+import { collectSummary } from '../console/counts.ts';
+import { type RunningConsole, startConsole } from '../console/server.ts';
 import { busSchema } from '../eventbus/store.ts';
 import { cassandraContactPoint, kafkaBroker, loadStackConfig, type StackConfig } from '../local/config.ts';
 import {
@@ -40,10 +43,10 @@ import { StackError } from '../local/errors.ts';
 import { functionEnv, localEventBusEndpoint, stackOverrides } from '../local/function-env.ts';
 import { portOpen, waitFor } from '../local/proc.ts';
 import { startRandomUserServer } from '../randomuser/index.ts';
-import { invokeFunction, signalGroup, sinkGroupId } from './offline.ts';
+import { invokeFunction, signalGroup } from './offline.ts';
 import { readyStack } from './ready.ts';
 import { createStopper, type StopSignal, stopSignals } from './stopper.ts';
-import { collectSummary, countFetched, formatSummary } from './summary.ts';
+import { countFetched, formatSummary } from './summary.ts';
 
 /** How long the summary's clients and the local API get to close once serverless-offline has exited. */
 const cleanupMs = 5_000;
@@ -112,9 +115,12 @@ async function main(): Promise<number> {
     console.log(`[start] serverless-offline: pid ${child.pid}, its own process group`);
 
   let fetched = 0;
+  // The console reads the functions' errors from the same lines.
+  const lineListeners: Array<(line: string) => void> = [];
   const relay = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
     createInterface({ input: stream }).on('line', (line) => {
       fetched = countFetched(line, fetched);
+      for (const listener of lineListeners) listener(line);
       out.write(`${line}\n`);
     });
   };
@@ -141,6 +147,21 @@ async function main(): Promise<number> {
   }
 
   const summary = startSummary(cfg, pgEndpoint, busEndpoint, () => fetched);
+  // A console that cannot start (its port taken, say) costs the run its page, not the pipeline.
+  const pipelineConsole: Promise<RunningConsole | undefined> = startConsole({
+    cfg,
+    lines: (listener) => lineListeners.push(listener),
+    fetched: () => fetched,
+  }).then(
+    (running) => {
+      console.log(`[start] console: ${running.url}`);
+      return running;
+    },
+    (error: unknown) => {
+      console.error(`[start] console not started: ${errorText(error)}`);
+      return undefined;
+    },
+  );
   void firstRuns(cfg, () => stopper.stopping);
 
   const code = await exited;
@@ -150,14 +171,19 @@ async function main(): Promise<number> {
   // closes whatever is left.
   let cleanupTimer: NodeJS.Timeout | undefined;
   await Promise.race([
-    Promise.allSettled([summary.stop(), randomuser?.close()]),
+    Promise.allSettled([summary.stop(), randomuser?.close(), pipelineConsole.then((c) => c?.close())]),
     new Promise((resolve) => {
       cleanupTimer = setTimeout(resolve, cleanupMs);
     }),
   ]);
   clearTimeout(cleanupTimer);
   if (!stopper.stopping) return code;
-  const stopped = ['serverless-offline', ...(randomuser ? ['the local randomuser API'] : []), 'the summary'];
+  const stopped = [
+    'serverless-offline',
+    ...(randomuser ? ['the local randomuser API'] : []),
+    'the summary',
+    ...((await pipelineConsole) ? ['the console'] : []),
+  ];
   console.log(`[start] stopped${stopper.forced ? ' (killed)' : ''}: ${stopped.join(', ')}`);
   return 0;
 }

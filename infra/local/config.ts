@@ -117,6 +117,10 @@ const envSchema = z.object({
       .default(cassandra.keyspace),
     'the keyspace of `created_users` (created by the migrations; the functions follow)',
   ),
+  CONSOLE_PORT: doc(
+    port.default(ports.console),
+    'the pipeline console of `npm start` and `npm run console` (infra/console), on 127.0.0.1',
+  ),
   PIPELINE_STATUS_INTERVAL_MS: doc(
     z.coerce.number().int().min(500).default(5000),
     '`npm start`: milliseconds between two summary lines',
@@ -212,6 +216,8 @@ export interface StackConfig {
     statusIntervalMs: number;
     fetchOnStart: boolean;
   };
+  /** The pipeline console (infra/console): the port it listens on, on 127.0.0.1 only. */
+  console: { port: number };
   spark: {
     host: string;
     masterPort: number;
@@ -287,6 +293,7 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
       statusIntervalMs: e.PIPELINE_STATUS_INTERVAL_MS,
       fetchOnStart: e.FETCH_ON_START,
     },
+    console: { port: e.CONSOLE_PORT },
     spark: {
       host: '127.0.0.1',
       masterPort: e.SPARK_MASTER_PORT,

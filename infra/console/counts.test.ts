@@ -1,0 +1,66 @@
+import type cassandra from 'cassandra-driver';
+import type { Admin } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
+import { collectSummary } from './counts.ts';
+
+/** Sources whose every read answers, the bus's from `bus`. */
+function sources(bus: { query: (sql: string) => Promise<{ rows: unknown[] }> }) {
+  const offsets = [{ partition: 0, offset: '0', high: '4', low: '0' }];
+  const admin = {
+    fetchTopicOffsets: async () => offsets,
+    fetchOffsets: async () => [{ topic: 't', partitions: [{ partition: 0, offset: '4' }] }],
+  } as unknown as Admin;
+  const cql = { execute: async () => ({ first: () => ({ get: () => 7 }) }) } as unknown as cassandra.Client;
+  const pg = {
+    query: async (sql: string) =>
+      sql.includes('FROM outbox')
+        ? { rows: [{ pending: '1', published: '6', dead: '0' }] }
+        : { rows: [{ n: '7' }] },
+  };
+  return {
+    pg: pg as never,
+    bus: bus as never,
+    admin,
+    cql,
+    topic: 't',
+    deadLetterTopic: 't.dlq',
+    groupId: 'g',
+    keyspace: 'k',
+    fetched: () => 7,
+  };
+}
+
+describe('collectSummary', () => {
+  it("reads the local EventBridge's pending deliveries and dead letters from its own tables", async () => {
+    const bus = {
+      query: async (sql: string) => {
+        expect(sql).toContain('local_eventbridge.deliveries');
+        return { rows: [{ pending: '3', dead: '2' }] };
+      },
+    };
+
+    const reading = await collectSummary(sources(bus));
+
+    expect(reading).toMatchObject({
+      fetched: 7,
+      busPending: 3,
+      busDeadLettered: 2,
+      stored: 7,
+      outboxPending: 1,
+    });
+  });
+
+  it('leaves the bus unread (?) when its tables cannot be read, and reads the rest', async () => {
+    const bus = {
+      query: async () => {
+        throw new Error('relation "local_eventbridge.deliveries" does not exist');
+      },
+    };
+
+    const reading = await collectSummary(sources(bus));
+
+    expect(reading).not.toHaveProperty('busPending');
+    expect(reading).not.toHaveProperty('busDeadLettered');
+    expect(reading).toMatchObject({ stored: 7, outboxPending: 1, cassandraRows: 7 });
+  });
+});

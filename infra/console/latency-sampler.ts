@@ -1,0 +1,161 @@
+/**
+ * Measures end-to-end latency on live traffic, as the benchmark defines it: from the outbox row's
+ * `created_at` (the storing transaction, which commits users_raw and the outbox together) to the Cassandra
+ * row's `WRITETIME` (the sink's write, stamped by the driver).
+ *
+ * Which users: a consumer of its own group tails the topic from its end and notes the `outbox-id` header and
+ * key of at most `perSecond` new records a second. Every second the sampler then looks up, by primary key
+ * only, the noted rows' `created_at` in PostgreSQL and their `WRITETIME` in Cassandra; a user the sink has
+ * written becomes one sample. Primary-key lookups keep the cost flat however large the outbox grows, where
+ * "the last published rows" would need a scan of the outbox (it has no index on `published_at`). Re-driven
+ * records are skipped: their outbox row is as old as the dead letter, which is no latency of the pipeline.
+ */
+import { randomUUID } from 'node:crypto';
+import cassandra from 'cassandra-driver';
+import type { Consumer, Kafka } from 'kafkajs';
+import type pg from 'pg';
+import { headerNames, redriveHeaders } from '../../functions/lib/users-created.ts';
+import { cassandra as cassandraNames } from '../../lib/topology.ts';
+import type { Latency } from './api.ts';
+import { consoleGroupPrefix } from './kafka-read.ts';
+import { LatencyWindow, latencyMs } from './latency.ts';
+
+/** What the sampler reads. */
+export interface LatencySamplerDeps {
+  kafka: Kafka;
+  pg: Pick<pg.Pool, 'query'>;
+  cql: Pick<cassandra.Client, 'execute'>;
+  topic: string;
+  keyspace: string;
+  now(): Date;
+  /** Called once with each new sample, in milliseconds (the /metrics histogram). */
+  observe?(ms: number): void;
+  /** Records noted a second at most (200). */
+  perSecond?: number;
+}
+
+/** The running sampler. */
+export interface LatencySampler {
+  /** p50 and p99 over the last minute's samples. */
+  current(): Latency;
+  /** Looks the noted users up once; the live feed calls it every second. */
+  sample(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Noted {
+  outboxId: string;
+  userId: string;
+  notedAt: number;
+  createdAt?: Date;
+}
+
+/** How long a noted user may wait for its Cassandra row before it is forgotten (it may be a dead letter). */
+const forgetAfterMs = 5 * 60_000;
+const maxNoted = 5_000;
+const lookupChunk = 50;
+
+/** Starts tailing `deps.topic`; a broker that is down is tried again every 10 s. */
+export function startLatencySampler(deps: LatencySamplerDeps): LatencySampler {
+  const window = new LatencyWindow();
+  const perSecond = deps.perSecond ?? 200;
+  let noted: Noted[] = [];
+  let second = 0;
+  let notedThisSecond = 0;
+  let consumer: Consumer | undefined;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+
+  const note = (outboxId: string, userId: string) => {
+    const now = deps.now().getTime();
+    const s = Math.floor(now / 1000);
+    if (s !== second) {
+      second = s;
+      notedThisSecond = 0;
+    }
+    if (notedThisSecond >= perSecond || noted.length >= maxNoted) return;
+    notedThisSecond++;
+    noted.push({ outboxId, userId, notedAt: now });
+  };
+
+  const tail = async () => {
+    const c = deps.kafka.consumer({
+      groupId: `${consoleGroupPrefix}latency-${randomUUID()}`,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 500,
+    });
+    consumer = c;
+    // kafkajs restarts a consumer after a retriable failure itself; after any other, tail again from the end.
+    c.on(c.events.CRASH, ({ payload }) => {
+      if (payload.restart || stopped) return;
+      void c.disconnect().catch(() => undefined);
+      retry = setTimeout(() => void tail(), 10_000);
+    });
+    try {
+      await c.connect();
+      await c.subscribe({ topic: deps.topic, fromBeginning: false });
+      await c.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          for (const message of batch.messages) {
+            const headers = message.headers ?? {};
+            if (headers[redriveHeaders.from] !== undefined) continue;
+            const outboxId = headers[headerNames.outboxId]?.toString();
+            const userId = message.key?.toString();
+            if (outboxId && userId) note(outboxId, userId);
+          }
+        },
+      });
+    } catch {
+      await c.disconnect().catch(() => undefined);
+      if (!stopped) retry = setTimeout(() => void tail(), 10_000);
+    }
+  };
+  void tail();
+
+  const sample = async () => {
+    const now = deps.now();
+    noted = noted.filter((n) => now.getTime() - n.notedAt < forgetAfterMs);
+    const unknown = noted.filter((n) => n.createdAt === undefined).slice(0, 1000);
+    if (unknown.length > 0) {
+      const { rows } = await deps.pg.query<{ id: string; created_at: Date }>(
+        'SELECT id::text AS id, created_at FROM outbox WHERE id = ANY($1::uuid[])',
+        [unknown.map((n) => n.outboxId)],
+      );
+      const created = new Map(rows.map((r) => [r.id, r.created_at]));
+      for (const n of unknown) n.createdAt = created.get(n.outboxId);
+    }
+    const waiting = noted.filter((n) => n.createdAt !== undefined);
+    const written = new Map<string, number>();
+    for (let i = 0; i < waiting.length; i += lookupChunk) {
+      const ids = waiting.slice(i, i + lookupChunk).map((n) => n.userId);
+      const result = await deps.cql.execute(
+        `SELECT id, writetime(first_name) AS w FROM ${deps.keyspace}.${cassandraNames.table} WHERE id IN ?`,
+        [ids],
+        { prepare: true },
+      );
+      for (const row of result.rows) {
+        const w: unknown = row.get('w');
+        if (w instanceof cassandra.types.Long) written.set(String(row.get('id')), w.toNumber());
+      }
+    }
+    noted = noted.filter((n) => {
+      const micros = written.get(n.userId);
+      if (micros === undefined || n.createdAt === undefined) return true;
+      const ms = latencyMs(n.createdAt, micros);
+      window.add(now, ms);
+      deps.observe?.(ms);
+      return false;
+    });
+  };
+
+  return {
+    current: () => window.current(deps.now()),
+    sample,
+    async stop() {
+      stopped = true;
+      clearTimeout(retry);
+      await consumer?.disconnect().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * The message browser: a page of one topic partition from an offset, a time, or (neither) its newest
+ * records, each decoded and masked for display.
+ */
+import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
+import type { MessagePage, MessageView } from './api.ts';
+import { decodeHeaders, decodeKey, decodeValue } from './decode.ts';
+import { badRequest, notFound } from './errors.ts';
+import { readPartition } from './kafka-read.ts';
+
+/** Records a page holds at most. */
+export const maxPageSize = 500;
+
+/** A Kafka message as the page shows it. */
+export function messageView(topic: string, partition: number, m: KafkaMessage): MessageView {
+  const headers = m.headers ?? {};
+  let size = (m.key?.length ?? 0) + (m.value?.length ?? 0);
+  for (const [name, value] of Object.entries(headers)) {
+    for (const v of Array.isArray(value) ? value : [value])
+      size += Buffer.byteLength(name) + (v?.length ?? 0);
+  }
+  return {
+    topic,
+    partition,
+    offset: m.offset,
+    timestamp: new Date(Number(m.timestamp)).toISOString(),
+    key: decodeKey(m.key),
+    headers: decodeHeaders(headers),
+    value: decodeValue(m.value),
+    size,
+  };
+}
+
+/** Where a page starts: an offset, a time (ISO or epoch ms), or neither for the newest page. */
+export interface PageQuery {
+  topic: string;
+  partition: number;
+  offset?: string | undefined;
+  timestamp?: string | undefined;
+  limit: number;
+}
+
+/** A partition's watermarks. */
+export async function watermarks(
+  admin: Admin,
+  topic: string,
+  partition: number,
+): Promise<{ low: bigint; high: bigint }> {
+  if (!(await admin.listTopics()).includes(topic)) throw notFound(`no topic ${topic}`);
+  const found = (await admin.fetchTopicOffsets(topic)).find((p) => p.partition === partition);
+  if (!found) throw notFound(`topic ${topic} has no partition ${partition}`);
+  return { low: BigInt(found.low), high: BigInt(found.high) };
+}
+
+/** The first offset of a page: the one asked for (within the watermarks), the first at a time, or the last page. */
+export async function pageStart(
+  admin: Admin,
+  q: PageQuery,
+  marks: { low: bigint; high: bigint },
+): Promise<bigint> {
+  const clamp = (o: bigint) => (o < marks.low ? marks.low : o > marks.high ? marks.high : o);
+  if (q.offset !== undefined) {
+    if (!/^\d+$/.test(q.offset)) throw badRequest(`offset must be a whole number, got "${q.offset}"`);
+    return clamp(BigInt(q.offset));
+  }
+  if (q.timestamp !== undefined) {
+    const ms = /^\d+$/.test(q.timestamp) ? Number(q.timestamp) : Date.parse(q.timestamp);
+    if (Number.isNaN(ms))
+      throw badRequest(`timestamp must be ISO 8601 or epoch milliseconds, got "${q.timestamp}"`);
+    const found = (await admin.fetchTopicOffsetsByTimestamp(q.topic, ms)).find(
+      (p) => p.partition === q.partition,
+    );
+    return clamp(BigInt(found?.offset ?? marks.high));
+  }
+  const last = marks.high - BigInt(q.limit);
+  return clamp(last);
+}
+
+/** One page of `q.topic`'s partition. */
+export async function messagePage(kafka: Kafka, admin: Admin, q: PageQuery): Promise<MessagePage> {
+  const marks = await watermarks(admin, q.topic, q.partition);
+  const from = await pageStart(admin, q, marks);
+  const read = await readPartition(kafka, {
+    topic: q.topic,
+    partition: q.partition,
+    from,
+    until: marks.high,
+    limit: q.limit,
+  });
+  const last = read.at(-1);
+  const next = last === undefined ? null : BigInt(last.offset) + 1n;
+  return {
+    topic: q.topic,
+    partition: q.partition,
+    from: String(from),
+    next: next !== null && next < marks.high ? String(next) : null,
+    low: String(marks.low),
+    high: String(marks.high),
+    messages: read.map((m) => messageView(q.topic, q.partition, m)),
+  };
+}
