@@ -107,10 +107,16 @@ describe('processBatch', () => {
       {
         functionKey: 'sinkUsers',
         partitions: ['users_created-0'],
+        partition: 0,
         size: 4,
         firstOffset: 10,
         lastOffset: 13,
+        startedAt: baseTimestamp + 1_000,
         durationMs: 10,
+        result: 'ok',
+        failedRecords: 0,
+        retries: 0,
+        bisections: 0,
         outcome: 'ok',
       },
     ]);
@@ -257,6 +263,20 @@ describe('processBatch', () => {
     expect(offsets(h.sent[0]?.records ?? [])).toEqual([poison]);
     // Splitting is immediate; only the poison record's own retry waits.
     expect(h.delays).toEqual([100]);
+    // Each line says how it ended, how many times its records had been tried, and how deep the split went.
+    expect(
+      h.logs.map((l) => [l.result, l.size, l.failedRecords, l.retries, l.bisections, l.condition]),
+    ).toEqual([
+      ['failed', 8, 8, 0, 0, undefined],
+      ['ok', 4, 0, 0, 1, undefined],
+      ['failed', 4, 4, 0, 1, undefined],
+      ['failed', 2, 2, 0, 2, undefined],
+      ['ok', 1, 0, 0, 3, undefined],
+      ['failed', 1, 1, 0, 3, undefined],
+      ['failed', 1, 1, 1, 3, undefined],
+      ['sent-to-destination', 1, 0, 1, 3, 'RetryAttemptsExhausted'],
+      ['ok', 2, 0, 0, 2, undefined],
+    ]);
   });
 
   it('does not spend retries on bisecting: with no retries the good records are still delivered', async () => {
@@ -295,6 +315,11 @@ describe('processBatch', () => {
     });
     expect(h.delays).toEqual([100]);
     expect(h.logs.map((l) => l.outcome)).toEqual(['partial: 2 of 4 failed', 'ok']);
+    expect(h.logs.map((l) => [l.result, l.size, l.failedRecords, l.retries, l.startedAt])).toEqual([
+      ['partial', 4, 2, 0, baseTimestamp + 1_000],
+      // After the first call (10 ms) and the backoff (100 ms).
+      ['ok', 2, 0, 1, baseTimestamp + 1_110],
+    ]);
   });
 
   it('sends records that keep failing in partial responses to the destination with their invoke count', async () => {
@@ -417,10 +442,16 @@ describe('formatLog', () => {
   const entry: InvocationLog = {
     functionKey: 'sinkUsers',
     partitions: ['users_created-0'],
+    partition: 0,
     size: 100,
     firstOffset: 10,
     lastOffset: 109,
+    startedAt: baseTimestamp,
     durationMs: 84.4,
+    result: 'ok',
+    failedRecords: 0,
+    retries: 0,
+    bisections: 0,
     outcome: 'ok',
   };
 

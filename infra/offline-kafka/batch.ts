@@ -49,14 +49,35 @@ export interface BatchDeps {
   running: () => boolean;
 }
 
-/** What one invocation (or one discard) did, for the log. */
+/**
+ * How an invocation ended, or where records that left the batch without one went: `partial` when a partial
+ * batch response named some records, `failed` for a function error or an invalid response, and for records
+ * given up, `sent-to-destination` or `discarded`.
+ */
+export type InvocationResult = 'ok' | 'partial' | 'failed' | 'sent-to-destination' | 'discarded';
+
+/** What one invocation (or one hand-off to the destination, or one discard) did: the log line and the stats. */
 export interface InvocationLog {
   functionKey: string;
   partitions: string[];
+  /** The partition of the records (a batch holds one partition's records). */
+  partition: number;
   size: number;
   firstOffset: number;
   lastOffset: number;
+  /** When the invocation started (or the records were given up), in ms since the epoch. */
+  startedAt: number;
   durationMs: number;
+  result: InvocationResult;
+  /** Records the function failed: all of them on an error or invalid response, those named on a partial one. */
+  failedRecords: number;
+  /** Invocations these records had been part of before this one (a bisect is not a retry). */
+  retries: number;
+  /** How many times the batch was halved to get down to these records. */
+  bisections: number;
+  /** For records given up: AWS's name for the condition. */
+  condition?: FailureCondition;
+  /** The text after the colon in the log line. */
   outcome: string;
 }
 
@@ -78,6 +99,8 @@ interface Work {
   records: SourceRecord[];
   /** Invocations already made with (a superset of) these records. */
   attempts: number;
+  /** Halvings of the batch that led to these records. */
+  bisections: number;
   lastError?: { errorType: string; errorMessage: string };
 }
 
@@ -88,7 +111,7 @@ interface Work {
  */
 export async function processBatch(records: SourceRecord[], deps: BatchDeps): Promise<BatchResult> {
   const result = emptyResult();
-  const queue: Work[] = [{ records, attempts: 0 }];
+  const queue: Work[] = [{ records, attempts: 0, bisections: 0 }];
   const maxRetries = deps.source.maximumRetryAttempts;
 
   while (queue.length > 0) {
@@ -104,6 +127,12 @@ export async function processBatch(records: SourceRecord[], deps: BatchDeps): Pr
     result.invocations++;
     const attempts = work.attempts + 1;
     const elapsed = deps.now() - started;
+    const invoked = {
+      startedAt: started,
+      durationMs: elapsed,
+      retries: work.attempts,
+      bisections: work.bisections,
+    };
 
     let failed: SourceRecord[];
     let error: Work['lastError'];
@@ -111,41 +140,63 @@ export async function processBatch(records: SourceRecord[], deps: BatchDeps): Pr
       const partial = readPartialResult(outcome.payload, fresh, deps.source.reportBatchItemFailures);
       if (partial.kind === 'all-succeeded') {
         result.delivered += fresh.length;
-        deps.log(line(deps, fresh, elapsed, 'ok'));
+        deps.log(line(deps, fresh, { ...invoked, result: 'ok', failedRecords: 0, outcome: 'ok' }));
         continue;
       }
       if (partial.kind === 'some-failed') {
         failed = partial.failed;
         result.delivered += fresh.length - failed.length;
         error = { errorType: 'BatchItemFailure', errorMessage: `${failed.length} records reported failed` };
-        deps.log(line(deps, fresh, elapsed, `partial: ${failed.length} of ${fresh.length} failed`));
+        deps.log(
+          line(deps, fresh, {
+            ...invoked,
+            result: 'partial',
+            failedRecords: failed.length,
+            outcome: `partial: ${failed.length} of ${fresh.length} failed`,
+          }),
+        );
       } else {
         failed = fresh;
         error = { errorType: 'InvalidBatchItemFailures', errorMessage: partial.reason };
-        deps.log(line(deps, fresh, elapsed, `invalid response (${partial.reason}): whole batch failed`));
+        deps.log(
+          line(deps, fresh, {
+            ...invoked,
+            result: 'failed',
+            failedRecords: fresh.length,
+            outcome: `invalid response (${partial.reason}): whole batch failed`,
+          }),
+        );
       }
     } else {
       failed = fresh;
       error = { errorType: outcome.errorType, errorMessage: outcome.errorMessage };
-      deps.log(line(deps, fresh, elapsed, `error ${outcome.errorType}: ${firstLine(outcome.errorMessage)}`));
+      deps.log(
+        line(deps, fresh, {
+          ...invoked,
+          result: 'failed',
+          failedRecords: fresh.length,
+          outcome: `error ${outcome.errorType}: ${firstLine(outcome.errorMessage)}`,
+        }),
+      );
       // Bisecting is not a retry on AWS either: each half starts with the attempts the whole had.
       if (deps.source.bisectBatchOnFunctionError && failed.length > 1) {
         const half = Math.ceil(failed.length / 2);
+        const bisections = work.bisections + 1;
         queue.unshift(
-          { records: failed.slice(0, half), attempts: work.attempts, lastError: error },
-          { records: failed.slice(half), attempts: work.attempts, lastError: error },
+          { records: failed.slice(0, half), attempts: work.attempts, bisections, lastError: error },
+          { records: failed.slice(half), attempts: work.attempts, bisections, lastError: error },
         );
         continue;
       }
     }
 
     if (maxRetries !== -1 && attempts > maxRetries) {
-      await giveUp(failed, 'RetryAttemptsExhausted', attempts, error, deps, result);
+      await giveUp(failed, 'RetryAttemptsExhausted', attempts, error, deps, result, work.bisections);
       continue;
     }
     const delay = deps.backoff(attempts);
     await deps.sleep(delay);
-    queue.unshift({ records: failed, attempts, lastError: error });
+    queue.unshift({ records: failed, attempts, bisections: work.bisections, lastError: error });
   }
   return result;
 }
@@ -157,7 +208,7 @@ async function dropExpired(work: Work, deps: BatchDeps, result: BatchResult): Pr
   const now = deps.now();
   const expired = work.records.filter((r) => now - r.timestamp > maxAge);
   if (expired.length === 0) return work.records;
-  await giveUp(expired, 'RecordAgeExceeded', work.attempts, work.lastError, deps, result);
+  await giveUp(expired, 'RecordAgeExceeded', work.attempts, work.lastError, deps, result, work.bisections);
   return work.records.filter((r) => now - r.timestamp <= maxAge);
 }
 
@@ -170,10 +221,19 @@ export async function giveUp(
   condition: FailureCondition,
   approximateInvokeCount: number,
   error: Work['lastError'],
-  deps: Pick<BatchDeps, 'source' | 'sendToDestination' | 'log'>,
+  deps: Pick<BatchDeps, 'source' | 'sendToDestination' | 'log' | 'now'>,
   result: BatchResult,
+  bisections = 0,
 ): Promise<void> {
   const destination = deps.source.onFailure;
+  const given = {
+    startedAt: deps.now(),
+    durationMs: 0,
+    failedRecords: 0,
+    retries: Math.max(0, approximateInvokeCount - 1),
+    bisections,
+    condition,
+  };
   if (destination?.kind === 'kafka') {
     await deps.sendToDestination({
       records,
@@ -182,34 +242,41 @@ export async function giveUp(
       ...(error ? { error } : {}),
     });
     result.failedToDestination += records.length;
-    deps.log(line(deps, records, 0, `${condition}: sent to kafka://${destination.topic}`));
+    deps.log(
+      line(deps, records, {
+        ...given,
+        result: 'sent-to-destination',
+        outcome: `${condition}: sent to kafka://${destination.topic}`,
+      }),
+    );
     return;
   }
   result.discarded += records.length;
   deps.log(
-    line(
-      deps,
-      records,
-      0,
-      `${condition}: DISCARDED (${destination ? `destination ${destination.arn} is not emulated` : 'no on-failure destination'})`,
-    ),
+    line(deps, records, {
+      ...given,
+      result: 'discarded',
+      outcome: `${condition}: DISCARDED (${destination ? `destination ${destination.arn} is not emulated` : 'no on-failure destination'})`,
+    }),
   );
 }
 
 function line(
   deps: Pick<BatchDeps, 'source'>,
   records: readonly SourceRecord[],
-  durationMs: number,
-  outcome: string,
+  what: Omit<
+    InvocationLog,
+    'functionKey' | 'partitions' | 'partition' | 'size' | 'firstOffset' | 'lastOffset'
+  >,
 ): InvocationLog {
   return {
     functionKey: deps.source.functionKey,
     partitions: [...new Set(records.map(partitionKey))],
+    partition: records[0]?.partition ?? -1,
     size: records.length,
     firstOffset: records[0]?.offset ?? -1,
     lastOffset: records.at(-1)?.offset ?? -1,
-    durationMs,
-    outcome,
+    ...what,
   };
 }
 

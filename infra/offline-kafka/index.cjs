@@ -6,9 +6,10 @@
  * kafkajs consumer group per event, and invokes the function through serverless-offline's Lambda Invoke API
  * with AWS's event shape: batching by size, window and the 6 MB payload cap, one invocation in flight per
  * partition, offsets committed only after success, retries, maximum record age, bisect, partial batch
- * responses, and a Kafka topic as on-failure destination. It also teaches osls the AWS keys its event
- * schemas lack, compiles them into the EventSourceMapping, and prints a lint of what AWS or the emulation
- * will not do. The implementation is TypeScript (plugin.ts), loaded through tsx; this file is the
+ * responses, and a Kafka topic as on-failure destination. Lambda's List/Get/UpdateEventSourceMapping API
+ * on 127.0.0.1 (custom.offlineKafka.controlPort) pauses and resumes each event source and serves its
+ * metrics. It also teaches osls the AWS keys its event schemas lack, compiles them into the
+ * EventSourceMapping, and prints a lint of what AWS or the emulation will not do. The implementation is TypeScript (plugin.ts), loaded through tsx; this file is the
  * CommonJS entry osls requires. See infra/offline-kafka/README.md.
  */
 const path = require('node:path');
@@ -30,7 +31,7 @@ class OfflineKafka {
       notice: (line) => (log ? log.notice(line) : console.log(line)),
       warning: (line) => (log ? log.warning(line) : console.warn(line)),
     };
-    this.runners = [];
+    this.sources = undefined;
 
     const schema = serverless.configSchemaHandler;
     schema.defineFunctionEventProperties('aws', 'kafka', { properties: extraProperties });
@@ -69,13 +70,13 @@ class OfflineKafka {
     const custom = this.serverless.service.custom || {};
     const offline = custom['serverless-offline'] || {};
     const lambdaPort = Number(this.options.lambdaPort || offline.lambdaPort || 3002);
-    this.runners = (await this.impl()).start(this.serverless, this.log, lambdaPort);
+    this.sources = await (await this.impl()).start(this.serverless, this.log, lambdaPort);
   }
 
   async stop() {
-    const runners = this.runners;
-    this.runners = [];
-    await Promise.all(runners.map((runner) => runner.stop()));
+    const sources = this.sources;
+    this.sources = undefined;
+    await sources?.stop();
   }
 }
 

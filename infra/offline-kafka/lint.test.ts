@@ -138,7 +138,7 @@ describe('lintEventSource', () => {
 
   it('warns about enabled false', () => {
     expect(lintEventSource(kafkaSource({ maximumBatchingWindow: 1, enabled: false }))).toEqual([
-      `${where}: enabled is false; the local consumer does not run either`,
+      `${where}: enabled is false; the local consumer does not run either, until UpdateEventSourceMapping enables it`,
     ]);
   });
 

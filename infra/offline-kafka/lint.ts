@@ -63,7 +63,10 @@ export function lintEventSource(source: EventSource): string[] {
       `${where}: maximumRetryAttempts ${source.maximumRetryAttempts} with no onFailureDestination discards records after their last retry`,
     );
   }
-  if (!source.enabled) warnings.push(`${where}: enabled is false; the local consumer does not run either`);
+  if (!source.enabled)
+    warnings.push(
+      `${where}: enabled is false; the local consumer does not run either, until UpdateEventSourceMapping enables it`,
+    );
   if (raw.maximumBatchingWindow === undefined) {
     warnings.push(`${where}: maximumBatchingWindow unset; AWS's default for Kafka, 500 ms, applies`);
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ports } from '../../lib/topology.ts';
 import {
   awsLimits,
   type EventSource,
@@ -292,7 +293,12 @@ describe('parseDestination', () => {
 
 describe('parseSettings', () => {
   it('gives the defaults when custom.offlineKafka is absent, null or empty', () => {
-    const defaults = { retryBaseDelayMs: 250, retryMaxDelayMs: 5_000, shutdownTimeoutMs: 30_000 };
+    const defaults = {
+      retryBaseDelayMs: 250,
+      retryMaxDelayMs: 5_000,
+      shutdownTimeoutMs: 30_000,
+      controlPort: ports.offlineEventSources,
+    };
 
     expect(parseSettings(undefined)).toEqual(defaults);
     expect(parseSettings(null)).toEqual(defaults);
@@ -306,6 +312,7 @@ describe('parseSettings', () => {
       retryBaseDelayMs: 10,
       retryMaxDelayMs: 20,
       shutdownTimeoutMs: 0,
+      controlPort: 0,
     });
 
     expect(settings).toEqual({
@@ -314,7 +321,14 @@ describe('parseSettings', () => {
       retryBaseDelayMs: 10,
       retryMaxDelayMs: 20,
       shutdownTimeoutMs: 0,
+      controlPort: 0,
     });
+  });
+
+  it('reads controlPort from a variable as a number, and a variable resolved to null as unset', () => {
+    expect(parseSettings({ controlPort: '4321' }).controlPort).toBe(4321);
+    expect(parseSettings({ controlPort: null }).controlPort).toBe(ports.offlineEventSources);
+    expect(() => parseSettings({ controlPort: 70_000 })).toThrow('controlPort');
   });
 
   it('names custom.offlineKafka and the key that is wrong', () => {

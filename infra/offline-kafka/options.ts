@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { describeIssues, PipelineError } from '../../lib/errors.ts';
+import { ports } from '../../lib/topology.ts';
 
 /** Lambda's own limits and defaults for Kafka event sources. */
 export const awsLimits = {
@@ -74,8 +75,24 @@ export const pluginSettingsSchema = z
     retryMaxDelayMs: z.number().int().min(0).default(5_000),
     /** How long Ctrl-C waits for invocations in flight before giving up on them (their offsets stay uncommitted). */
     shutdownTimeoutMs: z.number().int().min(0).default(30_000),
+    /**
+     * The port of the event-source-mapping API on 127.0.0.1 (0 picks a free one). A string from a variable is
+     * read as a number; null (a variable resolved to null) means unset.
+     */
+    controlPort: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(65_535)
+      .nullish()
+      .transform((port) => port ?? ports.offlineEventSources),
   })
-  .default({ retryBaseDelayMs: 250, retryMaxDelayMs: 5_000, shutdownTimeoutMs: 30_000 });
+  .default({
+    retryBaseDelayMs: 250,
+    retryMaxDelayMs: 5_000,
+    shutdownTimeoutMs: 30_000,
+    controlPort: ports.offlineEventSources,
+  });
 export type PluginSettings = z.output<typeof pluginSettingsSchema>;
 
 /** An on-failure destination: a Kafka topic (emulated), or an ARN (not emulated here; see the lint). */

@@ -1,12 +1,16 @@
 /**
  * The TypeScript half of the offline-kafka Serverless plugin (index.cjs is the CommonJS entry that osls
  * loads). It resolves the service's `kafka`/`msk` events, prints the lint, starts one event source per event
- * under `sls offline start`, stops them on shutdown, and adds the options osls does not compile to the
+ * under `sls offline start` with the event-source-mapping API that pauses and resumes them
+ * (control-server.ts), stops them on shutdown, and adds the options osls does not compile to the
  * CloudFormation template.
  */
+import { errorText } from '../../lib/errors.ts';
+import { MappingController } from './control.ts';
+import { type ControlEndpoint, listenControl } from './control-server.ts';
 import { lintEventSource } from './lint.ts';
+import { mappingUuids } from './mapping.ts';
 import { type EventSource, parseSettings, resolveEventSources, type ServiceView } from './options.ts';
-import { type EventSourceRunner, superviseEventSource } from './runner.ts';
 
 /** The parts of osls's `serverless` object this plugin reads. */
 export interface ServerlessLike {
@@ -51,26 +55,76 @@ export function lint(serverless: ServerlessLike, log: PluginLog): string[] {
   return warnings;
 }
 
-/** Starts an event source for every enabled Kafka event. */
-export function start(serverless: ServerlessLike, log: PluginLog, lambdaPort: number): EventSourceRunner[] {
+/** The event sources of a running `sls offline start`, and their control API. */
+export interface LocalEventSources {
+  mappings: MappingController[];
+  /** Where the event-source-mapping API listens; undefined when it could not (its port in use, say). */
+  control: ControlEndpoint | undefined;
+  /** Closes the API and stops every consumer, waiting for invocations in flight up to the shutdown timeout. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a mapping for every Kafka event (consuming at once when the event is enabled) and the
+ * event-source-mapping API on `custom.offlineKafka.controlPort`. An API that cannot listen is reported and
+ * left out: the event sources run without it.
+ */
+export async function start(
+  serverless: ServerlessLike,
+  log: PluginLog,
+  lambdaPort: number,
+): Promise<LocalEventSources> {
   const view = serviceView(serverless);
   const settings = parseSettings(view.settings);
   const sources = resolveEventSources(view);
   for (const warning of sources.flatMap(lintEventSource)) log.warning(`offline-kafka: ${warning}`);
   const endpoint = settings.lambdaEndpoint ?? `http://127.0.0.1:${lambdaPort}`;
   const region = serverless.getProvider('aws').getRegion();
-  return sources
-    .filter((s) => s.enabled)
-    .map((source) =>
-      superviseEventSource({
+  const uuids = mappingUuids(view.service, view.stage, sources);
+  const mappings = sources.map(
+    (source, i) =>
+      new MappingController({
+        uuid: uuids[i] ?? '',
         source,
         settings,
         lambdaEndpoint: endpoint,
         region,
         log: (line) => log.notice(`offline-kafka: ${line}`),
         warn: (line) => log.warning(`offline-kafka: ${line}`),
+        now: () => Date.now(),
       }),
-    );
+  );
+  for (const mapping of mappings) mapping.start();
+
+  let control: ControlEndpoint | undefined;
+  if (mappings.length > 0) {
+    try {
+      control = await listenControl({
+        mappings,
+        port: settings.controlPort,
+        where: (uuid) => {
+          const source = mappings.find((m) => m.uuid === uuid)?.source;
+          return source ? `functions.${source.functionKey}.events[${source.index}].${source.type}` : uuid;
+        },
+        log: (line) => log.notice(`offline-kafka: ${line}`),
+      });
+      log.notice(
+        `offline-kafka: event-source mappings at ${control.endpoint}/2015-03-31/event-source-mappings (${mappings.length}; Lambda's List/Get/UpdateEventSourceMapping)`,
+      );
+    } catch (error) {
+      log.warning(
+        `offline-kafka: the event-source-mapping API cannot listen on 127.0.0.1:${settings.controlPort} (${errorText(error)}); the event sources run without it. Set custom.offlineKafka.controlPort to a free port (0 picks one)`,
+      );
+    }
+  }
+  return {
+    mappings,
+    control,
+    stop: async () => {
+      await control?.close();
+      await Promise.all(mappings.map((m) => m.stop()));
+    },
+  };
 }
 
 /**

@@ -39,6 +39,7 @@ import {
   type SourceRecord,
 } from './event.ts';
 import { matchesAny } from './filter.ts';
+import { functionArn } from './mapping.ts';
 import { awsLimits, type EventSource, type PluginSettings } from './options.ts';
 
 /** How the runner reaches the function and reports what it does. */
@@ -50,6 +51,20 @@ export interface RunnerOptions {
   region: string;
   log: (line: string) => void;
   warn: (line: string) => void;
+  /** Told what the event source does, for its metrics (stats.ts) and its state (control.ts). */
+  observer?: RunnerObserver;
+}
+
+/** What a running event source reports besides its log lines. */
+export interface RunnerObserver {
+  /** Records read from Kafka for the first time since the last rebalance, and how many of them no filter matched. */
+  polled(records: number, filteredOut: number): void;
+  /** Each invocation, and each set of records handed to the destination or dropped (batch.ts's log lines). */
+  invocation(entry: InvocationLog): void;
+  /** The consumer has joined its group and is fetching. */
+  started(): void;
+  /** A start failed (Kafka or the topic not there yet); the supervisor tries again. */
+  startFailed(error: unknown): void;
 }
 
 /** A started event source. */
@@ -123,9 +138,11 @@ export function superviseEventSource(options: RunnerOptions, retryMs = 2000): Ev
     while (!stopped) {
       try {
         runner = await startEventSource(options);
+        options.observer?.started();
         if (warned) options.log(`${options.source.functionKey}: ${options.source.topic} is reachable now`);
         return;
       } catch (error) {
+        options.observer?.startFailed(error);
         if (!warned) {
           options.warn(
             `${options.source.functionKey}: cannot consume ${options.source.topic} yet (${errorText(error)}); retrying every ${retryMs / 1000} s`,
@@ -303,14 +320,21 @@ class PartitionWorker {
   }
 
   push(records: SourceRecord[]): void {
+    let polled = 0;
+    let filteredOut = 0;
     for (const record of records) {
       if (this.nextOffset !== undefined && record.offset < this.nextOffset) continue;
       this.nextOffset = record.offset + 1;
-      if (!matchesAny(this.source.filterPatterns, record)) continue;
+      polled++;
+      if (!matchesAny(this.source.filterPatterns, record)) {
+        filteredOut++;
+        continue;
+      }
       this.buffer.push(record);
       this.bufferedBytes += sizeOf(record);
       arrivals.set(record, Date.now());
     }
+    if (polled > 0) this.state.options.observer?.polled(polled, filteredOut);
     if (!this.paused && this.buffer.length >= this.highWater()) {
       this.paused = true;
       this.state.pause(this.partition);
@@ -463,7 +487,7 @@ class PartitionWorker {
   private buildDeps(): BatchDeps {
     const { options, producer } = this.state;
     const { source, settings } = options;
-    const functionArn = `arn:aws:lambda:${options.region}:000000000000:function:${source.functionName}`;
+    const arn = functionArn(options.region, source.functionName);
     return {
       source,
       invoke: (records) =>
@@ -475,13 +499,16 @@ class PartitionWorker {
       sendToDestination: async (failed: FailedBatch) => {
         if (!producer || source.onFailure?.kind !== 'kafka') return;
         const messages = toDestinationMessages(failed, {
-          functionArn,
+          functionArn: arn,
           bootstrapServers: source.bootstrapServers,
           failedAt: new Date(),
         });
         await producer.send({ topic: source.onFailure.topic, acks: -1, messages });
       },
-      log: (entry: InvocationLog) => options.log(formatLog(entry)),
+      log: (entry: InvocationLog) => {
+        options.log(formatLog(entry));
+        options.observer?.invocation(entry);
+      },
       now: () => Date.now(),
       // A plain timer: records arriving meanwhile must not cut a retry's backoff short.
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

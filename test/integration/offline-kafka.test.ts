@@ -11,123 +11,46 @@ import {
   KafkaMskEventSchema,
   KafkaSelfManagedEventSchema,
 } from '@aws-lambda-powertools/parser/schemas/kafka';
-import type { Kafka, RecordMetadata } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKafkaEvent } from '../../functions/lib/kafka-event.ts';
 import { portOpen } from '../../infra/local/proc.ts';
 import { failureHeaders } from '../../infra/offline-kafka/destination.ts';
 import { repoRoot } from '../../lib/paths.ts';
 import { readAll } from '../helpers/kafka-events.ts';
+import {
+  committedOffsets,
+  type ProbeFunction,
+  prepareProbeRun,
+  probeEntries,
+  probeRun,
+  probeServiceDir,
+  sendProbeRecords,
+} from '../helpers/offline-kafka-probe.ts';
 import { type GroupProcess, startGroup } from '../helpers/process.ts';
-import { createTopic, eventually, kafkaClient, stackConfig, uniqueName } from '../helpers/stack.ts';
+import { eventually, kafkaClient, stackConfig } from '../helpers/stack.ts';
 
-const serviceDir = join(repoRoot, 'test', 'fixtures', 'offline-kafka-service');
-const ports = { http: 3210, ws: 3211, lambda: 3212 };
-const run = uniqueName('okafka');
-const topics = {
-  partial: `${run}_partial`,
-  bisect: `${run}_bisect`,
-  timestamp: `${run}_timestamp`,
-  filter: `${run}_filter`,
-  failed: `${run}_failed`,
-};
-const logFile = join(repoRoot, '.local', `${run}.jsonl`);
 const now = Date.now();
 /** AT_TIMESTAMP starts here: records stamped before it must not come back. */
 const replayFrom = now - 10 * 60_000;
-
-interface ProbeEntry {
-  fn: string;
-  ids: string[];
-  event: unknown;
-  partial: unknown[];
-  poison?: string;
-  started: number;
-  ended: number;
-}
+const run = probeRun(
+  'okafka',
+  { http: 3210, ws: 3211, lambda: 3212, control: 3213 },
+  Math.floor(replayFrom / 1000),
+);
+const { topics, ports } = run;
 
 let kafka: Kafka;
 let offline: GroupProcess;
 
-function entries(fn: string): ProbeEntry[] {
-  let text = '';
-  try {
-    text = readFileSync(logFile, 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as ProbeEntry)
-    .filter((entry) => entry.fn === `offline-kafka-probe-probe-${fn}`);
-}
-
-/** Offsets the function's consumer group committed, per partition. */
-async function committed(fn: string, topic: string): Promise<Map<number, number>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const [result] = await admin.fetchOffsets({
-      groupId: `offline-kafka-probe-probe-${fn}`,
-      topics: [topic],
-    });
-    return new Map((result?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function send(
-  topic: string,
-  messages: Array<{ value: string; key?: string; timestamp?: number; headers?: Record<string, string> }>,
-): Promise<RecordMetadata[]> {
-  const producer = kafka.producer();
-  await producer.connect();
-  try {
-    const metadata = await producer.send({
-      topic,
-      acks: -1,
-      messages: messages.map((m) => ({
-        key: m.key ?? null,
-        value: m.value,
-        ...(m.timestamp === undefined ? {} : { timestamp: String(m.timestamp) }),
-        ...(m.headers ? { headers: m.headers } : {}),
-      })),
-    });
-    return metadata;
-  } finally {
-    await producer.disconnect();
-  }
-}
-
-/** What the probe service reads from the environment: this run's topics, ports and log file. */
-function probeEnv(): Record<string, string> {
-  const cfg = stackConfig();
-  return {
-    PROBE_LOG: logFile,
-    PROBE_HTTP_PORT: String(ports.http),
-    PROBE_WS_PORT: String(ports.ws),
-    PROBE_LAMBDA_PORT: String(ports.lambda),
-    PROBE_BROKERS: `${cfg.kafka.host}:${cfg.kafka.port}`,
-    PROBE_TOPIC_PARTIAL: topics.partial,
-    PROBE_TOPIC_BISECT: topics.bisect,
-    PROBE_TOPIC_TIMESTAMP: topics.timestamp,
-    PROBE_TOPIC_FILTER: topics.filter,
-    PROBE_TOPIC_FAILED: topics.failed,
-    PROBE_TIMESTAMP_SECONDS: String(Math.floor(replayFrom / 1000)),
-  };
-}
+const entries = (fn: ProbeFunction) => probeEntries(run, fn);
+const committed = (fn: ProbeFunction, topic: string) => committedOffsets(kafka, fn, topic);
+const send = (topic: string, messages: Parameters<typeof sendProbeRecords>[2]) =>
+  sendProbeRecords(kafka, topic, messages);
 
 beforeAll(async () => {
   kafka = kafkaClient();
-  await Promise.all([
-    createTopic(topics.partial, 1),
-    createTopic(topics.bisect, 1),
-    createTopic(topics.timestamp, 2),
-    createTopic(topics.filter, 1),
-    createTopic(topics.failed, 1),
-  ]);
+  await prepareProbeRun(run);
   // Before the event source starts, so AT_TIMESTAMP has history to choose from.
   await send(
     topics.timestamp,
@@ -139,8 +62,8 @@ beforeAll(async () => {
   );
 
   offline = startGroup(join(repoRoot, 'node_modules', '.bin', 'sls'), ['offline', 'start'], {
-    cwd: serviceDir,
-    env: probeEnv(),
+    cwd: probeServiceDir,
+    env: run.env,
   });
   await eventually(
     'the four event sources to consume',
@@ -162,10 +85,10 @@ afterAll(async () => {
 
 describe('offline-kafka on sls package', () => {
   it('compiles the options osls lacks into the EventSourceMappings and prints the lint', async () => {
-    const dir = join(repoRoot, '.local', `${run}-package`);
+    const dir = join(repoRoot, '.local', `${run.name}-package`);
     const pack = startGroup(join(repoRoot, 'node_modules', '.bin', 'sls'), ['package', '--package', dir], {
-      cwd: serviceDir,
-      env: probeEnv(),
+      cwd: probeServiceDir,
+      env: run.env,
     });
 
     const code = await pack.exited;

@@ -35,7 +35,7 @@ const serverlessSchema = z.object({
       port: z.string(),
       postgres: z.object({ host: z.string(), port: z.string(), user: z.string(), database: z.string() }),
     }),
-    offlineKafka: z.object({ brokers: z.array(z.string()) }),
+    offlineKafka: z.object({ brokers: z.array(z.string()), controlPort: z.string() }),
   }),
 });
 
@@ -196,6 +196,10 @@ function serverlessMismatches(text: string): string[] {
     yml.custom.offlineKafka.brokers.every((broker) => portFallback(broker) === ports.kafka),
     `offlineKafka.brokers must use port ${ports.kafka}`,
   );
+  expect(
+    portFallback(yml.custom.offlineKafka.controlPort) === ports.offlineEventSources,
+    `offlineKafka.controlPort must fall back to port ${ports.offlineEventSources}`,
+  );
   return problems;
 }
 
@@ -242,6 +246,12 @@ describe('serverless.yml', () => {
         `\${env:KAFKA_PORT, "9092"}`,
         `\${env:KAFKA_PORT, "9093"}`,
         /KAFKA_BROKERS: port 9092/,
+      ],
+      [
+        'another port for the event-source-mapping API',
+        `\${env:LOCAL_EVENT_SOURCES_PORT, '3004'}`,
+        `\${env:LOCAL_EVENT_SOURCES_PORT, '3005'}`,
+        /offlineKafka.controlPort must fall back to port 3004/,
       ],
     ])('%s', (_what, from, to, reported) => {
       expect(yamlText).toContain(from);
