@@ -11,16 +11,17 @@
  *   POST /api/kafka/groups/:group/reset  token  {@link OffsetResetRequest} → {@link OffsetResetResult}; 409 while the group has members
  *   GET  /api/messages?topic&partition&offset|timestamp&limit   {@link MessagePage}
  *   GET  /api/users/:id                         {@link UserTrace}
- *   GET  /api/dead-letters?offset&limit         {@link DeadLetterPage} (the dead-letter topic)
+ *   GET  /api/dead-letters?partition&offset&limit   {@link DeadLetterPage} (the dead-letter topic; partition 0 unless given)
  *   POST /api/dead-letters/redrive       token  {@link RedriveRequest} → {@link RedriveResult}
  *   GET  /api/bus/dead-letters                  {@link BusDeadLetter}[]
  *   POST /api/bus/dead-letters/redrive   token  {@link BusRedriveRequest} → {@link RedriveResult}
- *   GET  /api/event-sources                     {@link EventSourceView}[]
+ *   GET  /api/event-sources                     {@link EventSourceView}[]; 503 EVENT_SOURCES_UNAVAILABLE without `npm start`
  *   POST /api/event-sources/:uuid        token  {@link EventSourceToggle} → {@link EventSourceView}
  *   GET  /api/stack                             {@link StackView}
  *   GET  /metrics                               Prometheus text format (prom-client)
  *
- * Errors are `{ error: { code, message } }` with a 4xx or 5xx status; 401 when a token is missing or wrong.
+ * Errors are `{ error: { code, message } }` with a 4xx or 5xx status; 401 when a token is missing or wrong, 403
+ * for a request addressed to another host name than 127.0.0.1 or localhost, 503 when a system does not answer.
  */
 
 /** The header that carries the per-start token on every request that changes something. */
@@ -204,6 +205,8 @@ export interface DeadLetterPage {
 /** Re-drive dead letters (by their offset on the dead-letter topic), optionally with corrected values. */
 export interface RedriveRequest {
   offsets: string[] | 'all';
+  /** The dead-letter topic's partition the offsets are on (0, the only one the migrations create). */
+  partition?: number;
   /** Offset → the value to send instead of the dead letter's own bytes (UTF-8 text). */
   corrections?: Record<string, string>;
 }
