@@ -104,21 +104,27 @@ describe('npm start', () => {
       expect(start.output()).toMatch(
         /\[eventbus\] store-users ← UsersFetched [0-9a-f-]{36}: delivered in \d+ ms \(attempt 1\)/,
       );
+      expect(start.output()).toMatch(
+        /\[start\] console: http:\/\/127\.0\.0\.1:3300\/#token=[A-Za-z0-9_-]{32}\n/,
+      );
     } finally {
       code = await start.interrupt();
     }
 
     expect(code).toBe(0);
     await eventually('npm start to release its ports', async () =>
-      (await Promise.all([3000, 3002, 3100, 4010].map((port) => portOpen('127.0.0.1', port)))).some(Boolean)
+      (await Promise.all(startPorts.map((port) => portOpen('127.0.0.1', port)))).some(Boolean)
         ? undefined
         : true,
     );
   });
 });
 
-/** What `npm start` listens on: serverless-offline's HTTP and Invoke APIs, the local randomuser API and EventBridge. */
-const startPorts = [3000, 3002, 3100, 4010];
+/**
+ * What `npm start` listens on: serverless-offline's HTTP and Invoke APIs, the local randomuser API and
+ * EventBridge, and the console.
+ */
+const startPorts = [3000, 3002, 3100, 4010, 3300];
 
 async function openPorts(): Promise<number[]> {
   const open = await Promise.all(startPorts.map((port) => portOpen('127.0.0.1', port)));
