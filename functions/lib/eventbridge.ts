@@ -125,6 +125,10 @@ export function createEventBridgeClient(config: Pick<Config, 'eventBridge'>): Ev
   const { endpoint } = config.eventBridge;
   return new EventBridgeClient({
     maxAttempts: 3,
+    // Without a timeout, a PutEvents that never gets an answer (a bus frozen or cut mid-request) holds the
+    // invocation until the Lambda timeout; timed out, the call is tried again like any other failure. A
+    // repeat of an accepted call only repeats events, which store-users and publish-users take idempotently.
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 10_000 },
     ...(endpoint === undefined
       ? {}
       : {

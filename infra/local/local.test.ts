@@ -59,7 +59,6 @@ describe('generated server configuration', () => {
 
     for (const key of [
       'commitlog_sync:',
-      'commitlog_sync_period:',
       'partitioner:',
       'endpoint_snitch:',
       'seed_provider:',
@@ -68,6 +67,13 @@ describe('generated server configuration', () => {
     }
     expect(yaml).toContain('native_transport_port: 9042');
     expect(yaml).toContain('commitlog_directory: /tmp/state/cassandra/commitlog');
+  });
+
+  it('has Cassandra acknowledge a write only once its commit log entry is synced, so a SIGKILL loses none', () => {
+    const yaml = cassandraYaml(cfg, '/tmp/state/cassandra');
+
+    expect(yaml).toMatch(/^commitlog_sync: batch$/m);
+    expect(yaml).not.toMatch(/^commitlog_sync_period:/m);
   });
 
   it('rejects an invalid setting with its name', () => {

@@ -9,9 +9,10 @@
  * group's committed offset moves only in {@link PartitionWorker.commit}. A crash or Ctrl-C therefore
  * loses nothing: whatever was not committed is fetched again by the next start.
  */
-import {
+import kafkajs, {
   type Admin,
   type Consumer,
+  type ConsumerRunConfig,
   type EachBatchPayload,
   Kafka,
   type KafkaMessage,
@@ -40,6 +41,7 @@ import {
 } from './event.ts';
 import { matchesAny } from './filter.ts';
 import { functionArn } from './mapping.ts';
+import { createMembershipWatch } from './membership.ts';
 import { awsLimits, type EventSource, type PluginSettings } from './options.ts';
 
 /** How the runner reaches the function and reports what it does. */
@@ -66,6 +68,12 @@ export interface RunnerObserver {
   /** A start failed (Kafka or the topic not there yet); the supervisor tries again. */
   startFailed(error: unknown): void;
 }
+
+/**
+ * How long the group may take to rebalance (kafkajs's default, stated because the membership watch waits as
+ * long before it gives up on kafkajs rejoining by itself).
+ */
+const rebalanceTimeoutMs = 60_000;
 
 /** A started event source. */
 export interface EventSourceRunner {
@@ -102,6 +110,7 @@ export async function startEventSource(options: RunnerOptions): Promise<EventSou
     groupId: source.consumerGroupId,
     maxWaitTimeInMs: Math.min(Math.max(source.maximumBatchingWindowMs, 10), 1000),
     maxBytesPerPartition: awsLimits.payloadBytes,
+    rebalanceTimeout: rebalanceTimeoutMs,
   });
   const state = new RunnerState(options, consumer, producer);
   try {
@@ -109,12 +118,7 @@ export async function startEventSource(options: RunnerOptions): Promise<EventSou
     consumer.on(consumer.events.GROUP_JOIN, () => state.onRebalance());
     await consumer.connect();
     await consumer.subscribe({ topic: source.topic, fromBeginning: source.startingPosition !== 'LATEST' });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 64,
-      eachBatch: (payload) => state.onBatch(payload),
-    });
+    await consumer.run(state.runConfig);
   } catch (error) {
     await state.stop();
     throw error;
@@ -226,6 +230,16 @@ function sizeOf(record: SourceRecord): number {
 class RunnerState {
   private readonly workers = new Map<number, PartitionWorker>();
   private stopping = false;
+  readonly runConfig: ConsumerRunConfig = {
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: 64,
+    eachBatch: (payload) => this.onBatch(payload),
+  };
+  private readonly membership = createMembershipWatch({
+    timeoutMs: rebalanceTimeoutMs,
+    onStale: () => void this.replaceConsumer(),
+  });
 
   constructor(
     readonly options: RunnerOptions,
@@ -250,19 +264,61 @@ class RunnerState {
 
   /** After a rebalance kafkajs fetches again from the committed offsets, so buffered records are dropped. */
   onRebalance(): void {
+    this.membership.known();
     for (const worker of this.workers.values()) worker.reset();
   }
 
+  onCommitted(): void {
+    this.membership.known();
+  }
+
+  onCommitFailed(error: unknown): void {
+    this.membership.commitFailed(error);
+  }
+
+  /**
+   * The group has refused this consumer's commits for a whole rebalance timeout without it rejoining (see
+   * membership.ts): it is stopped and run again, which joins the group afresh and fetches from the committed
+   * offsets, so what it delivered but could not commit is delivered again.
+   */
+  private async replaceConsumer(): Promise<void> {
+    if (this.stopping) return;
+    const { source } = this.options;
+    this.options.warn(
+      `${source.functionKey}: group ${source.consumerGroupId} has refused this consumer's commits for ${rebalanceTimeoutMs / 1000} s (unknown member) and it has not rejoined; restarting it`,
+    );
+    try {
+      await this.consumer.stop();
+      if (!this.stopping) await this.consumer.run(this.runConfig);
+    } catch (error) {
+      this.options.warn(`${source.functionKey}: restarting the consumer failed (${errorText(error)})`);
+    }
+  }
+
   pause(partition: number): void {
-    this.consumer.pause([{ topic: this.options.source.topic, partitions: [partition] }]);
+    this.inGroup(() => this.consumer.pause([{ topic: this.options.source.topic, partitions: [partition] }]));
   }
 
   resume(partition: number): void {
-    this.consumer.resume([{ topic: this.options.source.topic, partitions: [partition] }]);
+    this.inGroup(() => this.consumer.resume([{ topic: this.options.source.topic, partitions: [partition] }]));
+  }
+
+  /**
+   * Between two runs of the consumer (kafkajs restarting it after a crash, or {@link replaceConsumer}) there is
+   * no group, and kafkajs refuses to pause or resume; the join that follows resets every worker, unpaused.
+   */
+  private inGroup(change: () => void): void {
+    try {
+      change();
+    } catch (error) {
+      // kafkajs's error classes are reached through the default export: ESM sees no named export for them.
+      if (!(error instanceof kafkajs.KafkaJSNonRetriableError)) throw error;
+    }
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.membership.stop();
     for (const worker of this.workers.values()) worker.wake();
     const idle = Promise.all([...this.workers.values()].map((w) => w.idle()));
     const timeout = this.options.settings.shutdownTimeoutMs;
@@ -459,7 +515,9 @@ class PartitionWorker {
         { topic: this.source.topic, partition: this.partition, offset: String(offset) },
       ]);
       this.committed = offset;
+      this.state.onCommitted();
     } catch (error) {
+      this.state.onCommitFailed(error);
       // A rebalance took the partition away: the next owner starts from the last committed offset.
       this.state.options.warn(
         `${this.source.functionKey}: commit of ${this.source.topic}-${this.partition}@${offset} failed (${errorText(error)}); the records will be delivered again`,
