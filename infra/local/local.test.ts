@@ -57,12 +57,7 @@ describe('generated server configuration', () => {
   it('writes every mandatory cassandra.yaml key, with state under the given root', () => {
     const yaml = cassandraYaml(cfg, '/tmp/state/cassandra');
 
-    for (const key of [
-      'commitlog_sync:',
-      'partitioner:',
-      'endpoint_snitch:',
-      'seed_provider:',
-    ]) {
+    for (const key of ['commitlog_sync:', 'partitioner:', 'endpoint_snitch:', 'seed_provider:']) {
       expect(yaml).toContain(key);
     }
     expect(yaml).toContain('native_transport_port: 9042');
