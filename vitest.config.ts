@@ -28,6 +28,9 @@ export default defineConfig({
           globalSetup: ['test/global-setup.ts'],
           // Some tests stop and restart the shared servers, so integration files run one at a time.
           fileParallelism: false,
+          // Stated, not left at 0: Vitest runs a one-at-a-time project without a group order after every
+          // group that has one, which would put it after the fault suite.
+          sequence: { groupOrder: 1 },
           testTimeout: 180_000,
           hookTimeout: 300_000,
         },
@@ -39,7 +42,7 @@ export default defineConfig({
           environment: 'node',
           globalSetup: ['test/global-setup.ts'],
           fileParallelism: false,
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
           testTimeout: 400_000,
           hookTimeout: 300_000,
         },
