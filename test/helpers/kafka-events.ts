@@ -42,7 +42,9 @@ export async function readAll(kafka: Kafka, topic: string, timeoutMs = 60_000): 
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
+    // Nothing committed: Kafka drops the group once it is empty, instead of keeping a group per read.
     await consumer.run({
+      autoCommit: false,
       eachMessage: async ({ topic: t, partition, message }) => {
         const headers: Record<string, Buffer> = {};
         for (const [name, value] of Object.entries(message.headers ?? {})) {

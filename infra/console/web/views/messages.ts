@@ -132,7 +132,7 @@ export function MessagesView({ query }: { query: URLSearchParams }) {
         ${
           seek.by === 'offset'
             ? html`<div class="field">
-                <label for="msg-offset">Offset (empty: the oldest)</label>
+                <label for="msg-offset">Offset (empty: the newest page)</label>
                 <input id="msg-offset" inputmode="numeric" pattern="[0-9]*" value=${seek.offset} onInput=${(e: Event) => set({ offset: inputValue(e) })} />
               </div>`
             : html`<div class="field">
