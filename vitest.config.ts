@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: `unit` tests sit next to the code and never touch the network; `integration` tests live in
+// Four projects: `unit` tests sit next to the code and never touch the network; `integration` tests live in
 // test/ and run against the real local stack, which test/global-setup.ts brings up and migrates first;
 // `faults` (test/faults) kills, stops and cuts those servers under a running pipeline, so it runs after the
-// other two have finished (a later `groupOrder`), never beside them.
+// first two have finished (a later `groupOrder`), never beside them; `browser` (test/browser) drives the
+// console in chromium on a pipeline of its own under `npm start`, on the ports the fault suite's
+// serverless-offline takes too, so it runs last, after the fault suite (projects of one groupOrder run at once).
 export default defineConfig({
   test: {
     projects: [
@@ -44,6 +46,19 @@ export default defineConfig({
           fileParallelism: false,
           sequence: { groupOrder: 2 },
           testTimeout: 400_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/global-setup.ts'],
+          // One npm start at a time: it takes the pipeline's fixed ports.
+          fileParallelism: false,
+          sequence: { groupOrder: 3 },
+          testTimeout: 300_000,
           hookTimeout: 300_000,
         },
       },
