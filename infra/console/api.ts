@@ -24,6 +24,8 @@
  * for a request addressed to another host name than 127.0.0.1 or localhost, 503 when a system does not answer.
  */
 
+import type { InvocationEntry } from '../offline-kafka/stats.ts';
+
 /** The header that carries the per-start token on every request that changes something. */
 export const tokenHeader = 'x-console-token';
 
@@ -254,17 +256,8 @@ export interface EventSourceView {
   invocations: InvocationView[];
 }
 
-export interface InvocationView {
-  at: string;
-  partition: number;
-  records: number;
-  firstOffset: string;
-  lastOffset: string;
-  durationMs: number;
-  outcome: 'ok' | 'partial' | 'failed' | 'sent-to-destination';
-  retries: number;
-  bisections: number;
-}
+/** One invocation as the local event source records it (infra/offline-kafka/stats.ts), without its log text. */
+export type InvocationView = Omit<InvocationEntry, 'condition' | 'dropped' | 'detail'>;
 
 export interface EventSourceToggle {
   enabled: boolean;

@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { errorText } from '../../lib/errors.ts';
+import { listen } from '../../lib/http-server.ts';
 import {
   type CheckedEntry,
   type EntryResult,
@@ -75,21 +76,7 @@ export async function listenPutEvents(options: {
       reply(500, errorAnswer({ type: 'InternalException', message: errorText(error) }));
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  return {
-    endpoint: `http://${host}:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        // A keep-alive connection of an SDK client would otherwise hold the port for its idle timeout.
-        server.closeIdleConnections();
-      }),
-  };
+  return listen(server, host, options.port ?? 0);
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

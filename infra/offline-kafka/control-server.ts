@@ -14,6 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { errorText } from '../../lib/errors.ts';
+import { listen } from '../../lib/http-server.ts';
 import { MappingBusyError, type MappingController } from './control.ts';
 import { type AwsErrorAnswer, awsError, listPage, parseListQuery, parseUpdate, routeOf } from './mapping.ts';
 
@@ -115,24 +116,7 @@ export async function listenControl(options: {
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  return {
-    endpoint: `http://${host}:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        // A keep-alive connection of an SDK client would otherwise hold the port for its idle timeout.
-        server.closeIdleConnections();
-      }),
-  };
+  return listen(server, host, options.port);
 }
 
 function isError(value: object): value is AwsErrorAnswer {
