@@ -5,9 +5,9 @@
  * durable bus could not commit), the whole call fails with HTTP 500 `InternalException`, as AWS fails it, and
  * nothing was accepted.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { errorText } from '../../lib/errors.ts';
-import { listen } from '../../lib/http-server.ts';
+import { listen, readBody } from '../../lib/http-server.ts';
 import {
   type CheckedEntry,
   type EntryResult,
@@ -59,7 +59,7 @@ export async function listenPutEvents(options: {
     }
     let body: string;
     try {
-      body = await readBody(req);
+      body = await readBody(req, maxRequestBytes);
     } catch (error) {
       reply(413, errorAnswer({ type: 'RequestEntityTooLarge', message: errorText(error) }));
       return;
@@ -77,16 +77,4 @@ export async function listenPutEvents(options: {
     }
   });
   return listen(server, host, options.port ?? 0);
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buffer.byteLength;
-    if (size > maxRequestBytes) throw new Error(`the request is over ${maxRequestBytes} bytes`);
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { errorText } from '../../lib/errors.ts';
-import { listen } from '../../lib/http-server.ts';
+import { listen, readBody } from '../../lib/http-server.ts';
 import { MappingBusyError, type MappingController } from './control.ts';
 import { type AwsErrorAnswer, awsError, listPage, parseListQuery, parseUpdate, routeOf } from './mapping.ts';
 
@@ -93,7 +93,7 @@ export async function listenControl(options: {
       case 'UpdateEventSourceMapping': {
         let body: string;
         try {
-          body = await readBody(req);
+          body = await readBody(req, maxBodyBytes);
         } catch (error) {
           return fail(res, awsError('InvalidRequestContentException', errorText(error)));
         }
@@ -134,18 +134,6 @@ function reply(res: ServerResponse, status: number, body: unknown, errorType?: s
     ...(errorType === undefined ? {} : { 'x-amzn-errortype': errorType }),
   });
   res.end(JSON.stringify(body));
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buffer.byteLength;
-    if (size > maxBodyBytes) throw new Error(`the request body is over ${maxBodyBytes} bytes`);
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Reads and drops a body the answer does not need, so the connection can be kept alive. */
