@@ -105,6 +105,8 @@ export interface KafkaView {
   healthy: boolean;
   topics: TopicView[];
   groups: GroupView[];
+  /** The run's sink: its consumer group and the topic it consumes, the group a replay is usually for. */
+  sink: { groupId: string; topic: string };
 }
 
 export interface TopicView {

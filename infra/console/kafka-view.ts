@@ -7,6 +7,7 @@ import { errorText } from '../../lib/errors.ts';
 import type { GroupView, KafkaView, OffsetResetRequest, OffsetResetResult, TopicView } from './api.ts';
 import { ConsoleError, notFound } from './errors.ts';
 import { consoleGroupPrefix } from './kafka-read.ts';
+import type { ConsoleSources } from './sources.ts';
 
 type Offsets = Awaited<ReturnType<Admin['fetchTopicOffsets']>>;
 
@@ -74,11 +75,15 @@ export function groupTopics(
 
 /**
  * Everything the Kafka view shows: the cluster, every topic but Kafka's own, every consumer group but the
- * console's own throwaway ones.
+ * console's own throwaway ones, and which group and topic are the run's sink.
  *
+ * @param sources - the broker's version as the stack knows it, and the run's names
  * @throws ConsoleError 503 when the broker does not answer
  */
-export async function kafkaView(admin: Admin, version: string): Promise<KafkaView> {
+export async function kafkaView(
+  admin: Admin,
+  sources: Pick<ConsoleSources, 'kafkaVersion' | 'names'>,
+): Promise<KafkaView> {
   try {
     const cluster = await admin.describeCluster();
     const names = (await admin.listTopics()).filter((t) => !internalTopic.test(t)).sort();
@@ -116,10 +121,11 @@ export async function kafkaView(admin: Admin, version: string): Promise<KafkaVie
       brokers: cluster.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })),
       controller: cluster.controller,
       clusterId: cluster.clusterId,
-      version,
+      version: sources.kafkaVersion,
       healthy,
       topics,
       groups,
+      sink: { groupId: sources.names.groupId, topic: sources.names.topic },
     };
   } catch (error) {
     throw error instanceof ConsoleError ? error : kafkaUnavailable(error);

@@ -219,7 +219,7 @@ export function createApp(deps: RouteDeps): { app: FastifyInstance; endStreams()
     });
   });
 
-  app.get('/api/kafka', async () => kafkaView(await admin(), sources.kafkaVersion));
+  app.get('/api/kafka', async () => kafkaView(await admin(), sources));
 
   app.post('/api/kafka/groups/:group/reset', async (request) => {
     const { group } = parse(z.object({ group: z.string().min(1) }), request.params, 'group');

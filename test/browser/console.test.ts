@@ -450,6 +450,9 @@ describe('the console in chromium, on a private run under npm start', () => {
         })),
     });
     await expect(page.getByText(cfg.kafka.version, { exact: true }).count()).resolves.toBe(1);
+    // The reset form offers the sink's group on the run's topic before anything is picked.
+    expect(await page.locator('#reset-group').inputValue()).toBe(sinkGroupId);
+    expect(await page.locator('#reset-topic').inputValue()).toBe(names.topic);
 
     // Messages: partition 0 from offset 0, then the next page, hold the records Kafka holds there, in order.
     const onTopic = (await readAll(kafka, names.topic))

@@ -317,7 +317,7 @@ describe('the console against the real stack', () => {
     ]);
   });
 
-  it('shows the topic with its watermarks and the group with its lag', async () => {
+  it('shows the topic with its watermarks, the group with its lag, and which group is the sink', async () => {
     const { status, body } = await get<KafkaView>('/api/kafka');
 
     const topic = body.topics.find((t) => t.name === names.topic);
@@ -330,6 +330,7 @@ describe('the console against the real stack', () => {
     expect(group?.members).toBe(0);
     expect(group?.topics[0]?.partitions.every((p) => p.lag === (Number(p.high) > 0 ? 1 : 0))).toBe(true);
     expect(body.groups.some((g) => g.groupId.includes('-console-'))).toBe(false);
+    expect(body.sink).toEqual({ groupId, topic: names.topic });
   });
 
   it('pages through a partition from an offset and decodes its records', async () => {

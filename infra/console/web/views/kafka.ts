@@ -1,13 +1,15 @@
 /**
  * The Kafka view: broker health and version, topics with their watermarks, consumer groups with each
- * partition's committed offset and lag, and the form that resets a group's offsets (a replay). Kafka refuses
- * a reset while the group has members, so the form says how to pause the event source first.
+ * partition's committed offset and lag, and the form that resets a group's offsets (a replay), which offers
+ * the run's sink group first. Kafka refuses a reset while the group has members, so the form says how to
+ * pause the event source first.
  */
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { GroupView, KafkaView, OffsetResetRequest, OffsetResetResult, TopicView } from '../../api.ts';
 import { ApiRequestError, postJson } from '../api.ts';
 import { bytes, count, localInputToIso, plural } from '../format.ts';
+import { defaultReset, groupTopic } from '../reset-choice.ts';
 import { href } from '../route.ts';
 import { Badge, ErrorNote, inputValue, Loading, RefreshBar, useAction, useApi, useConfirm } from '../ui.ts';
 
@@ -127,13 +129,12 @@ interface ResetFormProps {
 }
 
 function ResetForm({ kafka, pick, onDone }: ResetFormProps) {
-  // By default the first group that has committed offsets: the one a replay is most likely for.
-  const [groupId, setGroupId] = useState(
-    (kafka.groups.find((g) => g.topics.length > 0) ?? kafka.groups[0])?.groupId ?? '',
-  );
+  // Chosen once, from the first answer: a later refresh must not undo what the user picked.
+  const [initial] = useState(() => defaultReset(kafka));
+  const [groupId, setGroupId] = useState(initial.groupId);
   const groupSelect = useRef<HTMLSelectElement>(null);
   const group = kafka.groups.find((g) => g.groupId === groupId);
-  const [topic, setTopic] = useState(group?.topics[0]?.topic ?? kafka.topics[0]?.name ?? '');
+  const [topic, setTopic] = useState(initial.topic);
   const [to, setTo] = useState<ResetTo>('earliest');
   const [timestamp, setTimestamp] = useState('');
   const [invalid, setInvalid] = useState<string | null>(null);
@@ -142,7 +143,7 @@ function ResetForm({ kafka, pick, onDone }: ResetFormProps) {
 
   const chooseGroup = (id: string) => {
     setGroupId(id);
-    const first = kafka.groups.find((g) => g.groupId === id)?.topics[0]?.topic;
+    const first = groupTopic(kafka, id);
     if (first) setTopic(first);
   };
   useEffect(() => {
