@@ -1,11 +1,22 @@
 /**
  * The checks the console's browser test relies on (test/helpers/browser.ts), on small pages written here:
  * each must fail where it should, or a passing console test would prove nothing. A control the Tab key cannot
- * reach, a focus without a ring and an axe violation must each be reported.
+ * reach, a focus without a ring and an axe violation must each be reported, and a screenshot that was not
+ * written must not pass for one.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { axeViolations, chromiumPath, launchChromium, tabThrough } from '../helpers/browser.ts';
+import {
+  axeViolations,
+  chromiumPath,
+  copiesToDocs,
+  isPng,
+  launchChromium,
+  tabThrough,
+} from '../helpers/browser.ts';
 
 let browser: Browser;
 let page: Page;
@@ -15,6 +26,16 @@ async function show(body: string): Promise<void> {
   await page.setContent(
     `<!doctype html><html lang="en"><head><title>t</title></head><body><main>${body}</main></body></html>`,
   );
+}
+
+/** What {@link copiesToDocs} throws for `env`, or undefined. */
+function refusal(env: NodeJS.ProcessEnv): unknown {
+  try {
+    copiesToDocs(env);
+    return undefined;
+  } catch (error) {
+    return error;
+  }
 }
 
 beforeAll(async () => {
@@ -68,5 +89,30 @@ describe('the browser helpers', () => {
 
     expect(await axeViolations(page)).toEqual([]);
     expect((await tabThrough(page)).missed).toEqual([]);
+  });
+
+  it('tell a written screenshot from a missing, empty or other file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'screenshots-'));
+    try {
+      await show('<p>a picture</p>');
+      const files = ['shot.png', 'empty.png', 'text.png', 'missing.png'].map((f) => join(dir, f));
+      await page.screenshot({ path: files[0] });
+      writeFileSync(files[1] ?? '', '');
+      writeFileSync(files[2] ?? '', 'PNG, says the name');
+
+      expect(files.map(isPng)).toEqual([true, false, false, false]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('copy the screenshots to the docs only when CONSOLE_SCREENSHOTS=docs, and refuse a value they do not know', () => {
+    expect([{}, { CONSOLE_SCREENSHOTS: '' }, { CONSOLE_SCREENSHOTS: 'docs' }].map(copiesToDocs)).toEqual([
+      false,
+      false,
+      true,
+    ]);
+    expect(() => copiesToDocs({ CONSOLE_SCREENSHOTS: 'yes' })).toThrow(/CONSOLE_SCREENSHOTS/);
+    expect(refusal({ CONSOLE_SCREENSHOTS: 'yes' })).toMatchObject({ code: 'SCREENSHOTS_SETTING_INVALID' });
   });
 });

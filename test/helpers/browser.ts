@@ -1,14 +1,16 @@
 /**
  * A real browser for the console's tests (test/browser): Debian's `chromium` package driven by
  * playwright-core, never a browser download (`npx playwright install` cannot run here), and what the tests do
- * with a page: an axe-core scan, a walk with the Tab key, a screenshot for the docs.
+ * with a page: an axe-core scan, a walk with the Tab key, a screenshot of a view (kept out of git unless the
+ * docs' copies are asked for).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { AxeResults } from 'axe-core';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { z } from 'zod';
 import { PipelineError } from '../../lib/errors.ts';
 import { repoRoot } from '../../lib/paths.ts';
 
@@ -143,16 +145,57 @@ export async function tabThrough(page: Page): Promise<TabWalk> {
   return { controls, missed: controls.filter((c) => !reached.has(c)), noRing: [...noRing] };
 }
 
-/** The folder the docs' screenshots go to. */
-export const screenshotDir = join(repoRoot, 'docs', 'images');
+/** Where every run saves each view's picture: under `.local/`, which git ignores, so runs dirty nothing. */
+export const screenshotDir = join(repoRoot, '.local', 'screenshots');
+
+/** The copies the docs show (the root README shows the pipeline view's). */
+export const docsScreenshotDir = join(repoRoot, 'docs', 'images');
+
+/** The setting that asks for the docs' copies: `CONSOLE_SCREENSHOTS=docs npm run test:browser`. */
+export const docsScreenshotsSetting = 'CONSOLE_SCREENSHOTS';
 
 /**
- * Saves the page as docs/images/console-<name>.png: 1280 pixels wide (the viewport the tests use), the
- * page from its top, cut at `maxHeight` so a long table does not make a tall, heavy image.
+ * Whether {@link docsScreenshotsSetting} asks for the docs' copies. Read once, when the tests load, so a value
+ * the tests do not know stops them all at once instead of being taken for "no".
+ *
+ * @throws PipelineError `SCREENSHOTS_SETTING_INVALID` for a value other than `docs` or empty
  */
-export async function saveScreenshot(page: Page, name: string, maxHeight = 1000): Promise<string> {
-  const path = join(screenshotDir, `console-${name}.png`);
-  mkdirSync(dirname(path), { recursive: true });
+export function copiesToDocs(env: NodeJS.ProcessEnv): boolean {
+  const parsed = z.enum(['', 'docs']).default('').safeParse(env[docsScreenshotsSetting]);
+  if (!parsed.success) {
+    throw new PipelineError(
+      `${docsScreenshotsSetting} is set to a value the browser tests do not know: set it to "docs" to copy the ` +
+        `screenshots to docs/images/, or leave it unset to keep them in .local/screenshots/ only.`,
+      { code: 'SCREENSHOTS_SETTING_INVALID', retryable: false, cause: parsed.error },
+    );
+  }
+  return parsed.data === 'docs';
+}
+
+const toDocs = copiesToDocs(process.env);
+
+const pngSignature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** Whether `path` holds a PNG with something after its signature; false when there is no such file. */
+export function isPng(path: string): boolean {
+  if (!existsSync(path)) return false;
+  const bytes = readFileSync(path);
+  return bytes.length > pngSignature.length && bytes.subarray(0, pngSignature.length).equals(pngSignature);
+}
+
+/**
+ * Saves the page as `.local/screenshots/console-<name>.png`, and copies it to `docs/images/` when
+ * CONSOLE_SCREENSHOTS=docs asks: 1280 pixels wide (the viewport the tests use), the page from its top, cut at
+ * `maxHeight` so a long table does not make a tall, heavy image.
+ *
+ * @returns every file written, for the test to check
+ */
+export async function saveScreenshot(page: Page, name: string, maxHeight = 1000): Promise<string[]> {
+  const file = `console-${name}.png`;
+  const path = join(screenshotDir, file);
+  mkdirSync(screenshotDir, { recursive: true });
+  // A picture left by an earlier run must not pass for this one's.
+  rmSync(path, { force: true });
   // No focus ring or hover left over from the test's clicks in the picture.
   await page.mouse.move(0, 0);
   const height = await page.evaluate(() => {
@@ -167,5 +210,8 @@ export async function saveScreenshot(page: Page, name: string, maxHeight = 1000)
     caret: 'hide',
     clip: { x: 0, y: 0, width, height: Math.min(height, maxHeight) },
   });
-  return path;
+  if (!toDocs) return [path];
+  const docs = join(docsScreenshotDir, file);
+  copyFileSync(path, docs);
+  return [path, docs];
 }
