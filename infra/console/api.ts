@@ -111,9 +111,17 @@ export interface KafkaView {
 
 export interface TopicView {
   name: string;
-  partitions: Array<{ partition: number; leader: number; low: string; high: string; records: number }>;
+  partitions: Array<{
+    partition: number;
+    leader: number;
+    low: string;
+    high: string;
+    records: number;
+    /** The partition's segments on the broker's disk, as DescribeLogDirs reports them; null when unknown. */
+    bytes: number | null;
+  }>;
   records: number;
-  /** Bytes on disk, when the broker reports them; null otherwise. */
+  /** The sum of the partitions' bytes; null unless every one is known. */
   bytes: number | null;
 }
 

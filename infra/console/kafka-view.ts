@@ -1,12 +1,14 @@
 /**
- * The Kafka view (broker, topics with watermarks, consumer groups with committed offsets and lag) and the one
- * action on it: resetting a group's offsets, which Kafka allows only while the group has no members.
+ * The Kafka view (broker, topics with watermarks and sizes, consumer groups with committed offsets and lag)
+ * and the one action on it: resetting a group's offsets, which Kafka allows only while the group has no
+ * members.
  */
 import type { Admin } from 'kafkajs';
 import { errorText } from '../../lib/errors.ts';
 import type { GroupView, KafkaView, OffsetResetRequest, OffsetResetResult, TopicView } from './api.ts';
 import { ConsoleError, notFound } from './errors.ts';
 import { consoleGroupPrefix } from './kafka-read.ts';
+import type { TopicBytes } from './log-dirs.ts';
 import type { ConsoleSources } from './sources.ts';
 
 type Offsets = Awaited<ReturnType<Admin['fetchTopicOffsets']>>;
@@ -27,8 +29,16 @@ export function kafkaUnavailable(error: unknown): ConsoleError {
   );
 }
 
-/** A topic's partitions from its watermarks, in partition order. */
-export function topicView(name: string, offsets: Offsets, leaders: ReadonlyMap<number, number>): TopicView {
+/**
+ * A topic's partitions from its watermarks, in partition order, with their sizes when `sizes` (partition →
+ * bytes) has them.
+ */
+export function topicView(
+  name: string,
+  offsets: Offsets,
+  leaders: ReadonlyMap<number, number>,
+  sizes: ReadonlyMap<number, number> | null = null,
+): TopicView {
   const partitions = [...offsets]
     .sort((a, b) => a.partition - b.partition)
     .map((p) => ({
@@ -37,8 +47,31 @@ export function topicView(name: string, offsets: Offsets, leaders: ReadonlyMap<n
       low: p.low,
       high: p.high,
       records: Number(p.high) - Number(p.low),
+      bytes: sizes?.get(p.partition) ?? null,
     }));
-  return { name, partitions, records: partitions.reduce((sum, p) => sum + p.records, 0), bytes: null };
+  const sized = partitions.every((p) => p.bytes !== null);
+  return {
+    name,
+    partitions,
+    records: partitions.reduce((sum, p) => sum + p.records, 0),
+    bytes: sizes && sized ? partitions.reduce((sum, p) => sum + (p.bytes ?? 0), 0) : null,
+  };
+}
+
+/** Reads the topics' sizes when the sources can; a failure there is the console's, not the broker's. */
+async function topicSizes(
+  sources: Pick<ConsoleSources, 'topicBytes'>,
+  names: readonly string[],
+): Promise<TopicBytes> {
+  if (!sources.topicBytes) return new Map();
+  try {
+    return await sources.topicBytes(names);
+  } catch (error) {
+    throw new ConsoleError(`The topics' sizes could not be read: ${errorText(error)}`, 500, {
+      code: 'TOPIC_SIZES_FAILED',
+      cause: error,
+    });
+  }
 }
 
 /**
@@ -77,26 +110,31 @@ export function groupTopics(
  * Everything the Kafka view shows: the cluster, every topic but Kafka's own, every consumer group but the
  * console's own throwaway ones, and which group and topic are the run's sink.
  *
- * @param sources - the broker's version as the stack knows it, and the run's names
+ * @param sources - the broker's version as the stack knows it, the run's names, and the topics' sizes when
+ *   the sources can read them
  * @throws ConsoleError 503 when the broker does not answer
  */
 export async function kafkaView(
   admin: Admin,
-  sources: Pick<ConsoleSources, 'kafkaVersion' | 'names'>,
+  sources: Pick<ConsoleSources, 'kafkaVersion' | 'names' | 'topicBytes'>,
 ): Promise<KafkaView> {
   try {
     const cluster = await admin.describeCluster();
     const names = (await admin.listTopics()).filter((t) => !internalTopic.test(t)).sort();
     const metadata = names.length > 0 ? await admin.fetchTopicMetadata({ topics: names }) : { topics: [] };
-    const offsetsOf = new Map(
-      await Promise.all(names.map(async (name) => [name, await admin.fetchTopicOffsets(name)] as const)),
-    );
+    const [offsetsOf, sizes] = await Promise.all([
+      Promise.all(names.map(async (name) => [name, await admin.fetchTopicOffsets(name)] as const)).then(
+        (pairs) => new Map(pairs),
+      ),
+      topicSizes(sources, names),
+    ]);
     const topics = metadata.topics
       .map((t) =>
         topicView(
           t.name,
           offsetsOf.get(t.name) ?? [],
           new Map(t.partitions.map((p) => [p.partitionId, p.leader])),
+          sizes.get(t.name) ?? null,
         ),
       )
       .sort((a, b) => a.name.localeCompare(b.name));

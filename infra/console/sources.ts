@@ -10,9 +10,11 @@ import pg from 'pg';
 import { ports, sinkGroupId } from '../../lib/topology.ts';
 import { cassandraContactPoint, kafkaBroker, type StackConfig } from '../local/config.ts';
 import { eventBusPostgres, resolvePostgres, stackConnection } from '../local/endpoints.ts';
+import { services } from '../local/services.ts';
 import { status } from '../local/stack.ts';
 import type { StackView } from './api.ts';
 import { type EventSourceClient, localEventSources } from './event-sources.ts';
+import { readTopicBytes, type TopicBytes } from './log-dirs.ts';
 
 /** The names of the run the console looks at: the ones its functions use. */
 export interface RunNames {
@@ -39,6 +41,11 @@ export interface ConsoleSources {
   /** A producer for re-drives (acks=all, idempotent), connected on first use. */
   producer(): Promise<Producer>;
   cql: cassandra.Client;
+  /**
+   * Each topic's bytes on the broker's disk per partition (null for a topic it cannot read), where the
+   * sources have a way to know: kafkajs has no DescribeLogDirs. Without it the view's sizes are unknown.
+   */
+  topicBytes?(topics: readonly string[]): Promise<TopicBytes>;
   eventSources: EventSourceClient;
   /** Each service of the stack, as `npm run stack:status` shows it. */
   stack(): Promise<StackView>;
@@ -112,6 +119,9 @@ export function localSources(
     contactPoints: [cassandraContactPoint(cfg)],
     localDataCenter: cfg.cassandra.localDataCenter,
   });
+  // The broker's log directory is ours to read only when the stack runs the broker: one it did not start
+  // (LOCAL_STACK_EXTERNAL) keeps its log elsewhere, maybe in a container.
+  const kafkaLogDir = cfg.external ? undefined : services(cfg).kafka.dataDir;
   return {
     names,
     kafkaVersion: cfg.kafka.version,
@@ -121,6 +131,7 @@ export function localSources(
     admin: connectAdmin,
     producer: connectProducer,
     cql,
+    ...(kafkaLogDir && { topicBytes: (topics) => readTopicBytes(kafkaLogDir, topics) }),
     eventSources: localEventSources(
       `http://127.0.0.1:${options.eventSourcesPort ?? ports.offlineEventSources}`,
     ),

@@ -317,7 +317,7 @@ describe('the console against the real stack', () => {
     ]);
   });
 
-  it('shows the topic with its watermarks, the group with its lag, and which group is the sink', async () => {
+  it('shows the topic with its watermarks and sizes, the group with its lag, and which group is the sink', async () => {
     const { status, body } = await get<KafkaView>('/api/kafka');
 
     const topic = body.topics.find((t) => t.name === names.topic);
@@ -331,6 +331,12 @@ describe('the console against the real stack', () => {
     expect(group?.topics[0]?.partitions.every((p) => p.lag === (Number(p.high) > 0 ? 1 : 0))).toBe(true);
     expect(body.groups.some((g) => g.groupId.includes('-console-'))).toBe(false);
     expect(body.sink).toEqual({ groupId, topic: names.topic });
+    // Sizes from the broker's log dir: a partition holds bytes exactly when records were written to it.
+    expect(topic?.bytes).toBeGreaterThan(0);
+    expect(topic?.partitions.map((p) => (p.bytes ?? -1) > 0)).toEqual(
+      topic?.partitions.map((p) => Number(p.high) > 0),
+    );
+    expect(topic?.bytes).toBe(topic?.partitions.reduce((sum, p) => sum + (p.bytes ?? 0), 0));
   });
 
   it('pages through a partition from an offset and decodes its records', async () => {

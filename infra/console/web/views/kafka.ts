@@ -1,8 +1,8 @@
 /**
- * The Kafka view: broker health and version, topics with their watermarks, consumer groups with each
- * partition's committed offset and lag, and the form that resets a group's offsets (a replay), which offers
- * the run's sink group first. Kafka refuses a reset while the group has members, so the form says how to
- * pause the event source first.
+ * The Kafka view: broker health and version, topics with their watermarks and sizes, consumer groups with
+ * each partition's committed offset and lag, and the form that resets a group's offsets (a replay), which
+ * offers the run's sink group first. Kafka refuses a reset while the group has members, so the form says how
+ * to pause the event source first.
  */
 import { html } from 'htm/preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -62,7 +62,7 @@ function Topics({ topics }: { topics: TopicView[] }) {
   return html`<section aria-labelledby="topics-title">
     <h2 id="topics-title">Topics</h2>
     <table>
-      <caption>Each topic's partitions with their low and high watermarks (records = high − low)</caption>
+      <caption>Each topic's partitions with their low and high watermarks (records = high − low) and their size on the broker's disk</caption>
       <thead><tr>
         <th scope="col">Topic</th><th scope="col" class="num">Partitions</th><th scope="col">Watermarks per partition (low – high)</th>
         <th scope="col" class="num">Records</th><th scope="col" class="num">Size</th>
@@ -72,7 +72,7 @@ function Topics({ topics }: { topics: TopicView[] }) {
           (t) => html`<tr>
             <th scope="row"><a href=${href('/messages', { topic: t.name, partition: t.partitions[0]?.partition ?? 0 })}>${t.name}</a></th>
             <td class="num">${t.partitions.length}</td>
-            <td><ul class="plain">${t.partitions.map((p) => html`<li>${p.partition}: ${p.low} – ${p.high} <span class="muted">(leader ${p.leader})</span></li>`)}</ul></td>
+            <td><ul class="plain">${t.partitions.map((p) => html`<li>${p.partition}: ${p.low} – ${p.high} <span class="muted">(leader ${p.leader}${p.bytes === null ? '' : `, ${bytes(p.bytes)}`})</span></li>`)}</ul></td>
             <td class="num">${count(t.records)}</td>
             <td class="num">${t.bytes === null ? html`<span class="muted">not reported</span>` : bytes(t.bytes)}</td>
           </tr>`,
