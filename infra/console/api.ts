@@ -54,7 +54,7 @@ export interface StageCounts {
   busDeadLettered: number | null;
 }
 
-/** Per-second rates over the last reading interval, for the counts that grow. */
+/** Per-second rates of the counts that grow. */
 export interface StageRates {
   fetched: number | null;
   stored: number | null;
@@ -81,6 +81,12 @@ export interface FunctionError {
 export interface LiveSnapshot {
   at: string;
   counts: StageCounts;
+  /**
+   * When each count was read. The counts that scan a table are read at a pace that keeps their cost to 1% of
+   * the time (counts.ts), so on large tables they can be older than `at`; absent for a count with no value.
+   */
+  countedAt: Partial<Record<keyof StageCounts, string>>;
+  /** Per second, between each count's last two readings (a paced count keeps its rate until read again). */
   rates: StageRates;
   latency: Latency;
   /** Up to 5 per function, newest first. Empty when the console does not see the functions' logs. */
@@ -91,7 +97,7 @@ export interface LiveSnapshot {
    */
   functionLogs: boolean;
   /** Present on the first snapshot of a connection: one point per second, oldest first, up to 15 minutes. */
-  history?: Array<{ at: string; counts: StageCounts; latency: Latency }>;
+  history?: Array<{ at: string; counts: StageCounts; rates: StageRates; latency: Latency }>;
 }
 
 // ------------------------------------------------------------------------------------------------- kafka

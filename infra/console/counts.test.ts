@@ -1,7 +1,7 @@
 import type cassandra from 'cassandra-driver';
 import type { Admin } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { collectSummary } from './counts.ts';
+import { collectSummary, pacedSummary } from './counts.ts';
 
 /** Sources whose every read answers, the bus's from `bus`. */
 function sources(bus: { query: (sql: string) => Promise<{ rows: unknown[] }> }) {
@@ -62,5 +62,47 @@ describe('collectSummary', () => {
     expect(reading).not.toHaveProperty('busPending');
     expect(reading).not.toHaveProperty('busDeadLettered');
     expect(reading).toMatchObject({ stored: 7, outboxPending: 1, cassandraRows: 7 });
+  });
+});
+
+describe('pacedSummary', () => {
+  it('counts a large table again only when its share of the time allows, and serves the last count between', async () => {
+    let now = 0;
+    let cassandraReads = 0;
+    const src = sources({ query: async () => ({ rows: [{ pending: '0', dead: '0' }] }) });
+    // Cassandra's count takes 2 s of the clock (the reads share the clock, so the others seem slow too).
+    src.cql = {
+      execute: async () => {
+        cassandraReads++;
+        now += 2000;
+        return { first: () => ({ get: () => cassandraReads * 100 }) };
+      },
+    } as unknown as cassandra.Client;
+    const read = pacedSummary(src, { share: 0.01, waitMs: 50, now: () => now });
+
+    const first = await read();
+    now += 60_000;
+    const second = await read();
+    now += 140_000; // 2 s × 99 = 198 s after the first count ended
+    const third = await read();
+
+    expect(first).toMatchObject({ cassandraRows: 100, stored: 7, readAt: { cassandraRows: 2000 } });
+    expect(second).toMatchObject({ cassandraRows: 100, readAt: { cassandraRows: 2000 } });
+    expect(third).toMatchObject({ cassandraRows: 200, readAt: { cassandraRows: 204_000 } });
+    expect(cassandraReads).toBe(2);
+  });
+
+  it('leaves out a stage whose read fails, without its time', async () => {
+    const bus = {
+      query: async () => {
+        throw new Error('down');
+      },
+    };
+
+    const reading = await pacedSummary(sources(bus))();
+
+    expect(reading).not.toHaveProperty('busPending');
+    expect(reading.readAt).not.toHaveProperty('bus');
+    expect(reading.readAt).toHaveProperty('cassandraRows');
   });
 });

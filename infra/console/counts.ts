@@ -8,6 +8,7 @@ import type cassandra from 'cassandra-driver';
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 import { busCounts } from '../eventbus/store.ts';
+import { PacedRead } from './pace.ts';
 
 /** One reading of every stage. A stage that could not be read is `undefined` and prints as `?`. */
 export interface PipelineSummary {
@@ -41,47 +42,125 @@ export interface SummarySources {
   fetched: () => number;
 }
 
-/** Reads every stage; a failing read leaves that stage undefined instead of failing the summary. */
-export async function collectSummary(src: SummarySources): Promise<PipelineSummary> {
-  const [bus, outbox, stored, lag, rows, dlq] = await Promise.all([
-    attempt(() => busCounts(src.bus)),
-    attempt(async () => {
+/** The reads one summary is made of; `outbox` gives three counts and `bus` two. */
+export const stageReads = ['bus', 'outbox', 'stored', 'lag', 'cassandraRows', 'deadLetters'] as const;
+export type StageRead = (typeof stageReads)[number];
+
+interface StageValues {
+  bus: { pending: number; deadLettered: number };
+  outbox: { pending: number; published: number; dead: number };
+  stored: number;
+  lag: Array<{ partition: number; lag: number }>;
+  cassandraRows: number;
+  deadLetters: number;
+}
+
+/** One read per stage; each throws when its system cannot be read. */
+function readers(src: SummarySources): { [K in StageRead]: () => Promise<StageValues[K]> } {
+  return {
+    bus: () => busCounts(src.bus),
+    outbox: async () => {
       const { rows } = await src.pg.query<{ pending: string; published: string; dead: string }>(
         `SELECT count(*) FILTER (WHERE published_at IS NULL AND dead_at IS NULL) AS pending,
                 count(*) FILTER (WHERE published_at IS NOT NULL) AS published,
                 count(*) FILTER (WHERE dead_at IS NOT NULL) AS dead
            FROM outbox`,
       );
-      return rows[0];
-    }),
-    attempt(async () => {
+      const row = rows[0];
+      return { pending: Number(row?.pending), published: Number(row?.published), dead: Number(row?.dead) };
+    },
+    stored: async () => {
       const { rows } = await src.pg.query<{ n: string }>('SELECT count(*) AS n FROM users_raw');
       return Number(rows[0]?.n);
-    }),
-    attempt(() => consumerLag(src.admin, src.groupId, src.topic)),
-    attempt(async () => {
+    },
+    lag: () => consumerLag(src.admin, src.groupId, src.topic),
+    cassandraRows: async () => {
       const result = await src.cql.execute(`SELECT count(*) FROM ${src.keyspace}.created_users`);
       return Number(result.first()?.get('count'));
-    }),
-    attempt(async () => {
+    },
+    deadLetters: async () => {
       const offsets = await src.admin.fetchTopicOffsets(src.deadLetterTopic);
       return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
-    }),
-  ]);
+    },
+  };
+}
+
+/** The summary the stage values make; a stage without a value is left out. */
+function summaryOf(fetched: number, v: Partial<StageValues>): PipelineSummary {
   return {
-    fetched: src.fetched(),
-    ...(bus === undefined ? {} : { busPending: bus.pending, busDeadLettered: bus.deadLettered }),
-    ...(stored === undefined ? {} : { stored }),
-    ...(outbox === undefined
+    fetched,
+    ...(v.bus === undefined ? {} : { busPending: v.bus.pending, busDeadLettered: v.bus.deadLettered }),
+    ...(v.stored === undefined ? {} : { stored: v.stored }),
+    ...(v.outbox === undefined
       ? {}
-      : {
-          outboxPending: Number(outbox.pending),
-          published: Number(outbox.published),
-          outboxDead: Number(outbox.dead),
-        }),
-    ...(lag === undefined ? {} : { lag }),
-    ...(rows === undefined ? {} : { cassandraRows: rows }),
-    ...(dlq === undefined ? {} : { deadLetters: dlq }),
+      : { outboxPending: v.outbox.pending, published: v.outbox.published, outboxDead: v.outbox.dead }),
+    ...(v.lag === undefined ? {} : { lag: v.lag }),
+    ...(v.cassandraRows === undefined ? {} : { cassandraRows: v.cassandraRows }),
+    ...(v.deadLetters === undefined ? {} : { deadLetters: v.deadLetters }),
+  };
+}
+
+/** Reads every stage now; a failing read leaves that stage undefined instead of failing the summary. */
+export async function collectSummary(src: SummarySources): Promise<PipelineSummary> {
+  const read = readers(src);
+  const values = await Promise.all(stageReads.map((stage) => read[stage]().catch(() => undefined)));
+  return summaryOf(src.fetched(), Object.fromEntries(stageReads.map((s, i) => [s, values[i]])));
+}
+
+/** A summary read at a pace, with when each stage's values were read. */
+export interface PacedSummary extends PipelineSummary {
+  /** Per stage read, when its values were read (ms since the epoch); absent where it has no value. */
+  readAt: Partial<Record<StageRead, number>>;
+}
+
+export interface SummaryPacing {
+  /** The share of the time each stage's read may take (see pace.ts); {@link summaryPacing}'s by default. */
+  share?: number;
+  /**
+   * How long one reading waits for a read that is due before serving that stage's last value (the first
+   * reading waits for every read).
+   */
+  waitMs?: number;
+  now?: () => number;
+}
+
+/**
+ * The console's pacing: each stage's read takes at most 1% of the time. The counts scan whole tables, so
+ * this bounds what looking at the pipeline costs it however large the tables grow (a small table is still
+ * counted every reading). Failed reads are tried again within 5 s.
+ */
+export const summaryPacing = { share: 0.01, waitMs: 250, retryMs: 5_000 } as const;
+
+/**
+ * Like {@link collectSummary}, but each stage is read at most `share` of the time (pace.ts) and otherwise
+ * served as last read, with its time in `readAt`: a reading every second stays cheap however large the
+ * tables grow. The sources are the same on every reading.
+ */
+export function pacedSummary(src: SummarySources, pacing: SummaryPacing = {}): () => Promise<PacedSummary> {
+  const read = readers(src);
+  const options = {
+    share: pacing.share ?? summaryPacing.share,
+    retryMs: summaryPacing.retryMs,
+    ...(pacing.now === undefined ? {} : { now: pacing.now }),
+  };
+  const paced = stageReads.map((stage) => new PacedRead<StageValues[typeof stage]>(read[stage], options));
+  const waitMs = pacing.waitMs ?? summaryPacing.waitMs;
+  let first = true;
+  return async () => {
+    // The first reading waits for every stage: a page opened at start must not show a stage as unreadable
+    // only because its client was still connecting.
+    const wait = first ? Number.POSITIVE_INFINITY : waitMs;
+    first = false;
+    const timed = await Promise.all(paced.map((p) => p.get(wait)));
+    const values: Partial<Record<StageRead, unknown>> = {};
+    const readAt: PacedSummary['readAt'] = {};
+    stageReads.forEach((stage, i) => {
+      const t = timed[i];
+      if (t === undefined) return;
+      values[stage] = t.value;
+      readAt[stage] = t.at;
+    });
+    return { ...summaryOf(src.fetched(), values as Partial<StageValues>), readAt };
   };
 }
 
@@ -104,12 +183,4 @@ export async function consumerLag(
       return { partition: end.partition, lag: Number(end.high) - (at >= 0 ? at : Number(end.low)) };
     })
     .sort((a, b) => a.partition - b.partition);
-}
-
-async function attempt<T>(read: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch {
-    return undefined;
-  }
 }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LiveSnapshot, StageCounts } from './api.ts';
-import { Ring, stageCounts, stageRates, startLiveFeed } from './live.ts';
+import { stageReads } from './counts.ts';
+import { countTimes, Ring, stageCounts, stageRates, startLiveFeed } from './live.ts';
 
 const counts = (over: Partial<StageCounts> = {}): StageCounts => ({
   fetched: 0,
@@ -42,23 +43,60 @@ describe('stageCounts', () => {
   });
 });
 
-describe('stageRates', () => {
-  it('divides what each growing count gained by the seconds between the readings', () => {
-    const rates = stageRates(
-      counts({ stored: 100, cassandraRows: 50 }),
-      counts({ stored: 300, cassandraRows: 50 }),
-      2,
-    );
+describe('countTimes', () => {
+  it('gives each count the time of the read it came from, and fetched the time of the reading', () => {
+    expect(countTimes({ outbox: 5, cassandraRows: 3 }, 9)).toEqual({
+      fetched: 9,
+      outboxPending: 5,
+      published: 5,
+      outboxDead: 5,
+      cassandraRows: 3,
+    });
+  });
+});
 
-    expect(rates).toEqual({ fetched: 0, stored: 100, published: 0, cassandraRows: 0, deadLetters: 0 });
+describe('stageRates', () => {
+  const all = (at: number) => countTimes(Object.fromEntries(stageReads.map((s) => [s, at])), at);
+
+  it("divides what each growing count gained by the time between that count's readings", () => {
+    const first = stageRates({ last: {} }, counts({ stored: 100, cassandraRows: 50 }), all(1000));
+    const second = stageRates(first.state, counts({ stored: 300, cassandraRows: 50 }), all(3000));
+
+    expect(first.rates).toEqual({
+      fetched: null,
+      stored: null,
+      published: null,
+      cassandraRows: null,
+      deadLetters: null,
+    });
+    expect(second.rates).toEqual({ fetched: 0, stored: 100, published: 0, cassandraRows: 0, deadLetters: 0 });
   });
 
-  it('has no rate where a reading lacks the count, where it went down, or without time between', () => {
-    const before = counts({ stored: null, published: 10 });
-    const after = counts({ stored: 5, published: 4 });
+  it('keeps a paced count at the rate between its own readings until it is read again', () => {
+    let { state } = stageRates({ last: {} }, counts({ cassandraRows: 0 }), all(0));
+    ({ state } = stageRates(state, counts({ cassandraRows: 600 }), all(60_000)));
+    // Read again only at 120 s: the readings at 61 s and 62 s serve the 60 s value.
+    const served = stageRates(state, counts({ cassandraRows: 600 }), {
+      ...all(61_000),
+      cassandraRows: 60_000,
+    });
+    const again = stageRates(served.state, counts({ cassandraRows: 600 }), {
+      ...all(62_000),
+      cassandraRows: 60_000,
+    });
+    const fresh = stageRates(again.state, counts({ cassandraRows: 1800 }), all(120_000));
 
-    expect(stageRates(before, after, 1)).toMatchObject({ stored: null, published: null, fetched: 0 });
-    expect(stageRates(after, after, 0)).toMatchObject({ stored: null, fetched: null });
+    expect(served.rates.cassandraRows).toBe(10);
+    expect(again.rates.cassandraRows).toBe(10);
+    expect(fresh.rates.cassandraRows).toBe(20);
+  });
+
+  it('has no rate where a reading lacks the count, or where it went down', () => {
+    const before = stageRates({ last: {} }, counts({ stored: null, published: 10 }), all(1000));
+    const after = stageRates(before.state, counts({ stored: 5, published: 4 }), all(2000));
+
+    expect(after.rates).toMatchObject({ stored: null, published: null, fetched: 0 });
+    expect(stageRates(after.state, counts({ stored: null }), all(3000)).rates.stored).toBeNull();
   });
 });
 
@@ -92,7 +130,7 @@ describe('startLiveFeed', () => {
     const feed = startLiveFeed({
       read: async () => {
         stored += 10;
-        return counts({ stored });
+        return { counts: counts({ stored }), times: { stored: stored * 100 } };
       },
       latency: () => ({ p50Ms: 5, p99Ms: 9, samples: 2 }),
       errors: () => [],
@@ -117,7 +155,7 @@ describe('startLiveFeed', () => {
   it('gives a late subscriber the newest snapshot at once, with the last points of history', async () => {
     const clock = ticking();
     const feed = startLiveFeed({
-      read: async () => counts(),
+      read: async () => ({ counts: counts(), times: {} }),
       latency: () => ({ p50Ms: null, p99Ms: null, samples: 0 }),
       errors: () => [],
       functionLogs: true,

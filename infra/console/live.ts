@@ -5,7 +5,7 @@
  * latency and the errors injected, so one reading serves every connection and /metrics alike.
  */
 import type { FunctionError, Latency, LiveSnapshot, StageCounts, StageRates } from './api.ts';
-import type { PipelineSummary } from './counts.ts';
+import type { PipelineSummary, StageRead } from './counts.ts';
 
 /** One point of the history: what a snapshot's `history` holds. */
 export type HistoryPoint = NonNullable<LiveSnapshot['history']>[number];
@@ -28,25 +28,65 @@ export function stageCounts(s: PipelineSummary): StageCounts {
 }
 
 const growing = ['fetched', 'stored', 'published', 'cassandraRows', 'deadLetters'] as const;
+type Growing = (typeof growing)[number];
+
+/** When each count was read (ms since the epoch): a paced count can be older than the reading it is in. */
+export type CountTimes = Partial<Record<keyof StageCounts, number>>;
+
+/** Which counts each of counts.ts's stage reads gives. */
+const countsOfRead: Record<StageRead, ReadonlyArray<keyof StageCounts>> = {
+  bus: ['busPending', 'busDeadLettered'],
+  outbox: ['outboxPending', 'published', 'outboxDead'],
+  stored: ['stored'],
+  lag: ['lag'],
+  cassandraRows: ['cassandraRows'],
+  deadLetters: ['deadLetters'],
+};
+
+/** The time of each count, from the time of each stage read; `fetched` is counted as the reading is made. */
+export function countTimes(readAt: Partial<Record<StageRead, number>>, fetchedAt: number): CountTimes {
+  const times: CountTimes = { fetched: fetchedAt };
+  for (const [read, names] of Object.entries(countsOfRead) as Array<[StageRead, Array<keyof StageCounts>]>) {
+    const at = readAt[read];
+    if (at !== undefined) for (const name of names) times[name] = at;
+  }
+  return times;
+}
+
+/** What the rates are computed from: each growing count's last two distinct readings. */
+export interface RateState {
+  last: Partial<Record<Growing, { value: number; at: number; rate: number | null }>>;
+}
 
 /**
- * Per-second rates of the counts that grow, between two readings taken `seconds` apart. Null where either
- * reading lacks the count, and where it went down (a reset or a dropped table has no rate worth showing).
+ * Per-second rates of the counts that grow, from each count's own readings: a count read again since the
+ * last call gets the rate between its two readings; one served as last read (paced) keeps its rate until it
+ * is read again. Null where the count cannot be read now, at its first reading, and where it went down (a
+ * reset or a dropped table has no rate worth showing). Pure: returns the state for the next call.
  */
-export function stageRates(before: StageCounts, after: StageCounts, seconds: number): StageRates {
-  const rate = (key: (typeof growing)[number]) => {
-    const a = before[key];
-    const b = after[key];
-    if (a === null || b === null || !(seconds > 0) || b < a) return null;
-    return (b - a) / seconds;
-  };
-  return {
-    fetched: rate('fetched'),
-    stored: rate('stored'),
-    published: rate('published'),
-    cassandraRows: rate('cassandraRows'),
-    deadLetters: rate('deadLetters'),
-  };
+export function stageRates(
+  state: RateState,
+  counts: StageCounts,
+  times: CountTimes,
+): { rates: StageRates; state: RateState } {
+  const last: RateState['last'] = {};
+  const rates = {} as StageRates;
+  for (const key of growing) {
+    const value = counts[key];
+    const at = times[key];
+    const before = state.last[key];
+    if (value === null || at === undefined) {
+      rates[key] = null;
+      continue;
+    }
+    let rate: number | null = null;
+    if (before !== undefined && before.at === at) rate = before.rate;
+    else if (before !== undefined && at > before.at && value >= before.value)
+      rate = (value - before.value) / ((at - before.at) / 1000);
+    rates[key] = rate;
+    last[key] = { value, at, rate };
+  }
+  return { rates, state: { last } };
 }
 
 /** The last `capacity` items pushed, oldest first. */
@@ -80,8 +120,11 @@ export class Ring<T> {
 
 /** What the feed reads each second. */
 export interface LiveFeedDeps {
-  /** One reading of every stage; it must not throw (collectSummary leaves out what it cannot read). */
-  read(): Promise<StageCounts>;
+  /**
+   * One reading of every stage, with when each count was read; it must not throw (counts.ts leaves out what
+   * it cannot read).
+   */
+  read(): Promise<{ counts: StageCounts; times: CountTimes }>;
   latency(): Latency;
   errors(): FunctionError[];
   /** Whether `errors` comes from the functions' logs at all (false when the console runs on its own). */
@@ -114,7 +157,7 @@ export function startLiveFeed(deps: LiveFeedDeps): LiveFeed {
   const history = new Ring<HistoryPoint>(deps.historyPoints ?? 900);
   const listeners = new Set<(snapshot: LiveSnapshot) => void>();
   const fresh = new WeakSet<(snapshot: LiveSnapshot) => void>();
-  let previous: { at: Date; counts: StageCounts } | undefined;
+  let rateState: RateState = { last: {} };
   let newest: LiveSnapshot | undefined;
   let busy: Promise<void> | undefined;
 
@@ -128,17 +171,20 @@ export function startLiveFeed(deps: LiveFeedDeps): LiveFeed {
   };
 
   const read = async () => {
-    const counts = await deps.read();
+    const { counts, times } = await deps.read();
     const at = deps.now();
     const latency = deps.latency();
-    const rates = previous
-      ? stageRates(previous.counts, counts, (at.getTime() - previous.at.getTime()) / 1000)
-      : stageRates(counts, counts, 0);
-    previous = { at, counts };
-    history.push({ at: at.toISOString(), counts, latency });
+    const next = stageRates(rateState, counts, times);
+    rateState = next.state;
+    const { rates } = next;
+    history.push({ at: at.toISOString(), counts, rates, latency });
+    const countedAt: LiveSnapshot['countedAt'] = {};
+    for (const [name, t] of Object.entries(times))
+      countedAt[name as keyof StageCounts] = new Date(t).toISOString();
     newest = {
       at: at.toISOString(),
       counts,
+      countedAt,
       rates,
       latency,
       errors: deps.errors(),

@@ -51,7 +51,7 @@ function fakeSources(members: number): ConsoleSources {
 
 function app(members = 0) {
   const feed = startLiveFeed({
-    read: async () => counts,
+    read: async () => ({ counts, times: {} }),
     latency: () => ({ p50Ms: 40, p99Ms: 90, samples: 3 }),
     errors: () => [],
     functionLogs: false,

@@ -14,13 +14,13 @@ import { describeIssues, errorText } from '../../lib/errors.ts';
 import type { StackConfig } from '../local/config.ts';
 import { type ApiError, type LiveSnapshot, tokenFragment, tokenHeader } from './api.ts';
 import { buildPage, type PageAssets } from './bundle.ts';
-import { collectSummary } from './counts.ts';
+import { pacedSummary } from './counts.ts';
 import { busDeadLetters, deadLetterPage, redriveBusDeadLetters, redriveDeadLetters } from './dead-letters.ts';
 import { maskText } from './decode.ts';
 import { badRequest, ConsoleError } from './errors.ts';
 import { kafkaUnavailable, kafkaView, resetGroup } from './kafka-view.ts';
 import { startLatencySampler } from './latency-sampler.ts';
-import { type LiveFeed, stageCounts, startLiveFeed } from './live.ts';
+import { countTimes, type LiveFeed, stageCounts, startLiveFeed } from './live.ts';
 import { ErrorBook, parseErrorLine } from './log-errors.ts';
 import { maxPageSize, messagePage } from './messages.ts';
 import { createMetrics } from './metrics.ts';
@@ -353,29 +353,26 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     now,
     observe: (ms) => metrics.observeLatency(ms),
   });
-  // collectSummary reads each stage on its own and leaves out those that fail; an admin that cannot connect
-  // fails its reads the same way.
-  const notConnected = async (): Promise<never> => {
-    throw new Error('Kafka admin not connected');
-  };
+  // Each stage is read on its own and left out when it fails; an admin that cannot connect fails its reads
+  // the same way, and is tried again on the next.
+  const readSummary = pacedSummary({
+    pg: sources.pg,
+    bus: sources.bus,
+    admin: {
+      fetchTopicOffsets: async (topic) => (await sources.admin()).fetchTopicOffsets(topic),
+      fetchOffsets: async (request) => (await sources.admin()).fetchOffsets(request),
+    },
+    cql: sources.cql,
+    topic: names.topic,
+    deadLetterTopic: names.deadLetterTopic,
+    groupId: names.groupId,
+    keyspace: names.keyspace,
+    fetched: options.fetched ?? (() => Number.NaN),
+  });
   const feed = startLiveFeed({
     read: async () => {
-      const admin = await sources.admin().catch(() => undefined);
-      const [summary] = await Promise.all([
-        collectSummary({
-          pg: sources.pg,
-          bus: sources.bus,
-          admin: admin ?? { fetchTopicOffsets: notConnected, fetchOffsets: notConnected },
-          cql: sources.cql,
-          topic: names.topic,
-          deadLetterTopic: names.deadLetterTopic,
-          groupId: names.groupId,
-          keyspace: names.keyspace,
-          fetched: options.fetched ?? (() => Number.NaN),
-        }),
-        sampler.sample().catch(() => undefined),
-      ]);
-      return stageCounts(summary);
+      const [summary] = await Promise.all([readSummary(), sampler.sample().catch(() => undefined)]);
+      return { counts: stageCounts(summary), times: countTimes(summary.readAt, now().getTime()) };
     },
     latency: () => sampler.current(),
     errors: () => book.list(),

@@ -29,7 +29,7 @@ import pg from 'pg';
 import { errorText } from '../../lib/errors.ts';
 import { repoRoot } from '../../lib/paths.ts';
 import { ports, sinkGroupId } from '../../lib/topology.ts';
-import { collectSummary } from '../console/counts.ts';
+import { pacedSummary } from '../console/counts.ts';
 import { type RunningConsole, startConsole } from '../console/server.ts';
 import { busSchema } from '../eventbus/store.ts';
 import { cassandraContactPoint, kafkaBroker, loadStackConfig, type StackConfig } from '../local/config.ts';
@@ -232,6 +232,19 @@ function startSummary(
     contactPoints: [cassandraContactPoint(cfg)],
     localDataCenter: cfg.cassandra.localDataCenter,
   });
+  // Paced as the console's are (counts.ts): the counts scan whole tables, and the line must not slow the
+  // pipeline down as they grow.
+  const readSummary = pacedSummary({
+    pg: pool,
+    bus: busPool,
+    admin,
+    cql,
+    topic: cfg.pipeline.topic,
+    deadLetterTopic: cfg.pipeline.deadLetterTopic,
+    groupId: sinkGroupId,
+    keyspace: cfg.pipeline.keyspace,
+    fetched,
+  });
   let connected: Promise<void> | undefined;
   let busy = false;
   const timer = setInterval(async () => {
@@ -240,17 +253,7 @@ function startSummary(
     try {
       connected ??= admin.connect();
       await connected;
-      const reading = await collectSummary({
-        pg: pool,
-        bus: busPool,
-        admin,
-        cql,
-        topic: cfg.pipeline.topic,
-        deadLetterTopic: cfg.pipeline.deadLetterTopic,
-        groupId: sinkGroupId,
-        keyspace: cfg.pipeline.keyspace,
-        fetched,
-      });
+      const reading = await readSummary();
       console.log(`[pipeline] ${formatSummary(reading)}`);
     } catch (error) {
       connected = undefined;

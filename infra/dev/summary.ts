@@ -1,6 +1,6 @@
 /**
  * The live summary `npm start` prints every few seconds: how far each stage of the pipeline has got. The
- * reading itself is the console's (infra/console/counts.ts `collectSummary`), so the line and the page show
+ * reading itself is the console's (infra/console/counts.ts `pacedSummary`), so the line and the page show
  * the same numbers; `formatSummary` and `countFetched` are pure.
  */
 import type { PipelineSummary } from '../console/counts.ts';

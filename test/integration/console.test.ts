@@ -304,6 +304,12 @@ describe('the console against the real stack', () => {
       busPending: 0,
       busDeadLettered: 1,
     });
+    // Every count says when it was read (the table scans are paced; these small tables are read each time).
+    expect(Object.keys(first?.countedAt ?? {}).sort()).toEqual(
+      Object.keys(first?.counts ?? {})
+        .filter((k) => k !== 'fetched' || first?.counts.fetched !== null)
+        .sort(),
+    );
     expect(first?.counts.lag?.reduce((sum, p) => sum + p.lag, 0)).toBe(
       [...new Set([...landed.values()].map((l) => l.partition))].length,
     );

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   bytes,
   count,
+  countedAgo,
   duration,
   hexDump,
   localInputToIso,
@@ -77,5 +78,13 @@ describe('format', () => {
     expect(previousOffset('10', '5', 20)).toBe('5');
     expect(previousOffset('5', '5', 20)).toBeNull();
     expect(previousOffset('9007199254740993', '0', 1)).toBe('9007199254740992');
+  });
+});
+
+describe('countedAgo', () => {
+  it('says how old a count is when it is older than the reading by more than 2 s', () => {
+    expect(countedAgo('2026-01-01T00:00:00.000Z', '2026-01-01T00:00:42.000Z')).toBe('counted 42 s ago');
+    expect(countedAgo('2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.500Z')).toBeNull();
+    expect(countedAgo(undefined, '2026-01-01T00:00:01.500Z')).toBeNull();
   });
 });

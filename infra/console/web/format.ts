@@ -55,6 +55,17 @@ export function duration(ms: number | null | undefined): string {
   return `${m} min ${s % 60} s`;
 }
 
+/**
+ * How old a count is at a reading, when it is old enough to say: "counted 42 s ago". The console counts
+ * large tables at a pace (infra/console/pace.ts), so such a count can be older than the reading. Null when
+ * it is within `freshMs` of the reading, or either time is missing.
+ */
+export function countedAgo(countedAt: string | undefined, readingAt: string, freshMs = 2000): string | null {
+  if (countedAt === undefined) return null;
+  const ms = Date.parse(readingAt) - Date.parse(countedAt);
+  return Number.isFinite(ms) && ms > freshMs ? `counted ${duration(ms)} ago` : null;
+}
+
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
 /** A time of day in the browser's time zone: "14:03:09"; text that is not a date is returned as it is. */

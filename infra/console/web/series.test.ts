@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LiveSnapshot, StageCounts } from '../api.ts';
+import type { LiveSnapshot, StageCounts, StageRates } from '../api.ts';
 import { latencyColumns, nextPoints, type Point, throughputColumns, totalLag } from './series.ts';
 
 const counts = (n: number | null, lag: number[] | null = [1, 2]): StageCounts => ({
@@ -15,15 +15,25 @@ const counts = (n: number | null, lag: number[] | null = [1, 2]): StageCounts =>
   busDeadLettered: 0,
 });
 const latency = { p50Ms: 10, p99Ms: 90, samples: 5 };
+const rates = (n: number | null): StageRates => ({
+  fetched: n,
+  stored: n,
+  published: n,
+  cassandraRows: n,
+  deadLetters: 0,
+});
 const at = (s: number) => new Date(s * 1000).toISOString();
 const snapshot = (s: number, n: number, history?: number[]): LiveSnapshot => ({
   at: at(s),
   counts: counts(n),
-  rates: { fetched: 0, stored: 0, published: 0, cassandraRows: 0, deadLetters: 0 },
+  countedAt: {},
+  rates: rates(0),
   latency,
   errors: [],
   functionLogs: true,
-  ...(history ? { history: history.map((h) => ({ at: at(h), counts: counts(h), latency })) } : {}),
+  ...(history
+    ? { history: history.map((h) => ({ at: at(h), counts: counts(h), rates: rates(0), latency })) }
+    : {}),
 });
 
 describe('nextPoints', () => {
@@ -46,17 +56,17 @@ describe('nextPoints', () => {
 
 describe('throughputColumns', () => {
   const points: Point[] = [
-    { t: 0, counts: counts(0), latency },
-    { t: 2, counts: counts(10), latency },
-    { t: 3, counts: counts(null, null), latency },
-    { t: 4, counts: counts(20), latency },
-    { t: 5, counts: counts(5), latency },
+    { t: 0, counts: counts(0), rates: rates(null), latency },
+    { t: 2, counts: counts(10), rates: rates(5), latency },
+    { t: 3, counts: counts(null, null), rates: rates(null), latency },
+    { t: 4, counts: counts(20), rates: rates(5), latency },
+    { t: 5, counts: counts(5), rates: rates(null), latency },
   ];
 
-  it('derives per-second rates, with gaps where a reading is missing or a count went down', () => {
+  it("draws the server's rates, with gaps where a stage has none", () => {
     const [time, fetched, , , , lag] = throughputColumns(points, 'rates');
     expect(time).toEqual([0, 2, 3, 4, 5]);
-    expect(fetched).toEqual([null, 5, null, null, null]);
+    expect(fetched).toEqual([null, 5, null, 5, null]);
     expect(lag).toEqual([3, 3, null, 3, 3]);
   });
 

@@ -1,9 +1,10 @@
 /**
  * The pipeline view's 15 minutes of history: points kept from the live snapshots, and the columns uPlot
  * draws from them (time in seconds, then one column per series, null where a stage could not be read).
- * Rates are derived here from consecutive totals, because the history carries counts only. Pure.
+ * The rates are the server's (live.ts), each from its count's own readings: a count read at a pace (a table
+ * scan) would show false spikes if rates were derived here from consecutive points. Pure.
  */
-import type { Latency, LiveSnapshot, StageCounts } from '../api.ts';
+import type { Latency, LiveSnapshot, StageCounts, StageRates } from '../api.ts';
 
 /** How far back the chart reaches. */
 export const windowSeconds = 15 * 60;
@@ -12,12 +13,14 @@ export interface Point {
   /** Unix time in seconds (uPlot's x unit). */
   t: number;
   counts: StageCounts;
+  rates: StageRates;
   latency: Latency;
 }
 
-const toPoint = (p: { at: string; counts: StageCounts; latency: Latency }): Point => ({
+const toPoint = (p: { at: string; counts: StageCounts; rates: StageRates; latency: Latency }): Point => ({
   t: Date.parse(p.at) / 1000,
   counts: p.counts,
+  rates: p.rates,
   latency: p.latency,
 });
 
@@ -51,9 +54,9 @@ export function totalLag(counts: StageCounts): number | null {
 }
 
 /**
- * Columns for the throughput chart: time, each flow stage (a per-second rate or the running total), then the
- * consumer lag. A rate is null at the first point, across a gap in readings and when a count went down (a
- * reset of the stack), rather than a spike.
+ * Columns for the throughput chart: time, each flow stage (its per-second rate or its running total), then
+ * the consumer lag; null where a stage could not be read, or has no rate (its first reading, a count that
+ * went down).
  */
 export function throughputColumns(
   points: readonly Point[],
@@ -61,15 +64,7 @@ export function throughputColumns(
 ): [number[], ...(number | null)[][]] {
   const time = points.map((p) => p.t);
   const stages = flowStages.map((stage) =>
-    points.map((p, i) => {
-      const value = p.counts[stage];
-      if (mode === 'totals') return value;
-      const before = points[i - 1];
-      const previous = before?.counts[stage];
-      if (!before || value === null || previous === null || previous === undefined) return null;
-      const seconds = p.t - before.t;
-      return seconds > 0 && value >= previous ? (value - previous) / seconds : null;
-    }),
+    points.map((p) => (mode === 'totals' ? p.counts[stage] : p.rates[stage])),
   );
   return [time, ...stages, points.map((p) => totalLag(p.counts))];
 }

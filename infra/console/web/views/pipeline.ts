@@ -7,7 +7,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { FunctionError, LiveSnapshot, StageCounts } from '../../api.ts';
 import { type LiveState, subscribeLive } from '../api.ts';
 import { Chart, type ChartSeries } from '../chart.ts';
-import { count, dateTime, duration, plural, rate, time } from '../format.ts';
+import { count, countedAgo, dateTime, duration, plural, rate, time } from '../format.ts';
 import { href } from '../route.ts';
 import {
   type ChartMode,
@@ -77,6 +77,11 @@ function Stage({
 function Stages({ snapshot }: { snapshot: LiveSnapshot }) {
   const { counts: c, rates: r } = snapshot;
   const lag = totalLag(c);
+  // A count read at a pace says how old it is, under its rate.
+  const withAge = (key: keyof StageCounts, ...lines: string[]) => {
+    const ago = countedAgo(snapshot.countedAt[key], snapshot.at);
+    return ago === null ? lines : [...lines, ago];
+  };
   return html`
     <section aria-labelledby="stages-title">
       <h2 id="stages-title" class="visually-hidden">Stages</h2>
@@ -87,15 +92,15 @@ function Stages({ snapshot }: { snapshot: LiveSnapshot }) {
           lines=${[snapshot.functionLogs ? rate(r.fetched) : 'counted under npm start']}
         />
         <${Stage} name="Bus" main=${count(c.busPending)} unit="pending" lines=${[`${count(c.busDeadLettered)} dead-lettered`]} />
-        <${Stage} name="Stored" main=${count(c.stored)} lines=${[rate(r.stored)]} />
-        <${Stage} name="Outbox" main=${count(c.outboxPending)} unit="pending" lines=${[`${count(c.outboxDead)} dead`]} />
-        <${Stage} name="Published" main=${count(c.published)} lines=${[rate(r.published)]} />
+        <${Stage} name="Stored" main=${count(c.stored)} lines=${withAge('stored', rate(r.stored))} />
+        <${Stage} name="Outbox" main=${count(c.outboxPending)} unit="pending" lines=${withAge('outboxPending', `${count(c.outboxDead)} dead`)} />
+        <${Stage} name="Published" main=${count(c.published)} lines=${withAge('published', rate(r.published))} />
         <${Stage}
           name="Kafka lag"
           main=${count(lag)}
           lines=${lagLines(c.lag)}
         />
-        <${Stage} name="Cassandra" main=${count(c.cassandraRows)} lines=${[rate(r.cassandraRows)]} />
+        <${Stage} name="Cassandra" main=${count(c.cassandraRows)} lines=${withAge('cassandraRows', rate(r.cassandraRows))} />
       </ol>
       <p class="dead-letters">
         Dead letters: <strong>${count(c.deadLetters)}</strong> on the topic (${rate(r.deadLetters)}),${' '}

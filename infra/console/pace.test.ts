@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { PacedRead } from './pace.ts';
+
+/** A clock the test moves, and a read whose duration the test sets. */
+function rig(durationMs: number, fail = false) {
+  let now = 0;
+  let reads = 0;
+  const read = new PacedRead(
+    async () => {
+      reads++;
+      now += durationMs; // the read "takes" durationMs of the clock
+      if (fail) throw new Error('down');
+      return reads;
+    },
+    { share: 0.01, retryMs: 5000, now: () => now },
+  );
+  return {
+    read,
+    reads: () => reads,
+    advance: (ms: number) => {
+      now += ms;
+    },
+    setFail: (v: boolean) => {
+      fail = v;
+    },
+  };
+}
+
+describe('PacedRead', () => {
+  it('reads again only after 99 times as long as the last read took, with a 1% share', async () => {
+    const r = rig(20);
+    expect(await r.read.get(100)).toEqual({ value: 1, at: 20 });
+    r.advance(1000); // 1.02 s: the next read is due at 20 + 1980 = 2000
+    expect(await r.read.get(100)).toEqual({ value: 1, at: 20 });
+    r.advance(980);
+    expect(await r.read.get(100)).toEqual({ value: 2, at: 2020 });
+    expect(r.reads()).toBe(2);
+  });
+
+  it('reads a quick count at every call', async () => {
+    const r = rig(1);
+    for (let i = 0; i < 3; i++) {
+      await r.read.get(100);
+      r.advance(1000);
+    }
+    expect(r.reads()).toBe(3);
+  });
+
+  it('serves the last value while a slow read runs, and never runs two at once', async () => {
+    let release: (() => void) | undefined;
+    let reads = 0;
+    const read = new PacedRead(
+      () =>
+        new Promise<number>((resolve) => {
+          reads++;
+          release = () => resolve(reads);
+        }),
+      { share: 0.5, retryMs: 10, now: () => 0 },
+    );
+    const first = read.get(5);
+    expect(await first).toBeUndefined(); // still reading after 5 ms
+    expect(await read.get(5)).toBeUndefined();
+    expect(reads).toBe(1);
+    release?.();
+    expect(await read.get(5)).toEqual({ value: 1, at: 0 });
+  });
+
+  it('forgets the value when a read fails, and tries again within retryMs', async () => {
+    const r = rig(10_000);
+    await r.read.get(100);
+    r.setFail(true);
+    r.advance(990_000);
+    expect(await r.read.get(100)).toBeUndefined();
+    r.setFail(false);
+    r.advance(4_000);
+    expect(await r.read.get(100)).toBeUndefined(); // retry at failure end + 5 s, not yet
+    r.advance(1_000);
+    expect((await r.read.get(100))?.value).toBe(3);
+  });
+
+  it('refuses a share outside (0, 1]', () => {
+    expect(() => new PacedRead(async () => 1, { share: 0, retryMs: 1 })).toThrow(RangeError);
+  });
+});
