@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import { fixtureUsers } from '../../test/helpers/fixtures.ts';
 import { TransientError } from '../lib/errors.ts';
 import type { EventEntry, EventPublisher } from '../lib/eventbridge.ts';
@@ -10,7 +11,7 @@ import {
   type UserSource,
 } from '../lib/randomuser.ts';
 import { RetriesExhaustedError } from '../lib/retry.ts';
-import { type UsersFetched, usersFetchedSchema } from '../lib/schemas.ts';
+import { credentialFields, type UsersFetched, usersFetchedSchema } from '../lib/schemas.ts';
 import { createHandler } from './app.ts';
 
 const fetchConfig = {
@@ -182,6 +183,48 @@ describe('fetch-users handler', () => {
     });
     expect(JSON.stringify(quarantineLogs[0])).toMatch(/email/);
     expect(JSON.stringify(quarantineLogs[0])).not.toContain('hunter2');
+  });
+
+  it('quarantines a user with a 200,000-character first name in a short WARN line, and publishes the rest', async () => {
+    const users = fixtureUsers().slice(0, 5);
+    const raw = users[1] ?? {};
+    const hostile = { ...raw, name: { title: 'Mr', first: 'A'.repeat(200_000), last: 'Hostile' } };
+    const publisher = fakePublisher();
+    const logger = new Logger({ logLevel: 'SILENT' });
+    const warn = vi.spyOn(logger, 'warn');
+    const handler = createHandler({
+      config: { fetch: { ...fetchConfig, total: 5, pageSize: 5 } },
+      logger,
+      source: {
+        fetchPage: async () => ({
+          results: [users[0], hostile, ...users.slice(2)],
+          info: undefined,
+          bytes: 1,
+        }),
+      },
+      publisher,
+      clock: fakeClock(),
+    });
+
+    const summary = await handler({ seed: 'unit' });
+
+    expect(summary).toMatchObject({ received: 5, published: 4, quarantined: 1 });
+    const published = publisher.entries.flatMap((e) => usersFetchedSchema.parse(e.detail).users);
+    expect(published.map((u) => u.email)).toEqual([0, 2, 3, 4].map((i) => users[i]?.email));
+    const [line, ...others] = warn.mock.calls.filter(
+      ([message]) => message === 'quarantined a randomuser record',
+    );
+    expect(others).toEqual([]);
+    expect(line?.[1]).toMatchObject({
+      page: 1,
+      index: 1,
+      code: 'VALIDATION_FAILED',
+      reason: 'invalid randomuser page 1 results[1]: name.first: at most 256 characters, got 200000',
+    });
+    const logged = JSON.stringify(line);
+    expect(logged.length).toBeLessThan(1_000);
+    const login = z.record(z.string(), z.string()).parse(raw.login);
+    for (const field of credentialFields) expect(logged).not.toContain(`"${login[field]}"`);
   });
 
   it('rejects an event it cannot read with a validation error', async () => {

@@ -127,6 +127,24 @@ describe('acceptResults', () => {
     expect(JSON.stringify(quarantined)).not.toContain('hunter2');
   });
 
+  it('quarantines a record over a limit of the contract with a short reason naming the field and the limit', () => {
+    const [a, b, c] = fixtureUsers();
+    const hostile = structuredClone(b ?? {});
+    hostile.name = { ...z.record(z.string(), z.unknown()).parse(hostile.name), first: 'A'.repeat(200_000) };
+
+    const { users, quarantined } = acceptResults([a, hostile, c], 'randomuser page 1', new Set());
+
+    expect(users.map((u) => u.login.uuid)).toEqual([a, c].map((raw) => userSchema.parse(raw).login.uuid));
+    expect(quarantined).toEqual([
+      {
+        index: 1,
+        userId: userSchema.parse(b).login.uuid,
+        code: 'VALIDATION_FAILED',
+        reason: 'invalid randomuser page 1 results[1]: name.first: at most 256 characters, got 200000',
+      },
+    ]);
+  });
+
   it('quarantines a record without login.uuid', () => {
     const [a] = fixtureUsers();
     const { login, ...noLogin } = a ?? {};

@@ -8,14 +8,17 @@
  */
 import { z } from 'zod';
 import { cassandra } from '../../lib/topology.ts';
-import { type User, userSchema } from './schemas.ts';
+import { type User, userLimits, userSchema } from './schemas.ts';
 
 /** The value of a `users_created` record, and the payload of its outbox row. Keyed by `id`. */
 export const userCreatedSchema = z
   .object({
     schemaVersion: z.literal(1),
     type: z.literal('UserCreated'),
-    id: z.uuid().describe('The user id: equal to user.login.uuid, and the record key.'),
+    id: z
+      .uuid()
+      .max(userLimits.text['login.uuid'])
+      .describe('The user id: equal to user.login.uuid, and the record key.'),
     batchId: z.string().min(1),
     fetchedAt: z.iso.datetime(),
     user: userSchema,

@@ -153,6 +153,25 @@ describe('planSink', () => {
     ]);
   });
 
+  it('rejects a user over a limit of the contract with the field and the limit, not the value', () => {
+    const hostile: User = { ...alice, name: { ...alice.name, first: 'A'.repeat(200_000) } };
+    const batch = records(
+      { partition: 1, offset: 5, value: userCreated(hostile, sampleBatch) },
+      { partition: 1, offset: 6, value: userCreated(bob, sampleBatch) },
+    );
+
+    const plan = planSink(batch);
+
+    expect(plan.rows.map((r) => r.row.id)).toEqual([bob.login.uuid]);
+    expect(plan.rejected.map((r) => [r.record.offset, r.error.code, r.error.message])).toEqual([
+      [
+        5,
+        rejectionCodes.invalid,
+        'invalid users_created-1@5 value: user.name.first: at most 256 characters, got 200000',
+      ],
+    ]);
+  });
+
   it('rejects bad records without dropping their good neighbours', () => {
     const batch = records(
       { offset: 0, value: userCreated(alice, sampleBatch) },

@@ -57,6 +57,22 @@ describe('prepareUsers', () => {
     expect(prepared.rejected[0]?.error.message).toMatch(/b users\[1\].*login\.uuid/);
   });
 
+  it('rejects a user over a limit of the contract before the transaction, naming the field and the limit', () => {
+    const [a, b, c] = users;
+    const hostile = { ...b, name: { ...b?.name, first: 'A'.repeat(200_000) } };
+
+    const prepared = prepareUsers([a, hostile, c], batch, 'UsersFetched seed:1');
+
+    expect(prepared.users.map((u) => u.id)).toEqual([a?.login.uuid, c?.login.uuid]);
+    expect(prepared.rejected.map((r) => [r.index, r.error.code, r.error.message])).toEqual([
+      [
+        1,
+        'VALIDATION_FAILED',
+        'invalid UsersFetched seed:1 users[1]: name.first: at most 256 characters, got 200000',
+      ],
+    ]);
+  });
+
   it('drops credentials even if an upstream stage let them through', () => {
     const raw = fixtureUsers()[0];
 

@@ -31,20 +31,22 @@ describe('decideFault', () => {
     expect(run(NO_FAULTS, 3)).toEqual(['ok', 'ok', 'ok']);
   });
 
-  it('consumes forced faults in order: fail, truncate, malformed, empty', () => {
+  it('consumes forced faults in order: fail, truncate, malformed, empty, hostile', () => {
     const start = faults({
       failNext: { count: 2, status: 500 },
       truncateNext: 1,
       malformedNext: 1,
       emptyNext: 2,
+      hostileNext: 1,
     });
-    expect(run(start, 8)).toEqual([
+    expect(run(start, 9)).toEqual([
       'error:500',
       'error:500',
       'truncate',
       'malformed',
       'empty',
       'empty',
+      'hostile',
       'ok',
       'ok',
     ]);

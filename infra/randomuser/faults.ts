@@ -25,6 +25,11 @@ export interface Faults {
   /** Share of responses answered `200` with a body that is not valid JSON. */
   malformedRate: number;
   malformedNext: number;
+  /**
+   * The next `count` pages carry a hostile user: the first user's `name.first` is {@link hostileNameLength}
+   * characters long, as a hostile source could send it; the rest of the page is as usual.
+   */
+  hostileNext: number;
   /** Delay before every API response, in milliseconds. */
   latencyMs: number;
   /** Users per window per client IP; null means no limit (the default). */
@@ -45,6 +50,7 @@ export const NO_FAULTS: Faults = {
   truncateNext: 0,
   malformedRate: 0,
   malformedNext: 0,
+  hostileNext: 0,
   latencyMs: 0,
   rateLimit: null,
   retryAfterSeconds: null,
@@ -70,6 +76,7 @@ export const faultsPatchSchema = z
     truncateNext: count,
     malformedRate: rate,
     malformedNext: count,
+    hostileNext: count,
     latencyMs: z.int().min(0).max(600_000),
     rateLimit: z.union([
       z.boolean(),
@@ -99,16 +106,21 @@ export function applyFaultsPatch(current: Faults, patch: FaultsPatch): Faults {
   return next;
 }
 
+/** How long the hostile user's first name is: the length a hostile source was seen to send (issue 16). */
+export const hostileNameLength = 200_000;
+
 export type Fault =
   | { kind: 'error'; status: number }
   | { kind: 'empty' }
   | { kind: 'truncate' }
-  | { kind: 'malformed' };
+  | { kind: 'malformed' }
+  | { kind: 'hostile' };
 export type FaultKind = Fault['kind'];
 
 /**
  * Picks the fault (or none) for one request and returns the settings with any `…Next` counter consumed.
- * Forced faults come first, in the order failNext, truncateNext, malformedNext, emptyNext; then the rates in
+ * Forced faults come first, in the order failNext, truncateNext, malformedNext, emptyNext, hostileNext (a
+ * hostile user needs a page that is served whole); then the rates in
  * the same order, each drawing from `random` only when it is strictly between 0 and 1, so that rates of 0
  * and 1 are deterministic.
  */
@@ -127,6 +139,9 @@ export function decideFault(faults: Faults, random: () => number): { fault: Faul
   }
   if (faults.emptyNext > 0) {
     return { fault: { kind: 'empty' }, faults: { ...faults, emptyNext: faults.emptyNext - 1 } };
+  }
+  if (faults.hostileNext > 0) {
+    return { fault: { kind: 'hostile' }, faults: { ...faults, hostileNext: faults.hostileNext - 1 } };
   }
   const hit = (share: number) => share >= 1 || (share > 0 && random() < share);
   if (hit(faults.errorRate)) return { fault: { kind: 'error', status: faults.errorStatus }, faults };

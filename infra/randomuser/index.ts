@@ -4,7 +4,7 @@
  * shape as upstream (so the real https://randomuser.me/api/1.4/ is a drop-in replacement), generates users
  * from per-nationality data modelled on real responses, and adds what the real service cannot give tests:
  * seeded byte-identical output, an optional per-client rate limit, and injectable faults (5xx, empty
- * results, latency, truncated and malformed bodies) steered through `/__admin/*` endpoints.
+ * results, latency, truncated and malformed bodies, a hostile user) steered through `/__admin/*` endpoints.
  */
 export { type Gender, NATIONALITIES, type Nationality } from './data.ts';
 export {
@@ -15,6 +15,7 @@ export {
   type FaultKind,
   type Faults,
   type FaultsPatch,
+  hostileNameLength,
   NO_FAULTS,
   parseRateLimit,
   type RateLimit,

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { hostileNameLength } from './faults.ts';
 import { generateUsers } from './generate.ts';
 import {
   createRandomUserServer,
@@ -133,6 +134,21 @@ describe('faults', () => {
     const text = await res.text();
     expect(res.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
     expect(() => JSON.parse(text)).toThrow(SyntaxError);
+  });
+
+  it('serves a page whose first user has a 200,000-character first name, the rest as generated', async () => {
+    api.setFaults({ hostileNext: 1 });
+    const expected = generateUsers({ results: 5, seed: 'h', now: REFERENCE_TIME });
+
+    const hostile = (await getJson('seed=h&results=5')).body as typeof expected;
+    const after = (await getJson('seed=h&results=5')).body;
+
+    expect(hostile.results[0]?.name?.first).toBe('A'.repeat(hostileNameLength));
+    expect(hostileNameLength).toBe(200_000);
+    expect({ ...hostile.results[0], name: expected.results[0]?.name }).toEqual(expected.results[0]);
+    expect(hostile.results.slice(1)).toEqual(expected.results.slice(1));
+    expect(after).toEqual(expected);
+    expect(api.stats().faults.hostile).toBe(1);
   });
 
   it('answers 429 with Retry-After once a client passes the user limit, not before', async () => {

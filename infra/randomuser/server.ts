@@ -4,6 +4,7 @@
  *
  *   GET  /__admin/faults   the current fault settings (see `Faults`)
  *   POST /__admin/faults   change some of them: a JSON `FaultsPatch`, e.g. {"failNext": 2, "latencyMs": 200}
+ *                          or {"hostileNext": 1} (a user with a 200,000-character first name)
  *   POST /__admin/reset    back to the construction-time faults; counters, log and rate-limit windows cleared
  *   GET  /__admin/stats    requests, users served, responses by status, faults by kind, recent requests
  */
@@ -19,6 +20,7 @@ import {
   type Faults,
   type FaultsPatch,
   faultsPatchSchema,
+  hostileNameLength,
   NO_FAULTS,
   UserRateLimiter,
 } from './faults.ts';
@@ -98,7 +100,7 @@ function emptyStats(): RandomUserStats {
     requests: 0,
     usersServed: 0,
     byStatus: {},
-    faults: { error: 0, empty: 0, truncate: 0, malformed: 0, rateLimited: 0, delayed: 0 },
+    faults: { error: 0, empty: 0, truncate: 0, malformed: 0, hostile: 0, rateLimited: 0, delayed: 0 },
     recent: [],
   };
 }
@@ -230,6 +232,11 @@ export function createRandomUserServer(options: RandomUserServerOptions = {}): R
       response = normalized.noinfo ? { results: [] } : { results: [], info };
     } else {
       response = generateUsers({ ...parsed.options, seed: normalized.seed, now: referenceTime });
+      const [first] = response.results;
+      // Only when the request asked for names (`inc`/`exc`); the other users of the page are as generated.
+      if (fault?.kind === 'hostile' && first?.name) {
+        first.name = { ...first.name, first: 'A'.repeat(hostileNameLength) };
+      }
     }
     const body = Buffer.from(parsed.pretty ? JSON.stringify(response, null, 2) : JSON.stringify(response));
     const headers = { 'content-type': JSON_TYPE, 'access-control-allow-origin': '*' };
@@ -253,7 +260,7 @@ export function createRandomUserServer(options: RandomUserServerOptions = {}): R
     stats.usersServed += users;
     res.writeHead(200, { ...headers, 'content-length': body.length });
     res.end(body);
-    return done(200, users, fault ? 'empty' : null);
+    return done(200, users, fault?.kind ?? null);
   }
 
   async function handleAdmin(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {

@@ -2,13 +2,25 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { userSchema } from '../../functions/lib/schemas.ts';
+import { userLimits, userSchema } from '../../functions/lib/schemas.ts';
 import { userCreated } from '../../functions/lib/users-created.ts';
 import { fixtureUsers } from '../../test/helpers/fixtures.ts';
 import { renderSchemas, schemasDir } from './generate.ts';
-import { functionSettingsTable, generatedTables, spliceTable, TableMarkersError } from './settings-table.ts';
+import {
+  functionSettingsTable,
+  generatedTables,
+  spliceTable,
+  TableMarkersError,
+  userLimitsTable,
+} from './settings-table.ts';
 
 const ajv = new Ajv2020({ strict: true, validateFormats: false, allErrors: true });
+
+/** The published `users_created` value schema, compiled once (Ajv refuses a second schema with its `$id`). */
+function valueValidator() {
+  const schema = JSON.parse(readFileSync(join(schemasDir, 'users-created.value.v1.json'), 'utf8'));
+  return ajv.getSchema(schema.$id) ?? ajv.compile(schema);
+}
 
 describe('events/schemas', () => {
   it.each(renderSchemas().map((s) => [s.file, s.text]))(
@@ -19,9 +31,7 @@ describe('events/schemas', () => {
   );
 
   it('accepts the Kafka value of every fixture user, and rejects a broken one', () => {
-    const validate = ajv.compile(
-      JSON.parse(readFileSync(join(schemasDir, 'users-created.value.v1.json'), 'utf8')),
-    );
+    const validate = valueValidator();
     const messages = fixtureUsers().map((raw) =>
       JSON.parse(
         JSON.stringify(
@@ -33,6 +43,28 @@ describe('events/schemas', () => {
     for (const message of messages) expect(validate(message), ajv.errorsText(validate.errors)).toBe(true);
     expect(validate({ ...messages[0], id: 'not-a-uuid' })).toBe(false);
     expect(validate({ ...messages[0], schemaVersion: 2 })).toBe(false);
+  });
+
+  it('publishes the bounds of a user: the value of a 200,000-character first name is refused', () => {
+    const validate = valueValidator();
+    const user = userSchema.parse(fixtureUsers()[0]);
+    const value = (first: string) =>
+      JSON.parse(
+        JSON.stringify(
+          userCreated(
+            { ...user, name: { ...user.name, first } },
+            { batchId: 'seed:1', fetchedAt: '2026-11-24T10:00:00.000Z' },
+          ),
+        ),
+      );
+
+    expect(validate(value('A'.repeat(userLimits.text['name.first'])))).toBe(true);
+    expect(validate(value('A'.repeat(200_000)))).toBe(false);
+    expect(validate.errors?.[0]).toMatchObject({
+      instancePath: '/user/name/first',
+      keyword: 'maxLength',
+      params: { limit: userLimits.text['name.first'] },
+    });
   });
 });
 
@@ -55,6 +87,16 @@ describe('the generated settings tables', () => {
       '| `FETCH_PAGE_SIZE` | `5000` | users per request (randomuser serves at most 5000) | fetch-users | as set |',
     );
     expect(rows.find((row) => row.startsWith('| `PGUSER` |'))).toMatch(/^\| `PGUSER` \| unset \|/);
+  });
+
+  it("lists every bound of a user beside the real generator's data", () => {
+    const { file, markdown } = userLimitsTable();
+    const rows = markdown.trim().split('\n').slice(2);
+
+    expect(file).toBe('docs/design.md');
+    expect(rows).toHaveLength(Object.keys(userLimits.text).length + Object.keys(userLimits.range).length);
+    expect(rows).toContain('| `name.first` | at most 256 characters | 12 characters |');
+    expect(rows).toContain('| `location.coordinates.latitude` | -90 to 90 | -89.516 to 88.0107 |');
   });
 
   it('replaces only what is between the markers, and refuses a file without them', () => {

@@ -1,12 +1,15 @@
 /**
- * The settings tables of the READMEs, generated from the schemas that parse the settings, as the JSON Schemas
- * are generated from the event schemas: the functions' settings (functions/lib/settings.ts) in
- * functions/README.md, and the local stack's and `npm start`'s (infra/local/config.ts) in
- * infra/local/README.md. Each table sits between two marker comments, so the prose around it stays
- * hand-written; `npm run schemas` rewrites it and a unit test fails when a README and its schema disagree.
+ * The generated tables of the docs, from the schemas they describe, as the JSON Schemas are generated from the
+ * event schemas: the functions' settings (functions/lib/settings.ts) in functions/README.md, the local
+ * stack's and `npm start`'s (infra/local/config.ts) in infra/local/README.md, and the bounds of a user
+ * (`userLimits`, functions/lib/schemas.ts) beside the real generator's data in docs/design.md. Each table sits
+ * between two marker comments, so the prose around it stays hand-written; `npm run schemas` rewrites it and a
+ * unit test fails when a document and its schema disagree.
  */
+import { userLimits } from '../../functions/lib/schemas.ts';
 import { type SettingRow, settingRows } from '../../functions/lib/settings.ts';
 import { PipelineError } from '../../lib/errors.ts';
+import { fixtureUsers } from '../../test/helpers/fixtures.ts';
 import { stackSettingRows } from '../local/config.ts';
 
 /** A generated table: the file it lives in and the markers around it. */
@@ -68,9 +71,53 @@ export function stackSettingsTable(): GeneratedTable {
   return { file: 'infra/local/README.md', marker: 'stack-settings', markdown };
 }
 
+/** The value at a dotted `path` of a raw user, when there is one. */
+function valueAt(user: unknown, path: string): unknown {
+  return path
+    .split('.')
+    .reduce<unknown>(
+      (node, key) => (typeof node === 'object' && node !== null ? Reflect.get(node, key) : undefined),
+      user,
+    );
+}
+
+const count = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 4 });
+
+/**
+ * The bounds of a user, one row per bound, beside what the real generator sends: the longest text, in code
+ * points as the limit counts it, and the range of the numbers (the coordinates are numbers sent as text).
+ *
+ * @param users - raw randomuser records; by default the real generator's 100 fixture users
+ */
+export function userLimitsTable(users: readonly unknown[] = fixtureUsers()): GeneratedTable {
+  const seen = (field: string) => users.map((user) => valueAt(user, field));
+  const texts = Object.entries(userLimits.text).map(([field, max]) => {
+    const lengths = seen(field).flatMap((v) => (typeof v === 'string' ? [[...v].length] : []));
+    return [code(field), `at most ${count(max)} characters`, `${count(Math.max(...lengths))} characters`];
+  });
+  const ranges = Object.entries(userLimits.range).map(([field, { min, max }]) => {
+    // A postcode may be text too, which the text row covers; coordinates are only ever numbers sent as text.
+    const asText = field.startsWith('location.coordinates.');
+    const values = seen(field).flatMap((v) =>
+      typeof v === 'number' ? [v] : asText && typeof v === 'string' ? [Number(v)] : [],
+    );
+    const finite = values.filter((v) => Number.isFinite(v));
+    return [
+      code(field),
+      `${count(min)} to ${count(max)}`,
+      `${count(Math.min(...finite))} to ${count(Math.max(...finite))}`,
+    ];
+  });
+  const markdown = table(
+    ['Field', 'Bound', `In the real generator's ${users.length} users`],
+    [...texts, ...ranges],
+  );
+  return { file: 'docs/design.md', marker: 'user-limits', markdown };
+}
+
 /** Every generated table. */
 export function generatedTables(): GeneratedTable[] {
-  return [functionSettingsTable(), stackSettingsTable()];
+  return [functionSettingsTable(), stackSettingsTable(), userLimitsTable()];
 }
 
 /**

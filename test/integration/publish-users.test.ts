@@ -4,7 +4,7 @@
  * Kafka topic; other work on the shared servers never sees these rows, and these tests never see theirs.
  */
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { config } from '../../functions/lib/config.ts';
@@ -19,7 +19,7 @@ import { resolvePostgres } from '../../infra/local/endpoints.ts';
 import { migrate } from '../../infra/migrations/migrate.ts';
 import { readAll } from '../helpers/kafka-events.ts';
 import { createTopic, kafkaClient, stackConfig, uniqueName } from '../helpers/stack.ts';
-import { sampleBatch, sampleUser } from '../helpers/users-created.ts';
+import { largestUser, sampleBatch, sampleUser } from '../helpers/users-created.ts';
 
 const cfg = stackConfig();
 const endpoint = resolvePostgres(cfg);
@@ -99,8 +99,11 @@ function relay(topic: string, overrides: Partial<Config['relay']> = {}, sender?:
 
 const roomy: RelayContext = { getRemainingTimeInMillis: () => 120_000 };
 
-/** Inserts one valid outbox row per id, as store-users writes them, created in the order given. */
-async function seed(ids: readonly string[], pad = new Map<string, number>()): Promise<void> {
+/**
+ * Inserts one valid outbox row per id, as store-users writes them, created in the order given; the ids in
+ * `largest` carry the largest user the contract allows.
+ */
+async function seed(ids: readonly string[], largest = new Set<string>()): Promise<void> {
   const base = Date.parse('2026-01-01T00:00:00.000Z');
   await db.query(
     `INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, created_at)
@@ -110,7 +113,10 @@ async function seed(ids: readonly string[], pad = new Map<string, number>()): Pr
       ids,
       ids.map((id) =>
         JSON.stringify(
-          userCreated(sampleUser(id, { pad: pad.get(id) ?? 0 }), { ...sampleBatch, batchId: 'it:1' }),
+          userCreated(largest.has(id) ? largestUser(id) : sampleUser(id), {
+            ...sampleBatch,
+            batchId: 'it:1',
+          }),
         ),
       ),
       ids.map((_, i) => new Date(base + i).toISOString()),
@@ -233,21 +239,23 @@ describe('publish-users relay', () => {
   });
 
   describe('a message over the size limit', () => {
-    // About 1.2 MB of payload: over Kafka's default message.max.bytes (1048588).
-    const hugePad = 1_200_000;
+    // The contract keeps the largest valid user to a few tens of kilobytes (userLimits), far under Kafka's
+    // default message.max.bytes (1048588), so the limits come down instead: to 16 KB, under the largest
+    // user's record (about 34 KB) and over six sample records in one batch (about 7 KB).
+    const limitBytes = 16 * 1024;
 
     async function seedAroundHuge() {
       const before = freshIds(3);
       const huge = randomUUID();
       const after = freshIds(3);
-      await seed([...before, huge, ...after], new Map([[huge, hugePad]]));
+      await seed([...before, huge, ...after], new Set([huge]));
       return { huge, small: [...before, ...after] };
     }
 
     it('is marked dead before sending, and the rows created after it are published', async () => {
       const topic = await freshTopic();
       const { huge, small } = await seedAroundHuge();
-      const handler = relay(topic, { maxMessageBytes: 1_048_000 });
+      const handler = relay(topic, { maxMessageBytes: limitBytes });
 
       const result = await handler({}, roomy);
 
@@ -265,9 +273,20 @@ describe('publish-users relay', () => {
 
     it('is marked dead when the broker refuses it, and its neighbours are still published', async () => {
       const topic = await freshTopic();
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [
+          {
+            type: ConfigResourceTypes.TOPIC,
+            name: topic,
+            configEntries: [{ name: 'max.message.bytes', value: String(limitBytes) }],
+          },
+        ],
+      });
       const { huge, small } = await seedAroundHuge();
-      // A limit above the broker's, so the pre-check passes and the broker has the last word.
-      const handler = relay(topic, { maxMessageBytes: 10_000_000 });
+      // The relay's limit is the default, far above this topic's, so the pre-check passes and the broker has
+      // the last word.
+      const handler = relay(topic);
 
       const result = await handler({}, roomy);
 

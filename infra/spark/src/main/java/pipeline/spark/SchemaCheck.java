@@ -23,8 +23,8 @@ final class SchemaCheck implements java.io.Serializable {
       Set.of("$id", "$schema", "title", "description", "format", "additionalProperties");
   private static final Set<String> SUPPORTED =
       Set.of(
-          "type", "const", "enum", "minLength", "pattern", "minimum", "maximum", "properties", "required",
-          "anyOf");
+          "type", "const", "enum", "minLength", "maxLength", "pattern", "minimum", "maximum", "properties",
+          "required", "anyOf");
 
   private final JsonNode schema;
   private final Map<String, Pattern> patterns = new java.util.HashMap<>();
@@ -84,8 +84,13 @@ final class SchemaCheck implements java.io.Serializable {
     }
     if (v.isTextual()) {
       String text = v.textValue();
-      // zod measures strings in UTF-16 code units, as JavaScript does, and so does String.length().
-      if (s.has("minLength") && text.length() < s.get("minLength").asInt()) out.add(at + ": too short");
+      // zod measures strings in code points, as JSON Schema does: an emoji is one, not String.length()'s two.
+      int length = text.codePointCount(0, text.length());
+      if (s.has("minLength") && length < s.get("minLength").asInt()) out.add(at + ": too short");
+      // The limit and the length, never the text: a value may be 200,000 characters long.
+      if (s.has("maxLength") && length > s.get("maxLength").asInt()) {
+        out.add(at + ": at most " + s.get("maxLength").asInt() + " characters, got " + length);
+      }
       if (s.has("pattern") && !patterns.get(s.get("pattern").asText()).matcher(text).find()) {
         out.add(at + ": does not match the pattern");
       }

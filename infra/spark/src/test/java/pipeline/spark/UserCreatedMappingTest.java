@@ -96,11 +96,22 @@ class UserCreatedMappingTest {
 
   @Test
   void refusesASchemaKeywordItDoesNotImplement() throws IOException {
-    JsonNode schema = JSON.readTree("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\",\"maxLength\":3}}}");
+    JsonNode schema = JSON.readTree("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"number\",\"multipleOf\":3}}}");
 
     var error = assertThrows(IllegalArgumentException.class, () -> new SchemaCheck(schema));
 
-    assertTrue(error.getMessage().contains("maxLength"), error.getMessage());
+    assertTrue(error.getMessage().contains("multipleOf"), error.getMessage());
+  }
+
+  @Test
+  void refusesAStringOverItsMaxLengthNamingTheLimitNotTheValue() throws IOException {
+    JsonNode schema = JSON.readTree("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\",\"maxLength\":3}}}");
+    var check = new SchemaCheck(schema);
+
+    assertEquals(List.of(), check.problems(JSON.readTree("{\"a\":\"abc\"}")));
+    assertEquals(List.of("/a: at most 3 characters, got 4"), check.problems(JSON.readTree("{\"a\":\"abcd\"}")));
+    // Counted in code points, as zod counts them: three emoji are three, though six UTF-16 units.
+    assertEquals(List.of(), check.problems(JSON.readTree("{\"a\":\"\ud83d\ude00\ud83d\ude00\ud83d\ude00\"}")));
   }
 
   @Test
