@@ -40,6 +40,12 @@ export const sinkGroupId = `${serviceName}-${localStage}-sink-users`;
 /** The PostgreSQL database of users_raw and the outbox. */
 export const postgresDatabase = 'pipeline';
 
+/**
+ * The PostgreSQL database the local Schema Registry (Apicurio) keeps its schemas in, on the stack's server beside
+ * `postgresDatabase`: a database of its own, so its tables never mix with the pipeline's migrations.
+ */
+export const registryDatabase = 'schema_registry';
+
 /** The EventBridge events between the functions: their `source` and detail types. */
 export const events = {
   source: serviceName,
@@ -72,6 +78,14 @@ export const ports = {
   offlineEventSources: 3004,
   /** The pipeline console (infra/console): `npm start` and `npm run console` serve it here. */
   console: 3300,
+  /**
+   * The local Schema Registry (Apicurio): its REST APIs, the Confluent-compatible one among them. 8081 is where
+   * Confluent's Schema Registry listens and where its clients look first; 8080, Apicurio's own default, clashes
+   * with other tools (as for Spark's UI below).
+   */
+  registry: 8081,
+  /** The Schema Registry's management interface (health, metrics); Quarkus would take 0.0.0.0:9000. */
+  registryManagement: 8082,
   sparkMaster: 7077,
   /** Off 8080, which clashes with other tools. */
   sparkMasterUi: 8090,
@@ -101,6 +115,9 @@ export const limits = {
  * doubling, at most 980 s, which spreads EventBridge's default 185 retries over about 24 hours.
  */
 export const eventBusBackoff = { baseDelayMs: 1000, maxDelayMs: 980_000 } as const;
+
+/** The base path of a registry's Confluent-compatible API (Apicurio's `ccompat`, API version 7). */
+export const schemaRegistryCompatPath = '/apis/ccompat/v7';
 
 /** The URL of the local randomuser API, the default source of fetch-users. */
 export const localRandomuserUrl = `http://127.0.0.1:${ports.randomuser}/api/1.4/`;

@@ -1,17 +1,17 @@
 /**
  * `npm run stack:<command>`: the command line of the no-Docker local stack.
  *
- *   up [--only kafka,cassandra,postgres]   start (or reuse) the servers; prints start times
- *      [--with-spark]                      also the standalone Spark master and worker
- *   down [--only ...]                      stop the servers this stack started
- *   status                                 table of service, pid, port, health, version, uptime, memory
- *   logs [service] [-n 50] [--follow]      log file locations and their last lines
- *   reset [--yes]                          stop everything and wipe the local state (asks first)
+ *   up [--only kafka,cassandra,postgres,registry]   start (or reuse) the servers; prints start times
+ *      [--with-spark]                               also the standalone Spark master and worker
+ *   down [--only ...]                               stop the servers this stack started
+ *   status                                          table of service, pid, port, health, version, uptime, memory
+ *   logs [service] [-n 50] [--follow]               log file locations and their last lines
+ *   reset [--yes]                                   stop everything and wipe the local state (asks first)
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { loadStackConfig } from './config.ts';
+import { loadStackConfig, schemaRegistryUrl } from './config.ts';
 import { resolvePostgres } from './endpoints.ts';
 import { StackError } from './errors.ts';
 import { SERVICE_NAMES, type ServiceName } from './services.ts';
@@ -59,7 +59,7 @@ async function main(argv: string[]): Promise<void> {
       console.log(
         `  connect: Kafka ${cfg.kafka.host}:${cfg.kafka.port} | Cassandra ${cfg.cassandra.host}:${cfg.cassandra.port} ` +
           `(dc ${cfg.cassandra.localDataCenter}) | PostgreSQL postgres://${pgEndpoint.user}@${pgEndpoint.host}:` +
-          `${pgEndpoint.port}/${pgEndpoint.database}`,
+          `${pgEndpoint.port}/${pgEndpoint.database} | Schema Registry ${schemaRegistryUrl(cfg)}`,
       );
       if (results.some((r) => r.name === 'spark-master')) {
         console.log(
@@ -113,7 +113,8 @@ async function main(argv: string[]): Promise<void> {
           throw new StackError('stack:reset deletes all local data; pass --yes to confirm');
         const rl = createInterface({ input: process.stdin, output: process.stdout });
         const answer = await rl.question(
-          `Delete all Kafka, Cassandra and private PostgreSQL data in ${cfg.stateDir}? [y/N] `,
+          `Delete all Kafka, Cassandra and private PostgreSQL data in ${cfg.stateDir}, and the Schema Registry's ` +
+            `database ${cfg.registry.database}? [y/N] `,
         );
         rl.close();
         if (!/^y(es)?$/i.test(answer.trim())) {
@@ -121,7 +122,8 @@ async function main(argv: string[]): Promise<void> {
           return;
         }
       }
-      await reset(cfg);
+      const dropped = await reset(cfg);
+      for (const database of dropped) console.log(`  dropped database ${database}`);
       console.log(`local state wiped (${cfg.stateDir}); the jar cache was kept`);
       return;
     }

@@ -18,6 +18,8 @@ import {
   eventBusBackoff,
   ports,
   postgresDatabase,
+  registryDatabase,
+  schemaRegistryCompatPath,
   serviceName,
   topics,
 } from '../../lib/topology.ts';
@@ -73,6 +75,23 @@ const envSchema = z.object({
   JAVA_HOME: doc(
     z.string().min(1).optional(),
     'the JDK (17+) for Kafka and the tools; unset: `java` on PATH',
+  ),
+  REGISTRY_PORT: doc(
+    port.default(ports.registry),
+    "the Schema Registry's (Apicurio's) HTTP port: its REST APIs, the Confluent-compatible one under `/apis/ccompat/v7`",
+  ),
+  REGISTRY_MANAGEMENT_PORT: doc(
+    port.default(ports.registryManagement),
+    "the Schema Registry's management port (health and metrics)",
+  ),
+  REGISTRY_HEAP: doc(heap.default('256m'), "the Schema Registry's JVM heap"),
+  REGISTRY_PGDATABASE: doc(
+    z.string().min(1).default(registryDatabase),
+    "the database the Schema Registry keeps its schemas in, on the stack's PostgreSQL (created by `stack:up`, dropped by `stack:reset`)",
+  ),
+  REGISTRY_JAVA_HOME: doc(
+    z.string().min(1).optional(),
+    'a JDK 21 or newer for the Schema Registry (Apicurio Registry 3); unset: the default JDK when it is 21+, else the newest found under /usr/lib/jvm',
   ),
   RANDOMUSER_URL: doc(
     z.url().optional(),
@@ -196,6 +215,19 @@ export interface StackConfig {
     javaHome: string | undefined;
   };
   postgres: { host: string; port: number; user: string; database: string; privatePort: number };
+  /**
+   * The Schema Registry (Apicurio Registry): its HTTP and management ports, heap and JDK, and the database it
+   * keeps its schemas in on the stack's PostgreSQL.
+   */
+  registry: {
+    host: string;
+    port: number;
+    managementPort: number;
+    heap: string;
+    version: string;
+    javaHome: string | undefined;
+    database: string;
+  };
   javaHome: string | undefined;
   /** The local randomuser-compatible API `npm start` runs, unless `url` points elsewhere. */
   randomuser: { port: number; url: string | undefined };
@@ -279,6 +311,15 @@ export function loadStackConfig(env: NodeJS.ProcessEnv = process.env): StackConf
       database: e.PIPELINE_PGDATABASE,
       privatePort: e.LOCAL_PG_PORT,
     },
+    registry: {
+      host: '127.0.0.1',
+      port: e.REGISTRY_PORT,
+      managementPort: e.REGISTRY_MANAGEMENT_PORT,
+      heap: e.REGISTRY_HEAP,
+      version: pomProperty('registry.pom.xml', 'registry.version'),
+      javaHome: e.REGISTRY_JAVA_HOME,
+      database: e.REGISTRY_PGDATABASE,
+    },
     javaHome: e.JAVA_HOME,
     randomuser: { port: e.RANDOMUSER_PORT, url: e.RANDOMUSER_URL },
     eventBus: {
@@ -316,6 +357,14 @@ export function kafkaBroker(cfg: Pick<StackConfig, 'kafka'>): string {
 /** Where clients reach the stack's Cassandra node: `host:port`, as a contact-points list takes it. */
 export function cassandraContactPoint(cfg: Pick<StackConfig, 'cassandra'>): string {
   return `${cfg.cassandra.host}:${cfg.cassandra.port}`;
+}
+
+/**
+ * The base URL of the Schema Registry's Confluent-compatible API, as Confluent clients take it
+ * (`http://127.0.0.1:8081/apis/ccompat/v7`).
+ */
+export function schemaRegistryUrl(cfg: Pick<StackConfig, 'registry'>): string {
+  return `http://${cfg.registry.host}:${cfg.registry.port}${schemaRegistryCompatPath}`;
 }
 
 /** A stack process's marker: text on its command line that proves a live pid is this stack's `name` at `dir`. */
@@ -410,4 +459,65 @@ memtable_offheap_space: 128MiB
 # Local tests create and drop many tables; snapshots on drop would only fill the disk.
 auto_snapshot: false
 `;
+}
+
+/**
+ * Apicurio Registry settings shared by the local registry and the compose service, as Quarkus property names
+ * (the image takes each as the environment variable Quarkus derives from it: `apicurio.storage.kind` is
+ * `APICURIO_STORAGE_KIND`).
+ */
+export function registrySettings(): Record<string, string> {
+  return {
+    // PostgreSQL, so schemas and their ids survive a restart; the default is an H2 database in memory.
+    'apicurio.storage.kind': 'sql',
+    'apicurio.storage.sql.kind': 'postgresql',
+    // Apicurio holds 20 connections from the start by default; the stack's PostgreSQL is shared with the
+    // pipeline, the local EventBridge and the tests, within its 100 connections.
+    'apicurio.datasource.jdbc.initial-size': '1',
+    'apicurio.datasource.jdbc.min-size': '1',
+    'apicurio.datasource.jdbc.max-size': '10',
+    // A line per request, and `stack:status` and the console ask for its health every few seconds.
+    'quarkus.http.access-log.enabled': 'false',
+  };
+}
+
+/** The registry's JVM options, locally and in the compose service: its heap and how it compiles. */
+export function registryJvmOptions(cfg: Pick<StackConfig, 'registry'>): string[] {
+  return [
+    `-Xmx${cfg.registry.heap}`,
+    // C1 only: a local registry answers a few requests a second, and without C2's compiler threads it started
+    // in about 5 s instead of 7 and held about 200 MiB instead of 235 on the 2-core machine (infra/local/README.md).
+    '-XX:TieredStopAtLevel=1',
+    '-XX:+ExitOnOutOfMemoryError',
+  ];
+}
+
+/** The JDBC URL of the registry's database on a PostgreSQL server. */
+export function registryDatasourceUrl(
+  cfg: Pick<StackConfig, 'registry'>,
+  postgres: { host: string; port: number },
+): string {
+  return `jdbc:postgresql://${postgres.host}:${postgres.port}/${cfg.registry.database}`;
+}
+
+/**
+ * Every property the local registry runs with: {@link registrySettings}, its two ports bound to 127.0.0.1 (Quarkus
+ * binds the management interface to 0.0.0.0 unless told), and its database on the stack's PostgreSQL.
+ */
+export function registryProperties(
+  cfg: Pick<StackConfig, 'registry'>,
+  postgres: { host: string; port: number; user: string },
+): Record<string, string> {
+  const { host, port, managementPort } = cfg.registry;
+  return {
+    ...registrySettings(),
+    'quarkus.http.host': host,
+    'quarkus.http.port': String(port),
+    'quarkus.management.host': host,
+    'quarkus.management.port': String(managementPort),
+    'apicurio.datasource.url': registryDatasourceUrl(cfg, postgres),
+    'apicurio.datasource.username': postgres.user,
+    // Apicurio's own format prints the zone offset in place of the month's separator (`2026-12+00-06`).
+    'quarkus.log.console.format': '%d{yyyy-MM-dd HH:mm:ss,SSS} %-5p [%c{3.}] (%t) %s%e%n',
+  };
 }

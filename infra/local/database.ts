@@ -1,14 +1,16 @@
 /**
- * Creating a PostgreSQL database on the stack's server. `stack:up` creates the database it records in
- * `postgres.json` (as the compose file's POSTGRES_DB does for the Docker twin), so every client of that record
- * can connect as soon as the stack is up, migrated or not. The migrations create the database they migrate
+ * Creating (and dropping) a PostgreSQL database on the stack's server. `stack:up` creates the database it records
+ * in `postgres.json` (as the compose file's POSTGRES_DB does for the Docker twin), so every client of that record
+ * can connect as soon as the stack is up, migrated or not, and the Schema Registry's own database before the
+ * registry starts; `stack:reset` drops the latter. The migrations create the database they migrate
  * (often a test's own) with these same steps under this same lock, so concurrent runs of either create it
  * once.
  *
  * Why here and not in infra/migrations: the stack needs the step on `up`, and the stack imports no other room
  * of infra/ (test/unit/layering.test.ts), so the step lives with the stack and the migrations import it,
  * wrapping its failures in their own typed errors. Failures here are pg's and the socket's own errors, except
- * in {@link ensureDatabase}, the stack's entry point, which reports a {@link StackError}.
+ * in {@link ensureDatabase} and {@link dropDatabase}, the stack's entry points, which report a
+ * {@link StackError}.
  */
 import { createHash } from 'node:crypto';
 import { Client, DatabaseError } from 'pg';
@@ -131,6 +133,42 @@ export async function ensureDatabase(endpoint: PostgresEndpoint): Promise<boolea
     if (error instanceof StackError) throw error;
     throw new StackError(`cannot create database ${endpoint.database} at ${where}: ${errorText(error)}`, {
       code: 'DATABASE_CREATE_FAILED',
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Drops `endpoint.database` when it exists, ending its sessions first (`WITH (FORCE)`, PostgreSQL 13+): what
+ * `stack:reset` does to the database of a service whose data lives on the stack's PostgreSQL.
+ *
+ * @returns true when this call dropped it
+ * @throws StackError naming the database and the server when the server refuses or does not answer
+ */
+export async function dropDatabase(endpoint: PostgresEndpoint): Promise<boolean> {
+  const options = { ...databaseDefaults, applicationName: `${serviceName}-stack` };
+  const where = `${endpoint.host}:${endpoint.port}`;
+  try {
+    const admin = await connectOrMissing(endpoint, maintenanceDatabase, options);
+    if (admin === 'missing') {
+      throw new StackError(
+        `cannot drop database ${endpoint.database}: the maintenance database ${maintenanceDatabase} does not ` +
+          `exist at ${where}`,
+      );
+    }
+    try {
+      await takeAdvisoryLock(admin, options.lockTimeoutMs);
+      const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [endpoint.database]);
+      if (!exists.rowCount) return false;
+      await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(endpoint.database)} WITH (FORCE)`);
+      return true;
+    } finally {
+      await admin.end().catch(() => undefined);
+    }
+  } catch (error) {
+    if (error instanceof StackError) throw error;
+    throw new StackError(`cannot drop database ${endpoint.database} at ${where}: ${errorText(error)}`, {
+      code: 'DATABASE_DROP_FAILED',
       cause: error,
     });
   }

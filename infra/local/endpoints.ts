@@ -54,22 +54,17 @@ export function postgresEndpointFile(cfg: Pick<StackConfig, 'stateDir'>): string
 }
 
 /**
- * Returns the PostgreSQL endpoint recorded by the local stack in `<cfg.stateDir>/postgres.json`, or
- * `cfg.postgres` when that file does not exist.
+ * Reads a record of a PostgreSQL endpoint, as the stack writes them (`postgres.json`, and the registry's record
+ * of its database); undefined when the file does not exist.
  *
- * @throws InvalidEndpointFileError when the file exists but is not JSON of the expected shape: falling back
- *   to the default port would silently point at another server.
+ * @throws InvalidEndpointFileError when the file exists but is not JSON of the expected shape
  */
-export function resolvePostgres(cfg: Pick<StackConfig, 'stateDir' | 'postgres'>): PostgresEndpoint {
-  const file = postgresEndpointFile(cfg);
+export function readEndpointFile(file: string): PostgresEndpoint | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') {
-      const { host, port, user, database } = cfg.postgres;
-      return { host, port, user, database };
-    }
+    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return undefined;
     throw new InvalidEndpointFileError(file, errorText(error), error);
   }
   let json: unknown;
@@ -83,6 +78,20 @@ export function resolvePostgres(cfg: Pick<StackConfig, 'stateDir' | 'postgres'>)
     throw new InvalidEndpointFileError(file, describeIssues(parsed.error), parsed.error);
   }
   return parsed.data;
+}
+
+/**
+ * Returns the PostgreSQL endpoint recorded by the local stack in `<cfg.stateDir>/postgres.json`, or
+ * `cfg.postgres` when that file does not exist.
+ *
+ * @throws InvalidEndpointFileError when the file exists but is not JSON of the expected shape: falling back
+ *   to the default port would silently point at another server.
+ */
+export function resolvePostgres(cfg: Pick<StackConfig, 'stateDir' | 'postgres'>): PostgresEndpoint {
+  const recorded = readEndpointFile(postgresEndpointFile(cfg));
+  if (recorded) return recorded;
+  const { host, port, user, database } = cfg.postgres;
+  return { host, port, user, database };
 }
 
 /**

@@ -1,11 +1,13 @@
 /**
  * Health checks over each server's real protocol: Kafka metadata through the kafkajs admin client,
- * `SELECT release_version FROM system.local` over CQL, and `SELECT 1` on PostgreSQL. Each returns the
- * server's version when healthy and undefined otherwise; none throws.
+ * `SELECT release_version FROM system.local` over CQL, `SELECT 1` on PostgreSQL, and the Schema Registry's
+ * `GET /apis/registry/v3/system/info`. Each returns the server's version when healthy and undefined otherwise;
+ * none throws.
  */
 import cassandra from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
+import { z } from 'zod';
 import { stackConnection } from './endpoints.ts';
 
 export interface Healthy {
@@ -84,5 +86,22 @@ export async function postgresHealth(
     return undefined;
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+/** What Apicurio Registry's `GET /apis/registry/v3/system/info` answers (only the fields read here). */
+const registryInfo = z.object({ name: z.string(), version: z.string().min(1) });
+
+/** The Schema Registry answers its system-info call; its version is the one it reports (`3.3.3`). */
+export async function registryHealth(host: string, port: number): Promise<Healthy | undefined> {
+  try {
+    const response = await fetch(`http://${host}:${port}/apis/registry/v3/system/info`, {
+      signal: AbortSignal.timeout(3000),
+    });
+    if (!response.ok) return undefined;
+    const info = registryInfo.safeParse(await response.json());
+    return info.success ? { version: info.data.version, detail: info.data.name } : undefined;
+  } catch {
+    return undefined;
   }
 }

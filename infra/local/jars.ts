@@ -1,13 +1,15 @@
 /**
  * Resolves each server's runtime classpath with Maven from the POMs in infra/local/maven into the gitignored
  * cache `.local/jars/<name>`. A stamp holds the POM's hash, so a warm start runs no Maven at all; a changed
- * POM resolves again. The first download is large, so Maven's transfer lines drive a progress bar.
+ * POM resolves again. The first download is large, so Maven's transfer lines drive a progress bar. A server
+ * published as one archive (the Schema Registry's tar.gz) is unpacked there after the download.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import cliProgress from 'cli-progress';
 import { mavenDir } from './config.ts';
 import { StackError } from './errors.ts';
@@ -44,7 +46,16 @@ function pomHash(pom: string): string {
     .digest('hex');
 }
 
-/** The jars of `name`, resolving them first if the cache is missing or stale. */
+const execFileAsync = promisify(execFile);
+
+/** The archives Maven copies as they are, which {@link ensureJars} unpacks. */
+const ARCHIVE = /\.(tar\.gz|tgz)$/;
+
+/**
+ * The jars of `name`, resolving them first if the cache is missing or stale. Each tar.gz the POM resolves is
+ * unpacked into the cache and removed, so a distribution's own layout (a Quarkus `quarkus-run.jar` beside its
+ * `lib/`) is what the cache holds.
+ */
 export async function ensureJars(jarsRoot: string, name: string, pom: string): Promise<string> {
   const dir = join(jarsRoot, name);
   const hash = pomHash(pom);
@@ -63,12 +74,25 @@ export async function ensureJars(jarsRoot: string, name: string, pom: string): P
     `-DoutputDirectory=${staging}`,
     '-DincludeScope=runtime',
   ]);
+  await unpackArchives(name, staging);
   const count = readdirSync(staging).filter((f) => f.endsWith('.jar')).length;
   if (count === 0) throw new StackError(`Maven resolved no jars for ${name} from ${pom}`);
   await writeFile(join(staging, STAMP), `${hash}\n`);
   await rm(dir, { recursive: true, force: true });
   await rename(staging, dir);
   return dir;
+}
+
+/** Unpacks every archive Maven copied into `dir` (with the system's tar, which reads pax headers) and removes it. */
+async function unpackArchives(name: string, dir: string): Promise<void> {
+  for (const archive of readdirSync(dir).filter((f) => ARCHIVE.test(f))) {
+    try {
+      await execFileAsync('tar', ['-xzf', join(dir, archive), '-C', dir]);
+    } catch (cause) {
+      throw new StackError(`could not unpack ${archive} for ${name} with tar`, { cause });
+    }
+    await rm(join(dir, archive));
+  }
 }
 
 function runMaven(name: string, args: string[]): Promise<void> {

@@ -1,6 +1,8 @@
 /**
- * The three local servers as data: how to prepare each one's state, the command that runs it, its ports,
- * its health check, and the log lines that mean its state is corrupt. `stack.ts` drives them uniformly.
+ * The local servers as data: how to prepare each one's state, the command that runs it, its ports, its health
+ * check, and the log lines that mean its state is corrupt. `stack.ts` drives them uniformly. Kafka, Cassandra
+ * and the private PostgreSQL are here; the Schema Registry (registry.ts) and Spark (spark.ts) have modules of
+ * their own.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -9,15 +11,17 @@ import { chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { cassandraYaml, kafkaServerProperties, type StackConfig, serviceMarker } from './config.ts';
+import type { PostgresEndpoint } from './endpoints.ts';
 import { CorruptStateError, StackError } from './errors.ts';
 import { cassandraHealth, type Healthy, kafkaHealth, postgresHealth } from './health.ts';
 import { ensureJars } from './jars.ts';
+import { registryService } from './registry.ts';
 import { type SparkServiceName, sparkServices } from './spark.ts';
 import { findCassandraJava, findJava, findPostgresBin } from './toolchain.ts';
 
-export type ServiceName = 'kafka' | 'cassandra' | 'postgres' | SparkServiceName;
+export type ServiceName = 'kafka' | 'cassandra' | 'postgres' | 'registry' | SparkServiceName;
 /** The services `stack:up` starts by default; the Spark ones only with `--with-spark`. */
-export const SERVICE_NAMES: readonly ServiceName[] = ['kafka', 'cassandra', 'postgres'];
+export const SERVICE_NAMES: readonly ServiceName[] = ['kafka', 'cassandra', 'postgres', 'registry'];
 
 export interface Launch {
   command: string;
@@ -26,6 +30,14 @@ export interface Launch {
   runAs?: { uid: number; gid: number } | undefined;
   /** True when this start had to create the server's state from scratch. */
   cold: boolean;
+  /** Runs once the service this one starts after is up, just before the launch (the registry makes its database). */
+  before?: () => Promise<void>;
+}
+
+/** What `up` knows before any server starts, for the services whose configuration depends on it. */
+export interface PrepareContext {
+  /** Where the stack's PostgreSQL answers in this `up`: the machine's server, or the private cluster. */
+  postgres: PostgresEndpoint;
 }
 
 export interface Service {
@@ -44,10 +56,13 @@ export interface Service {
   corruptPatterns: RegExp[];
   dataDir: string;
   /** Creates configuration and state (resolving jars first); returns how to launch. */
-  prepare(): Promise<Launch>;
+  prepare(context: PrepareContext): Promise<Launch>;
   health(): Promise<Healthy | undefined>;
   version: string;
-  /** Started only once this service is healthy (a Spark Worker registers with its Master when it starts). */
+  /**
+   * Started only once this service is healthy: a Spark Worker registers with its Master when it starts, and the
+   * registry needs its database.
+   */
   startsAfter?: ServiceName;
 }
 
@@ -437,6 +452,7 @@ export function services(cfg: StackConfig): Record<ServiceName, Service> {
     kafka: kafka(cfg),
     cassandra: cassandra(cfg),
     postgres: privatePostgres(cfg),
+    registry: registryService(cfg),
     ...sparkServices(cfg),
   };
 }

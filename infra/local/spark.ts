@@ -8,11 +8,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { pomProperty, type StackConfig, serviceMarker } from './config.ts';
-import { ToolchainError } from './errors.ts';
 import type { Healthy } from './health.ts';
 import { ensureJars } from './jars.ts';
 import type { Service } from './services.ts';
-import { findCassandraJava, findJava, type Jdk, probeJava } from './toolchain.ts';
+import { findJava, findJdkFor, type Jdk, SPARK_JDK } from './toolchain.ts';
 
 export type SparkServiceName = 'spark-master' | 'spark-worker';
 export const SPARK_SERVICE_NAMES: readonly SparkServiceName[] = ['spark-master', 'spark-worker'];
@@ -62,16 +61,7 @@ export function ensureSparkJars(cfg: StackConfig): Promise<string> {
  * JDK when it is 11 or 17, else one found under the usual JDK folders.
  */
 export async function findSparkJava(cfg: StackConfig): Promise<Jdk> {
-  if (cfg.spark.javaHome) {
-    const jdk = await probeJava(join(cfg.spark.javaHome, 'bin', 'java'));
-    if (jdk && (jdk.major === 17 || jdk.major === 11)) return jdk;
-    throw new ToolchainError(
-      `SPARK_JAVA_HOME=${cfg.spark.javaHome} is not a Java 11 or 17 JDK (found ${jdk?.version ?? 'no java'}); ` +
-        'Spark 3.5 runs on Java 11 or 17.',
-    );
-  }
-  // The same rule as Cassandra 5.0's: 11 or 17, preferring the default JDK.
-  return findCassandraJava(await findJava(cfg.javaHome), undefined);
+  return findJdkFor(SPARK_JDK, await findJava(cfg.javaHome), cfg.spark.javaHome);
 }
 
 /** The environment a Spark JVM of the stack runs with: its JDK as JAVA_HOME, so executors use the same one. */

@@ -1,13 +1,14 @@
 /**
  * infra/local is the stack manager, `npm run stack:*`, and nothing else: the stack's settings (`config.ts`),
- * its services (Kafka, Cassandra, PostgreSQL, and the Spark master and worker of `--with-spark`), how their
- * jars, JDKs and processes are found and run, their health checks, the record of where PostgreSQL answers
- * (`endpoints.ts`, `.local/postgres.json`), and what the functions' environment is on this stack
- * (`function-env.ts`). It imports no other room of infra/: the dev runner (infra/dev), the migrations and
- * Spark build on it, never the other way round.
+ * its services (Kafka, Cassandra, PostgreSQL, the Schema Registry, and the Spark master and worker of
+ * `--with-spark`), how their jars, JDKs and processes are found and run, their health checks, the record of
+ * where PostgreSQL answers (`endpoints.ts`, `.local/postgres.json`), and what the functions' environment is on
+ * this stack (`function-env.ts`). It imports no other room of infra/: the dev runner (infra/dev), the
+ * migrations and Spark build on it, never the other way round.
  *
- * This module is its core: brings Kafka, Cassandra and PostgreSQL up as plain processes, reuses what it
- * already started, stops only its own processes (by pid), reports status, and wipes state on request.
+ * This module is its core: brings Kafka, Cassandra, PostgreSQL and the Schema Registry up as plain processes,
+ * reuses what it already started, stops only its own processes (by pid), reports status, and wipes state on
+ * request.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -28,7 +29,15 @@ import {
   usage,
   waitFor,
 } from './proc.ts';
-import { type Launch, SERVICE_NAMES, type Service, type ServiceName, services } from './services.ts';
+import { dropRegistryDatabase } from './registry.ts';
+import {
+  type Launch,
+  type PrepareContext,
+  SERVICE_NAMES,
+  type Service,
+  type ServiceName,
+  services,
+} from './services.ts';
 import { SPARK_SERVICE_NAMES } from './spark.ts';
 
 export type Log = (line: string) => void;
@@ -138,8 +147,25 @@ export function corruptionEvidence(
 }
 
 /**
+ * Where PostgreSQL answers in an `up` with these plans: the machine's server when the plan uses it, the private
+ * cluster when the stack runs one, and where an earlier `up` recorded it when PostgreSQL is not part of this one.
+ */
+function postgresOfPlans(
+  cfg: StackConfig,
+  all: Record<ServiceName, Service>,
+  plans: Plan[],
+): PostgresEndpoint {
+  const plan = plans.find((p) => p.service.name === 'postgres');
+  if (!plan) return resolvePostgres(cfg);
+  const managed = plan.mode !== 'external';
+  const { host, port } = managed ? all.postgres.endpoint : cfg.postgres;
+  return { host, port, user: cfg.postgres.user, database: cfg.postgres.database, managed };
+}
+
+/**
  * Brings the selected services up. Idempotent: a service this stack already runs is reused untouched.
- * Checks every port before starting anything, so a conflict leaves nothing half-started.
+ * Checks every port before starting anything, so a conflict leaves nothing half-started. Servers start
+ * together, except that one with `startsAfter` waits until that service is up.
  */
 export async function up(
   cfg: StackConfig,
@@ -173,6 +199,7 @@ export async function up(
   for (const plan of plans) {
     if (plan.mode === 'start') await checkPorts(plan.service);
   }
+  const context: PrepareContext = { postgres: postgresOfPlans(cfg, all, plans) };
 
   // Resolve jars and write configuration one service at a time (Maven's progress bars would interleave),
   // then start the servers together.
@@ -180,77 +207,97 @@ export async function up(
   for (const plan of plans) {
     if (plan.mode !== 'start') continue;
     await mkdir(plan.service.dir, { recursive: true });
-    launches.set(plan.service.name, await plan.service.prepare());
+    launches.set(plan.service.name, await plan.service.prepare(context));
   }
 
-  const results = await Promise.all(
-    plans.map(async (plan): Promise<UpResult> => {
-      const { service } = plan;
-      const t0 = performance.now();
-      if (plan.mode === 'external') {
-        const { host, port } = plan.endpoint;
-        if (!(await portOpen(host, port))) throw notRunning(service.name, host, port);
-        // The postgres service describes the private cluster; an external server is checked where it is.
-        const check =
-          service.name === 'postgres' ? () => postgresHealth(host, port, cfg.postgres.user) : service.health;
-        const healthy = await waitFor(check, { timeoutMs: service.startTimeoutMs });
-        if (!healthy) {
-          throw new StartupError(`${service.name} at ${host}:${port} accepts connections but is not healthy`);
-        }
-        const version = service.name === 'kafka' ? '?' : healthy.version;
-        return { name: service.name, outcome: 'external', cold: false, seconds: 0, pid: undefined, version };
+  // Each plan is carried out once, on first demand, so that a service can wait for the one it starts after.
+  const outcomes = new Map<ServiceName, Promise<UpResult>>();
+  const outcome = (plan: Plan): Promise<UpResult> => {
+    let pending = outcomes.get(plan.service.name);
+    if (!pending) {
+      pending = carryOut(plan);
+      outcomes.set(plan.service.name, pending);
+    }
+    return pending;
+  };
+
+  /** Resolves once `name`, which `dependent` starts after, is up: by this `up`, or already before it. */
+  const ready = async (name: ServiceName, dependent: ServiceName): Promise<void> => {
+    const plan = plans.find((p) => p.service.name === name);
+    if (plan) {
+      await outcome(plan);
+      return;
+    }
+    const first = all[name];
+    const { host, port, user } = context.postgres;
+    // The postgres service describes the private cluster; the server the stack recorded is checked where it is.
+    const check = name === 'postgres' ? () => postgresHealth(host, port, user) : first.health;
+    if (!(await waitFor(check, { timeoutMs: first.startTimeoutMs }))) {
+      const where = name === 'postgres' ? `${host}:${port}` : `${first.endpoint.host}:${first.endpoint.port}`;
+      throw new StartupError(
+        `${dependent} starts after ${name}, which does not answer at ${where}; start it too ` +
+          `(\`npm run stack:up\`)`,
+      );
+    }
+  };
+
+  async function carryOut(plan: Plan): Promise<UpResult> {
+    const { service } = plan;
+    if (plan.mode === 'external') {
+      const { host, port } = plan.endpoint;
+      if (!(await portOpen(host, port))) throw notRunning(service.name, host, port);
+      // The postgres service describes the private cluster; an external server is checked where it is.
+      const check =
+        service.name === 'postgres' ? () => postgresHealth(host, port, cfg.postgres.user) : service.health;
+      const healthy = await waitFor(check, { timeoutMs: service.startTimeoutMs });
+      if (!healthy) {
+        throw new StartupError(`${service.name} at ${host}:${port} accepts connections but is not healthy`);
       }
-      if (plan.mode === 'reuse') {
-        const healthy = await waitFor(service.health, { timeoutMs: service.startTimeoutMs });
-        if (!healthy) {
-          throw new StartupError(
-            `${service.name} (pid ${plan.pid}) is running but not healthy; see ${service.logFile}`,
-          );
-        }
-        return {
-          name: service.name,
-          outcome: 'reused',
-          cold: false,
-          seconds: 0,
-          pid: plan.pid,
-          version: healthy.version,
-        };
+      const version = service.name === 'kafka' ? '?' : healthy.version;
+      return { name: service.name, outcome: 'external', cold: false, seconds: 0, pid: undefined, version };
+    }
+    if (plan.mode === 'reuse') {
+      const healthy = await waitFor(service.health, { timeoutMs: service.startTimeoutMs });
+      if (!healthy) {
+        throw new StartupError(
+          `${service.name} (pid ${plan.pid}) is running but not healthy; see ${service.logFile}`,
+        );
       }
-      const launch = launches.get(service.name);
-      if (!launch) throw new Error(`no launch prepared for ${service.name}`);
-      if (service.startsAfter) {
-        const first = all[service.startsAfter];
-        await waitFor(first.health, { timeoutMs: first.startTimeoutMs });
-      }
-      log(`  starting ${service.name}${launch.cold ? ' (first start: creating its state)' : ''}…`);
-      const started = await start(service, launch);
-      const seconds = (performance.now() - t0) / 1000;
-      log(`  ${service.name} healthy in ${seconds.toFixed(1)}s (pid ${started.pid})`);
       return {
         name: service.name,
-        outcome: 'started',
-        cold: launch.cold,
-        seconds,
-        pid: started.pid,
-        version: started.healthy.version,
+        outcome: 'reused',
+        cold: false,
+        seconds: 0,
+        pid: plan.pid,
+        version: healthy.version,
       };
-    }),
-  );
+    }
+    const launch = launches.get(service.name);
+    if (!launch) throw new Error(`no launch prepared for ${service.name}`);
+    if (service.startsAfter) await ready(service.startsAfter, service.name);
+    // Timed from here: the time a service waited for another is that one's start time, not its own.
+    const t0 = performance.now();
+    await launch.before?.();
+    log(`  starting ${service.name}${launch.cold ? ' (first start: creating its state)' : ''}…`);
+    const started = await start(service, launch);
+    const seconds = (performance.now() - t0) / 1000;
+    log(`  ${service.name} healthy in ${seconds.toFixed(1)}s (pid ${started.pid})`);
+    return {
+      name: service.name,
+      outcome: 'started',
+      cold: launch.cold,
+      seconds,
+      pid: started.pid,
+      version: started.healthy.version,
+    };
+  }
+
+  const results = await Promise.all(plans.map(outcome));
 
   if (names.includes('postgres')) {
-    const plan = plans.find((p) => p.service.name === 'postgres');
-    const managed = plan?.mode !== 'external';
-    const { host, port } = managed ? all.postgres.endpoint : cfg.postgres;
-    const endpoint: PostgresEndpoint = {
-      host,
-      port,
-      user: cfg.postgres.user,
-      database: cfg.postgres.database,
-      managed,
-    };
     // The database the record names exists before the record does, so its readers can connect at once.
-    await ensureDatabase(endpoint);
-    await writeFile(postgresEndpointFile(cfg), `${JSON.stringify(endpoint, null, 2)}\n`);
+    await ensureDatabase(context.postgres);
+    await writeFile(postgresEndpointFile(cfg), `${JSON.stringify(context.postgres, null, 2)}\n`);
   }
   return results;
 }
@@ -356,14 +403,23 @@ export async function status(cfg: StackConfig): Promise<StatusRow[]> {
   );
 }
 
-/** Stops the stack and deletes every server's state (data, logs, generated config); keeps the jar cache. */
-export async function reset(cfg: StackConfig): Promise<void> {
+/**
+ * Stops the stack and deletes every server's state (data, logs, generated config, and the Schema Registry's
+ * database on the machine's PostgreSQL); keeps the jar cache. With LOCAL_STACK_EXTERNAL no database is dropped:
+ * the servers are someone else's.
+ *
+ * @returns the databases dropped, as `name at host:port`
+ */
+export async function reset(cfg: StackConfig): Promise<string[]> {
   await down(cfg);
+  // Before the registry's folder goes: it holds the record of where that database is.
+  const dropped = cfg.external ? undefined : await dropRegistryDatabase(cfg);
   const all = services(cfg);
   for (const name of SERVICE_NAMES) await rm(all[name].dir, { recursive: true, force: true });
   // The Master's and Worker's folders, the job's checkpoints and the SPARK_HOME link.
   await rm(join(cfg.stateDir, 'spark'), { recursive: true, force: true });
   await rm(postgresEndpointFile(cfg), { force: true });
+  return dropped === undefined ? [] : [dropped];
 }
 
 /** Log files of the services, and their last lines. */

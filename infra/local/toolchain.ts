@@ -1,7 +1,8 @@
 /**
- * Finds and checks the external tools the local stack runs on: a JDK (17+, and 11 or 17 for Cassandra 5.0),
- * Maven (to resolve the server jars) and, when no PostgreSQL answers, the PostgreSQL server binaries.
- * Every failure names the minimum version and how to install it.
+ * Finds and checks the external tools the local stack runs on: a JDK (17+; 11 or 17 for Cassandra 5.0 and Spark
+ * 3.5, 21+ for the Schema Registry, searched for under the usual JDK folders when the default one does not fit),
+ * Maven (to resolve the server jars) and, when no PostgreSQL answers, the PostgreSQL server binaries. Every
+ * failure names the versions that fit and how to install one.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -75,13 +76,15 @@ export async function findJava(javaHome: string | undefined): Promise<Jdk> {
   return jdk;
 }
 
-/** Places where JDKs are usually installed, for finding a second one. */
-function jdkCandidates(): string[] {
-  const roots = ['/usr/lib/jvm', '/Library/Java/JavaVirtualMachines', '/opt/java'];
+/** Where JDKs are usually installed (Debian's and Temurin's packages, macOS, hand-unpacked), searched in order. */
+export const JDK_ROOTS = ['/usr/lib/jvm', '/Library/Java/JavaVirtualMachines', '/opt/java'] as const;
+
+/** The JDK homes under `roots`: each folder (or macOS bundle's `Contents/Home`) holding a `bin/java`. */
+export function jdkCandidates(roots: readonly string[] = JDK_ROOTS): string[] {
   const homes: string[] = [];
   for (const root of roots) {
     if (!existsSync(root)) continue;
-    for (const entry of readdirSync(root)) {
+    for (const entry of readdirSync(root).sort()) {
       for (const home of [join(root, entry), join(root, entry, 'Contents', 'Home')]) {
         if (existsSync(join(home, 'bin', 'java'))) homes.push(home);
       }
@@ -91,31 +94,97 @@ function jdkCandidates(): string[] {
 }
 
 /**
- * Cassandra 5.0 runs on Java 11 or 17 only. Uses `cassandraJavaHome` when set, the default JDK when it
- * fits, else searches the usual JDK folders for a 17 (then an 11).
+ * A JDK that one server needs beside the default one, because it runs on other Java versions than Kafka and
+ * the tools: which majors fit, the setting that names one, and how to install one.
  */
-export async function findCassandraJava(
+export interface JdkNeed {
+  /** The server, as the error names it: `Cassandra 5.0`. */
+  server: string;
+  /** The setting that points at such a JDK's home: `CASSANDRA_JAVA_HOME`. */
+  setting: string;
+  /** The majors that fit, in words: `11 or 17`, `21 or newer`. */
+  majors: string;
+  fits(major: number): boolean;
+  /** How to install one. */
+  install: string;
+}
+
+/** Cassandra 5.0 runs on Java 11 or 17 only. */
+export const CASSANDRA_JDK: JdkNeed = {
+  server: 'Cassandra 5.0',
+  setting: 'CASSANDRA_JAVA_HOME',
+  majors: '11 or 17',
+  fits: (major) => major === 11 || major === 17,
+  install: JAVA_HINT,
+};
+
+/** Spark 3.5 runs on Java 8, 11 or 17, not 21+; the stack uses 11 or 17, as for Cassandra. */
+export const SPARK_JDK: JdkNeed = {
+  server: 'Spark 3.5',
+  setting: 'SPARK_JAVA_HOME',
+  majors: '11 or 17',
+  fits: (major) => major === 11 || major === 17,
+  install: JAVA_HINT,
+};
+
+/** Apicurio Registry 3 is built for Java 21 (class version 65): on 17 it stops with UnsupportedClassVersionError. */
+export const REGISTRY_JDK: JdkNeed = {
+  server: 'Apicurio Registry 3 (the Schema Registry)',
+  setting: 'REGISTRY_JAVA_HOME',
+  majors: '21 or newer',
+  fits: (major) => major >= 21,
+  install:
+    'Install a JDK 21 or newer (Debian 13 or Ubuntu 24.04: `apt-get install openjdk-21-jdk-headless`; Debian 12: ' +
+    "Eclipse Temurin 21 or 25 from Adoptium's apt repository, https://adoptium.net/installation/linux/; macOS: " +
+    '`brew install openjdk@21`).',
+};
+
+/** The newest of the JDKs found that fits `need`, or undefined when none does. */
+export function chooseJdk(found: readonly (Jdk | undefined)[], need: Pick<JdkNeed, 'fits'>): Jdk | undefined {
+  return found
+    .filter((jdk): jdk is Jdk => jdk !== undefined && need.fits(jdk.major))
+    .reduce<Jdk | undefined>(
+      (best, jdk) => (best === undefined || jdk.major > best.major ? jdk : best),
+      undefined,
+    );
+}
+
+/**
+ * The JDK for a server with its own Java needs: the one its setting names (which must fit), else the default
+ * JDK when it fits, else the newest that fits among the JDKs under `roots`.
+ *
+ * @throws ToolchainError naming the setting, the majors that fit and how to install one
+ */
+export async function findJdkFor(
+  need: JdkNeed,
   defaultJdk: Jdk,
-  cassandraJavaHome: string | undefined,
+  home: string | undefined,
+  roots: readonly string[] = JDK_ROOTS,
 ): Promise<Jdk> {
-  const fits = (jdk: Jdk | undefined): boolean => jdk !== undefined && (jdk.major === 17 || jdk.major === 11);
-  if (cassandraJavaHome) {
-    const jdk = await probeJava(join(cassandraJavaHome, 'bin', 'java'));
-    if (jdk && fits(jdk)) return jdk;
+  if (home) {
+    const jdk = await probeJava(join(home, 'bin', 'java'));
+    if (jdk && need.fits(jdk.major)) return jdk;
     throw new ToolchainError(
-      `CASSANDRA_JAVA_HOME=${cassandraJavaHome} is not a Java 11 or 17 JDK (found ${jdk?.version ?? 'no java'}). ` +
-        'Cassandra 5.0 runs on Java 11 or 17 only.',
+      `${need.setting}=${home} is not a Java ${need.majors} JDK (found ${jdk?.version ?? 'no java'}); ` +
+        `${need.server} runs on Java ${need.majors}.`,
     );
   }
-  if (fits(defaultJdk)) return defaultJdk;
-  const probed = await Promise.all(jdkCandidates().map((home) => probeJava(join(home, 'bin', 'java'))));
-  const found = probed.filter((jdk): jdk is Jdk => jdk !== undefined && fits(jdk));
-  const best = found.find((j) => j.major === 17) ?? found[0];
+  if (need.fits(defaultJdk.major)) return defaultJdk;
+  const best = chooseJdk(
+    await Promise.all(jdkCandidates(roots).map((h) => probeJava(join(h, 'bin', 'java')))),
+    need,
+  );
   if (best) return best;
   throw new ToolchainError(
-    `Cassandra 5.0 needs Java 11 or 17, but the default Java is ${defaultJdk.version} and no JDK 17 was found ` +
-      `under /usr/lib/jvm. ${JAVA_HINT} Then set CASSANDRA_JAVA_HOME to it.`,
+    `${need.server} needs Java ${need.majors}, but the default Java is ${defaultJdk.version} and no such JDK ` +
+      `was found under ${roots.join(', ')}. ${need.install} Then set ${need.setting} to its home, or leave ` +
+      `${need.setting} unset if it went under ${roots[0]}.`,
   );
+}
+
+/** Cassandra 5.0's JDK: CASSANDRA_JAVA_HOME, else the default JDK when it is 11 or 17, else one found. */
+export function findCassandraJava(defaultJdk: Jdk, cassandraJavaHome: string | undefined): Promise<Jdk> {
+  return findJdkFor(CASSANDRA_JDK, defaultJdk, cassandraJavaHome);
 }
 
 /** Checks that Maven is installed and recent enough; returns its version string. */

@@ -15,12 +15,15 @@ import { resolvePostgres } from '../../infra/local/endpoints.ts';
 import { CorruptStateError, ToolchainError } from '../../infra/local/errors.ts';
 import { down, status, up } from '../../infra/local/stack.ts';
 import { repoRoot } from '../../lib/paths.ts';
+import { uniqueName } from '../helpers/stack.ts';
 
 const run = promisify(execFile);
 
 describe('local stack state', () => {
   let stateDir: string;
   let cfg: StackConfig;
+  // Its own, so that a reset here never drops the shared stack's registry database.
+  const registryDatabase = uniqueName('it_registry');
   const env = () => ({
     ...process.env,
     LOCAL_STACK_DIR: stateDir,
@@ -29,6 +32,9 @@ describe('local stack state', () => {
     CASSANDRA_PORT: '29042',
     CASSANDRA_STORAGE_PORT: '27000',
     CASSANDRA_JMX_PORT: '27199',
+    REGISTRY_PORT: '28081',
+    REGISTRY_MANAGEMENT_PORT: '28082',
+    REGISTRY_PGDATABASE: registryDatabase,
   });
 
   beforeEach(async () => {
@@ -80,6 +86,47 @@ describe('local stack state', () => {
     await expect(missing).rejects.toThrow(/Java was not found .*Install a JDK 17/);
   });
 
+  it('fails early, naming REGISTRY_JAVA_HOME, when the JDK it names is too old for the registry', async () => {
+    const java17 = await fakeTool('java', 'openjdk version "17.0.15" 2025-04-15');
+    const home = join(java17, '..');
+
+    const attempt = up(loadStackConfig({ ...env(), REGISTRY_JAVA_HOME: home }), { only: ['registry'] });
+
+    await expect(attempt).rejects.toBeInstanceOf(ToolchainError);
+    await expect(attempt).rejects.toThrow(`REGISTRY_JAVA_HOME=${home} is not a Java 21 or newer JDK`);
+    expect(existsSync(join(stateDir, 'registry', 'registry.pid'))).toBe(false);
+  });
+
+  it.skipIf(loadStackConfig().external)(
+    "starts a registry on a database of its own, which stack:reset drops with the registry's folder",
+    async () => {
+      const [, registry] = await up(cfg, { only: ['postgres', 'registry'] });
+      const databases = async () => {
+        const client = new pg.Client({ ...resolvePostgres(cfg), database: 'postgres' });
+        await client.connect();
+        const rows = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [registryDatabase]);
+        await client.end();
+        return rows.rowCount;
+      };
+      const before = await databases();
+
+      const { stdout } = await run(
+        process.execPath,
+        ['--import', 'tsx', 'infra/local/cli.ts', 'reset', '--yes'],
+        {
+          cwd: repoRoot,
+          env: env(),
+        },
+      );
+
+      expect(registry).toMatchObject({ name: 'registry', outcome: 'started', cold: true });
+      expect(before).toBe(1);
+      expect(stdout).toContain(`dropped database ${registryDatabase} at`);
+      expect(await databases()).toBe(0);
+      expect(existsSync(join(stateDir, 'registry'))).toBe(false);
+    },
+  );
+
   it('fails early, naming the minimum version, when Maven is too old and jars must be resolved', async () => {
     const bin = await fakeTool('mvn', 'Apache Maven 3.5.4');
     const withOldMaven = {
@@ -107,6 +154,7 @@ describe('local stack state', () => {
       LOCAL_STACK_EXTERNAL: '1',
       KAFKA_PORT: String(shared.kafka.port),
       CASSANDRA_PORT: String(shared.cassandra.port),
+      REGISTRY_PORT: String(shared.registry.port),
     });
 
     const results = await up(cfg);
@@ -116,13 +164,17 @@ describe('local stack state', () => {
       ['kafka', 'external', undefined],
       ['cassandra', 'external', undefined],
       ['postgres', 'external', undefined],
+      ['registry', 'external', undefined],
     ]);
     expect(rows.map((r) => [r.service, r.health, r.managed])).toEqual([
       ['kafka', 'healthy', false],
       ['cassandra', 'healthy', false],
       ['postgres', 'healthy', false],
+      ['registry', 'healthy', false],
     ]);
+    expect(results.find((r) => r.name === 'registry')?.version).toBe(shared.registry.version);
     expect(existsSync(join(stateDir, 'kafka'))).toBe(false);
+    expect(existsSync(join(stateDir, 'registry'))).toBe(false);
   });
 
   it('with LOCAL_STACK_EXTERNAL and no server at a port, says so and how to start one', async () => {

@@ -1,6 +1,7 @@
 /**
- * The local stack against its real servers: Kafka, Cassandra and PostgreSQL answer, `up` is idempotent,
- * data survives `down` + `up`, and a foreign process on a stack port is reported clearly.
+ * The local stack against its real servers: Kafka, Cassandra, PostgreSQL and the Schema Registry answer, `up` is
+ * idempotent, data survives `down` + `up`, and a foreign process on a stack port is reported clearly. The
+ * registry's own API is tested in registry.test.ts.
  */
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
@@ -102,15 +103,17 @@ describe('local stack', () => {
     }
   });
 
-  it('reports every service healthy, with Kafka and Cassandra within the 3 GB memory budget', async () => {
+  it('reports every service healthy, with Kafka, Cassandra and the registry within the 3 GB memory budget', async () => {
     const rows = await status(cfg);
 
     expect(rows.map((r) => [r.service, r.health])).toEqual([
       ['kafka', 'healthy'],
       ['cassandra', 'healthy'],
       ['postgres', 'healthy'],
+      ['registry', 'healthy'],
     ]);
     expect(rows.find((r) => r.service === 'cassandra')?.version).toBe(cfg.cassandra.version);
+    expect(rows.find((r) => r.service === 'registry')?.version).toBe(cfg.registry.version);
     const jvmRss = rows
       .filter((r) => r.service !== 'postgres')
       .reduce((sum, r) => sum + (r.rssBytes ?? 0), 0);
@@ -124,6 +127,7 @@ describe('local stack', () => {
     expect(code).toBe(0);
     expect(output).toContain(`==> kafka: ${cfg.stateDir}/kafka/kafka.log <==`);
     expect(output).toContain(`==> cassandra: ${cfg.stateDir}/cassandra/cassandra.log <==`);
+    expect(output).toContain(`==> registry: ${cfg.stateDir}/registry/registry.log <==`);
     // Lines the servers themselves wrote (proves the log4j2 binding and logback config work).
     expect(output).toMatch(/INFO .*\(kafka\.|org\.apache\.kafka/);
     expect(output).toMatch(/INFO\s+\[\S+\] \d{4}-\d\d-\d\d/);
@@ -139,6 +143,7 @@ describe('local stack', () => {
       'reused',
       'reused',
       expect.stringMatching(/reused|external/),
+      'reused',
     ]);
     expect(after.map((r) => r.pid)).toEqual(before.map((r) => r.pid));
     expect(after.every((r) => r.health === 'healthy')).toBe(true);

