@@ -3,13 +3,15 @@
  * `created_at` (the storing transaction, which commits users_raw and the outbox together) to the Cassandra
  * row's `WRITETIME` (the sink's write, stamped by the driver).
  *
- * Which users: a consumer of its own group tails the topic from its end and notes the `outbox-id` header and
- * key of at most `perSecond` new records a second. It fetches a small slice of each partition, then skips to
- * the partition's end and leaves it for a second, so its cost follows the partitions, not the throughput. Every second the sampler then looks up, by primary key
- * only, the noted rows' `created_at` in PostgreSQL and their `WRITETIME` in Cassandra; a user the sink has
- * written becomes one sample. Primary-key lookups keep the cost flat however large the outbox grows, where
- * "the last published rows" would need a scan of the outbox (it has no index on `published_at`). Re-driven
- * records are skipped: their outbox row is as old as the dead letter, which is no latency of the pipeline.
+ * Which users: a consumer of its own group tails the topic from its end and notes the `outbox-id` header,
+ * key, partition and offset of at most `perSecond` new records a second. It fetches a small slice of each
+ * partition, then skips to the partition's end and leaves it for a second, so its cost follows the
+ * partitions, not the throughput. Every second the sampler looks up, by primary key only, the noted rows'
+ * `created_at` in PostgreSQL and, once the sink's group has committed past a user's offset, its `WRITETIME`
+ * in Cassandra, once; a user the sink has written becomes one sample. Primary-key lookups keep the cost flat
+ * however large the outbox grows, where "the last published rows" would need a scan of the outbox (it has no
+ * index on `published_at`). Re-driven records are skipped: their outbox row is as old as the dead letter,
+ * which is no latency of the pipeline.
  */
 import { randomUUID } from 'node:crypto';
 import cassandra from 'cassandra-driver';
@@ -28,10 +30,15 @@ export interface LatencySamplerDeps {
   cql: Pick<cassandra.Client, 'execute'>;
   topic: string;
   keyspace: string;
+  /**
+   * The sink group's committed offset of each partition of the topic (the next record it will read): the
+   * sink commits only after its rows are written, so a user below it is in Cassandra or dead-lettered.
+   */
+  committed(): Promise<Map<number, bigint>>;
   now(): Date;
   /** Called once with each new sample, in milliseconds (the /metrics histogram). */
   observe?(ms: number): void;
-  /** Records noted a second at most (200). */
+  /** Records noted a second at most (50: 3,000 a minute, plenty for a p99, and one Cassandra lookup a second). */
   perSecond?: number;
 }
 
@@ -47,6 +54,8 @@ export interface LatencySampler {
 interface Noted {
   outboxId: string;
   userId: string;
+  partition: number;
+  offset: bigint;
   notedAt: number;
   createdAt?: Date;
 }
@@ -63,7 +72,7 @@ const tailRestMs = 1000;
 /** Starts tailing `deps.topic`; a broker that is down is tried again every 10 s. */
 export function startLatencySampler(deps: LatencySamplerDeps): LatencySampler {
   const window = new LatencyWindow();
-  const perSecond = deps.perSecond ?? 200;
+  const perSecond = deps.perSecond ?? 50;
   let noted: Noted[] = [];
   let second = 0;
   let notedThisSecond = 0;
@@ -71,7 +80,7 @@ export function startLatencySampler(deps: LatencySamplerDeps): LatencySampler {
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
 
-  const note = (outboxId: string, userId: string) => {
+  const note = (outboxId: string, userId: string, partition: number, offset: bigint) => {
     const now = deps.now().getTime();
     const s = Math.floor(now / 1000);
     if (s !== second) {
@@ -80,7 +89,7 @@ export function startLatencySampler(deps: LatencySamplerDeps): LatencySampler {
     }
     if (notedThisSecond >= perSecond || noted.length >= maxNoted) return;
     notedThisSecond++;
-    noted.push({ outboxId, userId, notedAt: now });
+    noted.push({ outboxId, userId, partition, offset, notedAt: now });
   };
 
   const tail = async () => {
@@ -110,7 +119,7 @@ export function startLatencySampler(deps: LatencySamplerDeps): LatencySampler {
             if (headers[redriveHeaders.from] !== undefined) continue;
             const outboxId = headers[headerNames.outboxId]?.toString();
             const userId = message.key?.toString();
-            if (outboxId && userId) note(outboxId, userId);
+            if (outboxId && userId) note(outboxId, userId, batch.partition, BigInt(message.offset));
           }
           // Skip what arrived meanwhile and rest the partition for a second: the tail then costs a fetch of
           // at most tailBytesPerPartition per partition a second, however fast the pipeline runs. Measured
@@ -142,11 +151,21 @@ export function startLatencySampler(deps: LatencySamplerDeps): LatencySampler {
       );
       const created = new Map(rows.map((r) => [r.id, r.created_at]));
       for (const n of unknown) n.createdAt = created.get(n.outboxId);
+      // The outbox row commits before its record is published, so one not found is not this outbox's
+      // (a record produced to the topic some other way): no sample, and no second lookup.
+      const asked = new Set(unknown);
+      noted = noted.filter((n) => n.createdAt !== undefined || !asked.has(n));
     }
-    const waiting = noted.filter((n) => n.createdAt !== undefined);
+    // Only the users the sink has committed past are looked up, each once: looking up every user still
+    // waiting, every second, cost Cassandra hundreds of reads a second whenever the sink lagged (the users
+    // noted while a burst arrives wait for as long as the lag lasts).
+    const committed = await deps.committed();
+    const done = noted.filter(
+      (n) => n.createdAt !== undefined && n.offset < (committed.get(n.partition) ?? -1n),
+    );
     const written = new Map<string, number>();
-    for (let i = 0; i < waiting.length; i += lookupChunk) {
-      const ids = waiting.slice(i, i + lookupChunk).map((n) => n.userId);
+    for (let i = 0; i < done.length; i += lookupChunk) {
+      const ids = done.slice(i, i + lookupChunk).map((n) => n.userId);
       const result = await deps.cql.execute(
         `SELECT id, writetime(first_name) AS w FROM ${deps.keyspace}.${cassandraNames.table} WHERE id IN ?`,
         [ids],
@@ -157,9 +176,12 @@ export function startLatencySampler(deps: LatencySamplerDeps): LatencySampler {
         if (w instanceof cassandra.types.Long) written.set(String(row.get('id')), w.toNumber());
       }
     }
+    const looked = new Set(done);
     noted = noted.filter((n) => {
+      if (!looked.has(n)) return true;
+      // Committed but not in Cassandra: dead-lettered (or overwritten by a replay); no sample, and no retry.
       const micros = written.get(n.userId);
-      if (micros === undefined || n.createdAt === undefined) return true;
+      if (micros === undefined || n.createdAt === undefined) return false;
       const ms = latencyMs(n.createdAt, micros);
       window.add(now, ms);
       deps.observe?.(ms);

@@ -350,6 +350,13 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     cql: sources.cql,
     topic: names.topic,
     keyspace: names.keyspace,
+    committed: async () => {
+      const [offsets] = await (await sources.admin()).fetchOffsets({
+        groupId: names.groupId,
+        topics: [names.topic],
+      });
+      return new Map(offsets?.partitions.map((p) => [p.partition, BigInt(p.offset)]) ?? []);
+    },
     now,
     observe: (ms) => metrics.observeLatency(ms),
   });

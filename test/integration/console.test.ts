@@ -537,4 +537,53 @@ describe('the console against the real stack', () => {
     expect(text).toMatch(new RegExp(`pipeline_users_stored\\{[^}]*database="${run}"[^}]*\\} 20`));
     expect(text).toContain('# TYPE pipeline_end_to_end_latency_seconds histogram');
   });
+
+  // Last: it adds records to the topic the tests above count.
+  it('samples the latency of live users once the sink group has committed past them', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    const flowed: string[] = [];
+    try {
+      // The tail starts from the topic's end once its group has joined, so users keep arriving until some are
+      // sampled: one a round, stored, published, written and committed past.
+      const sampled = await eventually(
+        'a latency sample of a live user',
+        async () => {
+          const [user] = freshUsers(1);
+          if (!user) throw new Error('no user');
+          const id = user.login.uuid;
+          await db.query(
+            `INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, published_at)
+             VALUES ($1, 'user', $2, 'UserCreated', $3, now())`,
+            [id, id, messageOf(user)],
+          );
+          const [meta] = await producer.send({
+            topic: names.topic,
+            acks: -1,
+            messages: [{ key: id, value: messageOf(user), headers: { [headerNames.outboxId]: id } }],
+          });
+          if (!meta) throw new Error('no metadata');
+          await cql.execute(insertUserCql, rowValues(toCreatedUserRow(user)), { prepare: true });
+          flowed.push(id);
+          await admin.setOffsets({
+            groupId,
+            topic: names.topic,
+            partitions: [{ partition: meta.partition, offset: String(Number(meta.baseOffset) + 1) }],
+          });
+          // Two snapshots: the second's reading began after the commit above.
+          const last = (await snapshots((seen) => seen.length >= 2)).at(-1);
+          return last !== undefined && last.latency.samples > 0 ? last.latency : undefined;
+        },
+        90_000,
+      );
+
+      // Each sample is a user written just now: well under the minute since its outbox row.
+      expect(sampled.samples).toBeGreaterThan(0);
+      expect(sampled.samples).toBeLessThanOrEqual(flowed.length);
+      expect(sampled.p50Ms).toBeGreaterThanOrEqual(0);
+      expect(sampled.p99Ms).toBeLessThan(60_000);
+    } finally {
+      await admin.disconnect();
+    }
+  });
 });
