@@ -58,6 +58,7 @@ describe('checkOutputs', () => {
       'latest.json has no baselines',
       'latest.json has no stages',
       'latest.json has no targets',
+      'latest.json has a console phase but no console-cost target',
     ]);
   });
 
@@ -73,6 +74,43 @@ describe('checkOutputs', () => {
       'stage sink is compared with baseline kafka-producer, which the run did not measure',
       'stage sink has a baseline (kafka-producer) but no finite ratio',
     ]);
+  });
+
+  it('flags a console phase whose rounds and pairs do not add up, or that lacks its targets or reasons', () => {
+    const broken = withResults((results) => {
+      const phase = results.console;
+      if (phase === undefined) throw new Error('the quick sample has a console phase');
+      phase.rounds = phase.rounds.map((r) => ({ ...r, users: r.console === 'on' ? 2_999 : r.users }));
+      for (const round of phase.rounds) delete round.consoleCpuMsPerSecond;
+      phase.pairRatios = [];
+      delete phase.firstPaint.reason;
+      results.targets = results.targets.filter((t) => t.id !== 'console-cost');
+    });
+    const measured = withResults((results) => {
+      if (results.console) results.console.firstPaint = { firstContentfulPaintMs: 300, firstSnapshotMs: 900 };
+    });
+
+    expect(checkOutputs(broken)).toEqual([
+      'latest.json does not match the results schema: console.pairRatios: Too small: expected array to have >=1 items',
+    ]);
+    const brokenJson = JSON.parse(broken.json);
+    brokenJson.console.pairRatios = [1, 1];
+    expect(checkOutputs({ ...broken, json: JSON.stringify(brokenJson) })).toEqual([
+      'latest.json console phase has 2 pair ratios for 1 pairs',
+      'latest.json console phase: round 2 wrote 2999 of its 3000 users',
+      'latest.json console phase: round 2 ran the console but has no CPU for it',
+      'latest.json console phase: the first paint is not measured and no reason says why',
+      'latest.json has a console phase but no console-cost target',
+    ]);
+    expect(checkOutputs(measured)).toEqual([
+      'latest.json measured the first paint but has no console-first-paint target',
+    ]);
+  });
+
+  it('flags markdown without the console section in a run that has the phase', () => {
+    const noSection = good.md.replace('## Console', '## Consoles');
+
+    expect(checkOutputs({ ...good, md: noSection })).toEqual(['latest.md has no console section']);
   });
 
   it('flags markdown without the targets table or one of its targets, without the machine, or with a NaN', () => {

@@ -1,9 +1,9 @@
 /**
  * `tsx bench/check.ts [dir]`: the benchmark's smoke test, which CI runs after `npm run bench -- --quick --out
  * <dir>`. It checks that the run wrote a complete, well-formed report (valid JSON with baselines, stages,
- * ratios and targets; a markdown report with the targets table and the machine; an SVG that parses, with no
- * NaN), never how fast anything was: CI machines vary too much for timing assertions. Exits 1 listing every
- * problem.
+ * ratios and targets; a console phase whose rounds and pairs add up, with its targets; a markdown report with
+ * the targets table, the console section and the machine; an SVG that parses, with no NaN), never how fast
+ * anything was: CI machines vary too much for timing assertions. Exits 1 listing every problem.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describeIssues } from '../lib/errors.ts';
 import { type Results, resultsSchema } from './lib/results.ts';
 import { reportFiles } from './report/files.ts';
-import { targetsTableHeader } from './report/markdown.ts';
+import { consoleHeading, targetsTableHeader } from './report/markdown.ts';
 import { xmlProblem } from './report/xml.ts';
 
 /** The report's three files, as text. */
@@ -68,7 +68,43 @@ function checkJson(text: string): { problems: string[]; results?: Results } {
       problems.push(`stage ${stage.id} has a baseline (${stage.baseline}) but no finite ratio`);
     }
   }
+  problems.push(...checkConsole(results));
   return { problems, results };
+}
+
+/** The console phase, when the run has one: its rounds and pairs add up, and its targets are there. */
+function checkConsole(results: Results): string[] {
+  const phase = results.console;
+  if (phase === undefined) return [];
+  const problems: string[] = [];
+  const where = `${reportFiles.json} console phase`;
+  if (phase.rounds.length !== 2 * phase.pairs) {
+    problems.push(`${where} has ${phase.rounds.length} rounds for ${phase.pairs} pairs`);
+  }
+  if (phase.pairRatios.length !== phase.pairs) {
+    problems.push(`${where} has ${phase.pairRatios.length} pair ratios for ${phase.pairs} pairs`);
+  }
+  for (const round of phase.rounds) {
+    if (round.users !== phase.usersPerRound) {
+      problems.push(
+        `${where}: round ${round.round} wrote ${round.users} of its ${phase.usersPerRound} users`,
+      );
+    }
+    if (round.console === 'on' && round.consoleCpuMsPerSecond === undefined) {
+      problems.push(`${where}: round ${round.round} ran the console but has no CPU for it`);
+    }
+  }
+  const { firstContentfulPaintMs, firstSnapshotMs, reason } = phase.firstPaint;
+  if ((firstContentfulPaintMs === null || firstSnapshotMs === null) && reason === undefined) {
+    problems.push(`${where}: the first paint is not measured and no reason says why`);
+  }
+  const ids = new Set(results.targets.map((t) => t.id));
+  if (!ids.has('console-cost'))
+    problems.push(`${reportFiles.json} has a console phase but no console-cost target`);
+  if (firstContentfulPaintMs !== null && !ids.has('console-first-paint')) {
+    problems.push(`${reportFiles.json} measured the first paint but has no console-first-paint target`);
+  }
+  return problems;
 }
 
 function checkMarkdown(md: string, results: Results | undefined): string[] {
@@ -80,6 +116,9 @@ function checkMarkdown(md: string, results: Results | undefined): string[] {
   for (const target of results.targets) {
     if (!md.includes(`\`${target.id}\``))
       problems.push(`${reportFiles.md} does not show target ${target.id}`);
+  }
+  if (results.console !== undefined && !md.includes(`\n${consoleHeading}\n`)) {
+    problems.push(`${reportFiles.md} has no console section`);
   }
   const { hostname, cpuModel } = results.machine;
   if (!md.includes(hostname) || !md.includes(cpuModel)) {

@@ -6,14 +6,16 @@
  * In order: the raw baselines (Kafka's ProducerPerformance and ConsumerPerformance, a cassandra-driver
  * `executeConcurrent` loop of the sink's INSERT, a PostgreSQL UNNEST bulk insert); our stages (fetch, store,
  * relay, sink); the end-to-end profiles (sustained rate, then latency at 50% and 80% of it); the scaling
- * sweep over partitions and batch sizes; ProducerPerformance and the Cassandra loop again, on servers warmed
- * by the run, with the better round of each in the ratios. Every phase runs on its own topics, keyspace and
- * database, dropped afterwards. `--quick` runs the same phases smaller and shorter (one profile, one scaling
- * point): a smoke test of the outputs, not a measurement to quote.
+ * sweep over partitions and batch sizes; the console phase (what `npm run console` costs the sink, in rounds
+ * with it off and on, and its page's first paint); ProducerPerformance and the Cassandra loop again, on
+ * servers warmed by the run, with the better round of each in the ratios. Every phase runs on its own topics,
+ * keyspace and database, dropped afterwards. `--quick` runs the same phases smaller and shorter (one profile,
+ * one scaling point, one pair of console rounds): a smoke test of the outputs, not a measurement to quote.
+ * `--only console --out DIR` runs the console phase alone, at the chosen size, into DIR (never into the
+ * recorded results, and never into a history).
  */
 import { execFileSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { createCassandraClient } from '../functions/lib/cassandra.ts';
 import { readyStack } from '../infra/dev/ready.ts';
@@ -23,9 +25,17 @@ import { repoRoot } from '../lib/paths.ts';
 import { cassandraInsertBaseline } from './baselines/cassandra.ts';
 import { kafkaConsumerBaseline, kafkaProducerBaseline } from './baselines/kafka.ts';
 import { postgresBulkBaseline } from './baselines/postgres.ts';
+import { consoleGoals, runConsolePhase } from './console.ts';
 import { type ProfileSpec, profiles, runProfile } from './e2e.ts';
 import { functionConfig } from './lib/config.ts';
-import { machineInfo, ProcessSampler, postgresPids, processTree, toolVersions } from './lib/machine.ts';
+import {
+  machineInfo,
+  ProcessSampler,
+  postgresPids,
+  processTree,
+  toolVersions,
+  watchedServers,
+} from './lib/machine.ts';
 import { bestOfRounds, spanRate } from './lib/measure.ts';
 import {
   dropLeftovers,
@@ -38,6 +48,7 @@ import {
 } from './lib/pipeline.ts';
 import {
   type Baseline,
+  type ConsolePhase,
   type Profile,
   type Results,
   resultsSchemaVersion,
@@ -46,71 +57,16 @@ import {
   type Target,
 } from './lib/results.ts';
 import { produceMessages, relayRecord, waitForRows, writeTimes } from './lib/seed.ts';
-import { benchUsers, createdUserRows, storableUsers, userCreatedMessages } from './lib/users.ts';
+import {
+  benchUsers,
+  createdUserRows,
+  storableUsers,
+  userCreatedMessages,
+  withFreshIds,
+} from './lib/users.ts';
+import { type Plan, parseBenchArgs } from './plan.ts';
 import { writeReport } from './report/write.ts';
 import { measureFetch, measureRelay, measureSink, measureStore } from './stages.ts';
-
-/** How big and how long each phase is. */
-interface Plan {
-  mode: 'full' | 'quick';
-  kafkaRecords: number;
-  cassandraRows: number;
-  postgresUsers: number;
-  fetchUsers: number;
-  stageUsers: number;
-  profiles: readonly ProfileSpec[];
-  probes: number;
-  probeSeconds: number;
-  sustainSeconds: number;
-  sustainAttempts: number;
-  latencySeconds: number;
-  warmupSeconds: number;
-  scaling: ReadonlyArray<{ partitions: number; batchSize: number }>;
-  scalingUsers: number;
-}
-
-const fullPlan: Plan = {
-  mode: 'full',
-  kafkaRecords: 200_000,
-  cassandraRows: 50_000,
-  postgresUsers: 50_000,
-  fetchUsers: 25_000,
-  stageUsers: 30_000,
-  profiles,
-  probes: 5,
-  probeSeconds: 15,
-  sustainSeconds: 120,
-  sustainAttempts: 2,
-  latencySeconds: 20,
-  warmupSeconds: 15,
-  // Partitions at batch 1000, and batch sizes at 6 partitions (the topic's own count).
-  scaling: [
-    { partitions: 1, batchSize: 1000 },
-    { partitions: 2, batchSize: 1000 },
-    { partitions: 6, batchSize: 1000 },
-    { partitions: 6, batchSize: 100 },
-    { partitions: 6, batchSize: 10_000 },
-  ],
-  scalingUsers: 20_000,
-};
-
-const quickPlan: Plan = {
-  mode: 'quick',
-  kafkaRecords: 20_000,
-  cassandraRows: 5_000,
-  postgresUsers: 5_000,
-  fetchUsers: 5_000,
-  stageUsers: 3_000,
-  profiles: profiles.slice(0, 1),
-  probes: 0,
-  probeSeconds: 0,
-  sustainSeconds: 15,
-  sustainAttempts: 1,
-  latencySeconds: 8,
-  warmupSeconds: 4,
-  scaling: [{ partitions: 2, batchSize: 1000 }],
-  scalingUsers: 3_000,
-};
 
 /** The window the scaling sweep runs with: the low-latency profile's. */
 const scalingWindowMs = 50;
@@ -167,6 +123,25 @@ class Progress {
   }
 }
 
+function target(
+  id: string,
+  description: string,
+  measured: number,
+  goal: number,
+  comparison: '>=' | '<=',
+  unit: 'x' | 'ms',
+): Target {
+  return {
+    id,
+    description,
+    measured,
+    goal,
+    comparison,
+    unit,
+    met: comparison === '>=' ? measured >= goal : measured <= goal,
+  };
+}
+
 function targetsOf(
   baselines: readonly Baseline[],
   stages: readonly Stage[],
@@ -181,22 +156,6 @@ function targetsOf(
   const e2e = lowLatency?.sustained.perSecond ?? 0;
   const half = lowLatency?.latency.find((l) => l.loadFraction === 0.5);
   const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
-  const target = (
-    id: string,
-    description: string,
-    measured: number,
-    goal: number,
-    comparison: '>=' | '<=',
-    unit: 'x' | 'ms',
-  ): Target => ({
-    id,
-    description,
-    measured,
-    goal,
-    comparison,
-    unit,
-    met: comparison === '>=' ? measured >= goal : measured <= goal,
-  });
   return [
     target('sink-vs-cassandra', 'sink-users ÷ raw cassandra-driver loop', ratio(sink, raw), 0.8, '>=', 'x'),
     target('relay-vs-e2e', 'relay ÷ end-to-end sustained rate', ratio(relay, e2e), 3, '>=', 'x'),
@@ -211,6 +170,34 @@ function targetsOf(
     target('low-latency-p50', 'low-latency profile, 50% load: p50 (ms)', half?.p50 ?? 0, 75, '<=', 'ms'),
     target('low-latency-p99', 'low-latency profile, 50% load: p99 (ms)', half?.p99 ?? 0, 300, '<=', 'ms'),
   ];
+}
+
+/** Issue 15's two targets: the console's cost to the sink, and its page's first paint when it was measured. */
+function consoleTargets(phase: ConsolePhase): Target[] {
+  const targets = [
+    target(
+      'console-cost',
+      'sink with the console running ÷ without (median of ABBA pairs)',
+      phase.medianRatio,
+      consoleGoals.costRatio,
+      '>=',
+      'x',
+    ),
+  ];
+  const paint = phase.firstPaint.firstContentfulPaintMs;
+  if (paint !== null) {
+    targets.push(
+      target(
+        'console-first-paint',
+        "console page's first contentful paint (ms)",
+        paint,
+        consoleGoals.firstPaintMs,
+        '<=',
+        'ms',
+      ),
+    );
+  }
+  return targets;
 }
 
 /**
@@ -330,7 +317,7 @@ async function runScaling(
   onOffline: (o: OfflinePipeline) => void,
 ): Promise<ScalingPoint[]> {
   const points: ScalingPoint[] = [];
-  const messages = userCreatedMessages(benchUsers(plan.scalingUsers, 'bench-scaling'));
+  const users = benchUsers(plan.scalingUsers, 'bench-scaling');
   for (const point of plan.scaling) {
     progress.phase(`scaling: ${point.partitions} partition(s), batch ${point.batchSize}`);
     const names = runNames(`scale${point.partitions}x${point.batchSize}`);
@@ -338,10 +325,7 @@ async function runScaling(
     let offline: OfflinePipeline | undefined;
     try {
       // Fresh ids per point, so every point writes new rows.
-      const fresh = messages.map((m) => {
-        const id = crypto.randomUUID();
-        return { ...m, id, user: { ...m.user, login: { ...m.user.login, uuid: id } } };
-      });
+      const fresh = userCreatedMessages(withFreshIds(users));
       await produceMessages(run.kafka, names.topic, fresh);
       offline = await startOffline(cfg, names, {
         batchSize: point.batchSize,
@@ -374,26 +358,20 @@ async function runScaling(
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      quick: { type: 'boolean', default: false },
-      out: { type: 'string', default: join(repoRoot, 'bench', 'results') },
-      label: { type: 'string', default: '' },
-    },
-  });
-  const plan = values.quick ? quickPlan : fullPlan;
-  const out = resolve(values.out as string);
+  const { plan, out, label, only } = parseBenchArgs(process.argv.slice(2));
   const startedAt = new Date();
   const t0 = performance.now();
   const cfg = loadStackConfig();
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-  console.log(`bench: ${plan.mode} run, results to ${out}`);
+  console.log(
+    `bench: ${plan.mode} run${only === undefined ? '' : ` of the ${only} phase only`}, results to ${out}`,
+  );
   await readyStack(cfg, (line) => console.log(`  ${line}`));
 
   const sampler = new ProcessSampler();
   const rows = await status(cfg);
-  for (const name of ['kafka', 'cassandra'] as const) {
+  for (const name of watchedServers) {
     const pid = rows.find((r) => r.service === name)?.pid;
     if (pid !== undefined) sampler.watch({ name, pids: () => [pid] });
   }
@@ -410,12 +388,17 @@ async function main(): Promise<number> {
   const onOffline = (o: OfflinePipeline) => {
     offlinePid = o.pid;
   };
-  // serverless-offline runs in its own process group; Ctrl-C must not leave it running. (The phase's topics,
-  // keyspace and database stay behind; the next run drops them.)
+  let consolePid: number | undefined;
+  // serverless-offline runs in its own process group, and the console phase's console in a process of its own;
+  // Ctrl-C must not leave them running. (The phase's topics, keyspace and database stay behind; the next run
+  // drops them.)
   process.once('SIGINT', () => {
-    if (offlinePid !== undefined) {
+    const kills: Array<() => void> = [];
+    if (offlinePid !== undefined) kills.push(() => process.kill(-(offlinePid as number), 'SIGKILL'));
+    if (consolePid !== undefined) kills.push(() => process.kill(consolePid as number, 'SIGKILL'));
+    for (const kill of kills) {
       try {
-        process.kill(-offlinePid, 'SIGKILL');
+        kill();
       } catch {
         // Gone already.
       }
@@ -428,9 +411,24 @@ async function main(): Promise<number> {
     console.log(`  dropped ${leftovers} topics, keyspaces and databases left by an interrupted run`);
   sampler.start();
 
-  // Baselines, stages, profiles, scaling points, the two baselines run again, the report.
-  const steps = 4 + 4 + plan.profiles.length + plan.scaling.length + 2 + 1;
+  // Baselines, stages, profiles, scaling points, the console phase, the two baselines run again, the report.
+  const steps = only === 'console' ? 1 + 1 : 4 + 4 + plan.profiles.length + plan.scaling.length + 1 + 2 + 1;
   const progress = new Progress(steps);
+  const consolePhase = () => {
+    const { pairs, usersPerRound } = plan.console;
+    progress.phase(
+      `console: the sink with npm run console off and on (${2 * pairs} rounds of ${usersPerRound})`,
+    );
+    return runConsolePhase(cfg, plan.console, {
+      sampler,
+      progress: (line) => progress.detail(line),
+      started: onOffline,
+      consoleRunning: (pid) => {
+        consolePid = pid;
+      },
+      warn: (m) => progress.log(`warning: ${m}`),
+    });
+  };
   try {
     // Our record: the value publish-users sends; the Kafka baselines use the same size.
     const sample = userCreatedMessages(benchUsers(200, 'bench-size')).map(relayRecord);
@@ -438,48 +436,73 @@ async function main(): Promise<number> {
       sample.reduce((s, r) => s + Buffer.byteLength(r.value), 0) / sample.length,
     );
 
-    const firstRound = await runBaselines(cfg, plan, progress, recordBytes, 'start');
-    const { stages, fetchBaseline } = await runStages(cfg, plan, progress, onOffline);
+    let measured: Pick<Results, 'baselines' | 'stages' | 'endToEnd' | 'scaling' | 'console' | 'targets'>;
+    if (only === 'console') {
+      const phase = await consolePhase();
+      measured = {
+        baselines: [],
+        stages: [],
+        endToEnd: [],
+        scaling: [],
+        console: phase,
+        targets: consoleTargets(phase),
+      };
+    } else {
+      const firstRound = await runBaselines(cfg, plan, progress, recordBytes, 'start');
+      const { stages, fetchBaseline } = await runStages(cfg, plan, progress, onOffline);
 
-    // The first rate each profile tries: 60% of the slower of the relay and the sink on their own (end to end,
-    // the stages share the machine with each other and with the load).
-    const rateOf = (id: string) => stages.find((s) => s.id === id)?.perSecond ?? 0;
-    const candidate = Math.max(100, 0.6 * Math.min(rateOf('relay'), rateOf('sink')));
-    const templates = storableUsers(benchUsers(2000, 'bench-load'));
-    const endToEnd: Profile[] = [];
-    for (const spec of plan.profiles) {
-      progress.phase(`end to end: ${spec.name}`);
-      endToEnd.push(
-        await runProfile(
-          cfg,
-          spec,
-          {
-            candidatePerSecond: candidate,
-            probes: plan.probes,
-            probeSeconds: plan.probeSeconds,
-            sustainSeconds: plan.sustainSeconds,
-            attempts: plan.sustainAttempts,
-            latencySeconds: plan.latencySeconds,
-            warmupSeconds: plan.warmupSeconds,
-          },
-          templates,
-          {
-            progress: (label) => progress.detail(label),
-            started: onOffline,
-            warn: (m) => progress.log(`warning: ${m}`),
-          },
-        ),
+      // The first rate each profile tries: 60% of the slower of the relay and the sink on their own (end to
+      // end, the stages share the machine with each other and with the load).
+      const rateOf = (id: string) => stages.find((s) => s.id === id)?.perSecond ?? 0;
+      const candidate = Math.max(100, 0.6 * Math.min(rateOf('relay'), rateOf('sink')));
+      const templates = storableUsers(benchUsers(2000, 'bench-load'));
+      const endToEnd: Profile[] = [];
+      for (const spec of plan.profiles) {
+        progress.phase(`end to end: ${spec.name}`);
+        endToEnd.push(
+          await runProfile(
+            cfg,
+            spec,
+            {
+              candidatePerSecond: candidate,
+              probes: plan.probes,
+              probeSeconds: plan.probeSeconds,
+              sustainSeconds: plan.sustainSeconds,
+              attempts: plan.sustainAttempts,
+              latencySeconds: plan.latencySeconds,
+              warmupSeconds: plan.warmupSeconds,
+            },
+            templates,
+            {
+              progress: (line) => progress.detail(line),
+              started: onOffline,
+              warn: (m) => progress.log(`warning: ${m}`),
+            },
+          ),
+        );
+      }
+
+      const scaling = await runScaling(cfg, plan, progress, sampler, onOffline);
+      const phase = await consolePhase();
+
+      // The ratios use the better of the two rounds of each server's raw tool.
+      const baselines = withBestRounds(
+        firstRound,
+        await runBaselines(cfg, plan, progress, recordBytes, 'end'),
       );
-    }
-
-    const scaling = await runScaling(cfg, plan, progress, sampler, onOffline);
-
-    // The ratios use the better of the two rounds of each server's raw tool.
-    const baselines = withBestRounds(firstRound, await runBaselines(cfg, plan, progress, recordBytes, 'end'));
-    baselines.push(fetchBaseline);
-    for (const stage of stages) {
-      const base = baselines.find((b) => b.id === stage.baseline);
-      if (base && base.perSecond > 0) stage.ratio = stage.perSecond / base.perSecond;
+      baselines.push(fetchBaseline);
+      for (const stage of stages) {
+        const base = baselines.find((b) => b.id === stage.baseline);
+        if (base && base.perSecond > 0) stage.ratio = stage.perSecond / base.perSecond;
+      }
+      measured = {
+        baselines,
+        stages,
+        endToEnd,
+        scaling,
+        console: phase,
+        targets: [...targetsOf(baselines, stages, endToEnd), ...consoleTargets(phase)],
+      };
     }
 
     progress.phase('writing the report');
@@ -487,21 +510,18 @@ async function main(): Promise<number> {
     const results: Results = {
       schemaVersion: resultsSchemaVersion,
       mode: plan.mode,
-      label: values.label as string,
+      label: label === '' && only !== undefined ? `--only ${only}` : label,
       startedAt: startedAt.toISOString(),
       durationSeconds: Math.round((performance.now() - t0) / 100) / 10,
       git: gitInfo(),
       machine: machineInfo(),
       tools: toolVersions(cfg, rows),
       recordBytes,
-      baselines,
-      stages,
-      endToEnd,
-      scaling,
-      targets: targetsOf(baselines, stages, endToEnd),
+      ...measured,
       processes: sampler.stop(),
     };
-    const written = await writeReport(results, out, { history: true });
+    // A run of one phase is no run to compare with the others: it stays out of the history.
+    const written = await writeReport(results, out, { history: only === undefined });
     progress.stop();
     console.log(`\nbench: done in ${results.durationSeconds} s`);
     for (const t of results.targets) {

@@ -43,7 +43,16 @@ describe('unnestInsertSql', () => {
     expect(sql).toContain('INSERT INTO bench_users_raw (id, payload, batch_id, fetched_at)');
     expect(sql).toContain('INSERT INTO bench_outbox (id, aggregatetype, aggregateid, type, payload)');
     expect(sql).toContain('unnest($1::uuid[], $2::jsonb[], $3::jsonb[])');
-    expect(sql).not.toMatch(/ON CONFLICT|RETURNING/);
+    expect(sql).not.toMatch(/ON CONFLICT|RETURNING|published_at/);
+  });
+
+  it('marks the outbox rows published when asked, as the relay leaves them', () => {
+    // Act
+    const sql = unnestInsertSql({ usersRaw: 'users_raw', outbox: 'outbox' }, { published: true });
+
+    // Assert
+    expect(sql).toContain('INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, published_at)');
+    expect(sql).toContain("SELECT id, 'user', id::text, 'UserCreated', message, now() FROM input");
   });
 });
 

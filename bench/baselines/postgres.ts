@@ -56,9 +56,15 @@ export function scratchTables(prefix: string): { usersRaw: string; outbox: strin
  * One chunk's statement: both tables from one UNNEST of the chunk's arrays, in one statement, so one round
  * trip and one transaction per chunk. Plain inserts: the scratch tables start empty and the ids are
  * unique, so there is nothing to skip and nothing to return. The outbox columns are filled as the store
- * fills them.
+ * fills them; with `published`, the outbox rows are also marked published now, as the relay leaves them
+ * (the console phase fills the real tables of its run this way, so that the relay's sweep finds nothing to
+ * send).
  */
-export function unnestInsertSql(tables: { usersRaw: string; outbox: string }): string {
+export function unnestInsertSql(
+  tables: { usersRaw: string; outbox: string },
+  opts: { published?: boolean } = {},
+): string {
+  const published = opts.published === true;
   return `
 WITH input AS (
   SELECT * FROM unnest($1::uuid[], $2::jsonb[], $3::jsonb[]) AS t(id, payload, message)
@@ -66,8 +72,8 @@ WITH input AS (
   INSERT INTO ${tables.usersRaw} (id, payload, batch_id, fetched_at)
   SELECT id, payload, $4, $5::timestamptz FROM input
 )
-INSERT INTO ${tables.outbox} (id, aggregatetype, aggregateid, type, payload)
-SELECT id, 'user', id::text, 'UserCreated', message FROM input`;
+INSERT INTO ${tables.outbox} (id, aggregatetype, aggregateid, type, payload${published ? ', published_at' : ''})
+SELECT id, 'user', id::text, 'UserCreated', message${published ? ', now()' : ''} FROM input`;
 }
 
 /** Splits `items` into consecutive chunks of at most `size`. */

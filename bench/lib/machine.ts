@@ -58,6 +58,9 @@ export function toolVersions(cfg: StackConfig, rows: readonly StatusRow[]): Reco
   };
 }
 
+/** The stack's servers the runner watches, by their service names (`stack:status`), which are their names here. */
+export const watchedServers = ['kafka', 'cassandra'] as const;
+
 /** A process to follow, by name; `pids` is asked again at each sample (children come and go). */
 export interface Watched {
   name: string;
@@ -78,7 +81,8 @@ export class ProcessSampler {
   /** False until the first sample is in: what runs then has been running before the benchmark. */
   #started = false;
   #timer: NodeJS.Timeout | undefined;
-  #busy = false;
+  /** The sample being taken, if one is. */
+  #inFlight: Promise<void> | undefined;
 
   constructor(private readonly intervalMs = 2000) {}
 
@@ -87,14 +91,26 @@ export class ProcessSampler {
   }
 
   start(): void {
-    this.#timer = setInterval(() => void this.sample(), this.intervalMs);
+    // The timer skips a beat while a sample is being taken; only callers that need a reading now wait.
+    this.#timer = setInterval(() => {
+      if (this.#inFlight === undefined) void this.sample();
+    }, this.intervalMs);
     this.#timer.unref();
   }
 
-  /** One sample now; also what the timer runs. */
+  /**
+   * One sample now. A sample already being taken (the timer's) may have read a process before the moment the
+   * caller measures from, so this waits for it and then takes its own.
+   */
   async sample(): Promise<void> {
-    if (this.#busy) return;
-    this.#busy = true;
+    while (this.#inFlight !== undefined) await this.#inFlight;
+    this.#inFlight = this.#take().finally(() => {
+      this.#inFlight = undefined;
+    });
+    return this.#inFlight;
+  }
+
+  async #take(): Promise<void> {
     try {
       for (const w of this.#watched.values()) {
         const pids = w.pids().filter((p) => p > 0);
@@ -116,7 +132,6 @@ export class ProcessSampler {
       }
     } finally {
       this.#started = true;
-      this.#busy = false;
     }
   }
 
@@ -125,6 +140,12 @@ export class ProcessSampler {
     let total = 0;
     for (const u of this.#usage.values()) total += usedMs(u);
     return total;
+  }
+
+  /** CPU milliseconds the processes watched as `name` have used, as of the latest sample; 0 if never seen. */
+  cpuMsOf(name: string): number {
+    const usage = this.#usage.get(name);
+    return usage === undefined ? 0 : usedMs(usage);
   }
 
   stop(): ProcessUsage[] {
@@ -143,6 +164,14 @@ function usedMs(u: Usage): number {
   let total = 0;
   for (const { first, latest } of u.cpuMs.values()) total += latest - first;
   return total;
+}
+
+/**
+ * CPU milliseconds all the machine's cores have spent busy (user, nice, system, interrupts) since it booted.
+ * Against the watched processes' own CPU over the same span, it tells how much else ran on the machine.
+ */
+export function machineBusyMs(): number {
+  return cpus().reduce((sum, { times }) => sum + times.user + times.nice + times.sys + times.irq, 0);
 }
 
 /** The pids of a process and its descendants. */

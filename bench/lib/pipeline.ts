@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import cassandra from 'cassandra-driver';
@@ -143,6 +144,21 @@ async function dropWhere(cfg: StackConfig, matches: (name: string) => boolean): 
     await db.end();
   }
   return dropped;
+}
+
+/**
+ * When sink-users' bundle was last written (ms since the epoch), or undefined before it has been.
+ * `sls offline start` runs serverless-esbuild's watcher, whose default pattern is every .js and .ts file of
+ * the repository: any edit rebuilds the functions into `.esbuild/.build/` and has serverless-offline drop its
+ * workers, so a measurement across it timed cold workers and a rebuild beside the sink. Comparing this before
+ * and after a measurement tells whether that happened.
+ */
+export function sinkBundleStamp(): number | undefined {
+  try {
+    return statSync(join(repoRoot, '.esbuild', '.build', 'functions', 'sink-users', 'handler.cjs')).mtimeMs;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The sink settings a phase runs serverless-offline with. */

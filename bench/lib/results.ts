@@ -96,6 +96,72 @@ export const scalingPointSchema = z.object({
 });
 export type ScalingPoint = z.infer<typeof scalingPointSchema>;
 
+/** One round of the console phase: the sink's rate with the console off or on. */
+export const consoleRoundSchema = z.object({
+  /** 1-based, in the order run (the warm-up round not counted). */
+  round: z.number().int().positive(),
+  console: z.enum(['off', 'on']),
+  /** The round's users, all written (the rate is over their write times only). */
+  users: z.number().int().nonnegative(),
+  seconds,
+  perSecond: rate,
+  /** Cassandra's CPU milliseconds per second over the round: the console's counts scan its whole table. */
+  cassandraCpuMsPerSecond: z.number().finite().nonnegative().optional(),
+  /**
+   * CPU milliseconds per second the machine spent busy outside the processes the benchmark watches (servers,
+   * serverless-offline, this process, the console): other work that shared the machine during the round.
+   */
+  otherCpuMsPerSecond: z.number().finite().nonnegative().optional(),
+  /**
+   * Whether the functions were rebuilt during the round: serverless-esbuild's watcher under `sls offline start`
+   * rebuilds them on any .js or .ts change in the repository and serverless-offline drops its workers.
+   */
+  functionsRebuilt: z.boolean().optional(),
+  /** On rounds: the console process's CPU milliseconds per second over the round. */
+  consoleCpuMsPerSecond: z.number().finite().nonnegative().optional(),
+  /** On rounds: `/api/live` snapshots the viewer read and `/metrics` scrapes it made. */
+  snapshots: z.number().int().nonnegative().optional(),
+  scrapes: z.number().int().nonnegative().optional(),
+});
+export type ConsoleRound = z.infer<typeof consoleRoundSchema>;
+
+/** The console page opened once in chromium; the times are from the navigation's start. */
+export const firstPaintSchema = z.object({
+  /** `first-contentful-paint`; null when not measured (no chromium, or the page did not get that far). */
+  firstContentfulPaintMs: z.number().finite().nonnegative().nullable(),
+  /** When the first live snapshot was rendered into the page; null when not measured. */
+  firstSnapshotMs: z.number().finite().nonnegative().nullable(),
+  /** Why a time is null. */
+  reason: z.string().optional(),
+  /** The browser's version, when one ran. */
+  browser: z.string().optional(),
+});
+export type FirstPaintResult = z.infer<typeof firstPaintSchema>;
+
+/**
+ * The console phase: what the console's own polling costs the sink (rounds with it off and on, in ABBA
+ * order), its CPU, and its page's first paint. Absent from runs recorded before the phase existed.
+ */
+export const consolePhaseSchema = z.object({
+  usersPerRound: z.number().int().positive(),
+  pairs: z.number().int().positive(),
+  /** `created_users` rows before the first measured round (the fill and the warm-up) and after the last. */
+  cassandraRows: z.object({ before: z.number().int().nonnegative(), after: z.number().int().nonnegative() }),
+  /** `users_raw` rows (each with its published outbox row) before the first measured round and after the last. */
+  postgresUsers: z.object({ before: z.number().int().nonnegative(), after: z.number().int().nonnegative() }),
+  /** The sink's rate in the warm-up round (console off), which is left out of the pairs. */
+  warmupPerSecond: rate,
+  rounds: z.array(consoleRoundSchema).min(2),
+  /** On ÷ off of each pair, in order. */
+  pairRatios: z.array(z.number().finite().nonnegative()).min(1),
+  /** The median of `pairRatios`. */
+  medianRatio: z.number().finite().nonnegative(),
+  /** The console's CPU milliseconds per second over all its on rounds. */
+  consoleCpuMsPerSecond: z.number().finite().nonnegative(),
+  firstPaint: firstPaintSchema,
+});
+export type ConsolePhase = z.infer<typeof consolePhaseSchema>;
+
 export const targetSchema = z.object({
   id: z.string(),
   description: z.string(),
@@ -142,6 +208,8 @@ export const resultsSchema = z.object({
   stages: z.array(stageSchema),
   endToEnd: z.array(profileSchema),
   scaling: z.array(scalingPointSchema),
+  /** The console phase; optional, so the runs recorded before it existed stay valid under version 1. */
+  console: consolePhaseSchema.optional(),
   targets: z.array(targetSchema),
   processes: z.array(processSchema),
 });

@@ -1,16 +1,20 @@
 /**
  * Feeding and reading a phase's pipeline: `users_created` records straight onto the topic (built by the
- * relay's own record builder, so they are byte for byte what publish-users sends), the Cassandra rows with
- * their write times, and waiting for a row count.
+ * relay's own record builder, so they are byte for byte what publish-users sends), users stored and already
+ * relayed in PostgreSQL, the Cassandra rows with their write times, and waiting for a row count.
  */
 import cassandra from 'cassandra-driver';
 import type { Kafka } from 'kafkajs';
+import type pg from 'pg';
 import { TransientError } from '../../functions/lib/errors.ts';
 import { type RetryPolicy, withRetry } from '../../functions/lib/retry.ts';
 import type { UserCreated } from '../../functions/lib/users-created.ts';
 import { buildRecord } from '../../functions/publish-users/core.ts';
 import { cassandraErrorCode, classifyCassandraError } from '../../functions/sink-users/sink.ts';
+import type { StorableUser } from '../../functions/store-users/core.ts';
 import { errorText } from '../../lib/errors.ts';
+import { chunk, unnestInsertSql } from '../baselines/postgres.ts';
+import { benchBatch } from './users.ts';
 
 /** The Kafka record publish-users would send for `message`. */
 export function relayRecord(message: UserCreated) {
@@ -48,6 +52,29 @@ export async function produceMessages(
     await Promise.all(sends);
   } finally {
     await producer.disconnect();
+  }
+}
+
+/**
+ * Stores `users` in the run's `users_raw` and `outbox` as the pipeline leaves them once the relay has sent
+ * them: outbox rows already published, so the relay's sweep has nothing to send. One statement (the raw
+ * baseline's UNNEST) per `chunkSize` users. What the console reads (counts, and the outbox rows its latency
+ * sampler looks up by id) is then there as in a running pipeline.
+ */
+export async function storeRelayed(
+  pool: pg.Pool,
+  users: readonly StorableUser[],
+  chunkSize = 1000,
+): Promise<void> {
+  const sql = unnestInsertSql({ usersRaw: 'users_raw', outbox: 'outbox' }, { published: true });
+  for (const part of chunk(users, chunkSize)) {
+    await pool.query(sql, [
+      part.map((u) => u.id),
+      part.map((u) => u.payload),
+      part.map((u) => u.message),
+      benchBatch.batchId,
+      benchBatch.fetchedAt,
+    ]);
   }
 }
 

@@ -28,6 +28,11 @@ export function benchUsers(count: number, seed = 'bench'): User[] {
   return users;
 }
 
+/** The same users, each under a new `login.uuid`: a phase that writes the same users again writes new rows. */
+export function withFreshIds(users: readonly User[]): User[] {
+  return users.map((user) => ({ ...user, login: { ...user.login, uuid: randomUUID() } }));
+}
+
 /** The batch id and fetch time every benchmark message carries. */
 export const benchBatch = { batchId: 'bench:1', fetchedAt: new Date(0).toISOString() };
 

@@ -28,6 +28,8 @@ describe('historyEntry', () => {
         'relay-vs-producer': 0.5462,
         'sink-vs-insert': 0.8056,
         'p99-low-latency': 176.5,
+        'console-cost': 0.9847,
+        'console-first-paint': 212.4,
       },
     });
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryEntry } from '../lib/results.ts';
 import { historyEntry } from './history.ts';
-import { historyLimit, renderMarkdown, targetsTableHeader } from './markdown.ts';
+import { consoleHeading, historyLimit, renderMarkdown, targetsTableHeader } from './markdown.ts';
 import { sampleQuickResults, sampleResults } from './sample.ts';
 
 /** The markdown table that follows `heading`, as its lines. */
@@ -49,13 +49,45 @@ describe('renderMarkdown', () => {
     const md = renderMarkdown(sampleResults(), []);
 
     const table = tableAfter(md, '## Targets');
-    expect(md).toContain('3 of 4 met.');
+    expect(md).toContain('5 of 6 met.');
     expect(table[0]).toBe(targetsTableHeader);
     expect(table).toContain('| relay vs Kafka producer (`relay-vs-producer`) | ≥ 0.60× | 0.55× | ❌ |');
     expect(table).toContain(
       '| end-to-end p99 at half load (low latency) (`p99-low-latency`) | ≤ 250 ms | 177 ms | ✅ |',
     );
-    expect(table).toHaveLength(2 + 4);
+    expect(table).toHaveLength(2 + 6);
+  });
+
+  it('renders the console phase: each round, the ratio per pair and its median, the CPU and the first paint', () => {
+    const md = renderMarkdown(sampleResults(), []);
+
+    const table = tableAfter(md, consoleHeading);
+    expect(table[0]).toBe(
+      '| Round | Console | Users/s | Console CPU ms/s | Snapshots | Scrapes | Cassandra CPU ms/s | Other CPU ms/s |',
+    );
+    expect(table).toHaveLength(2 + 8);
+    expect(table[2]).toBe('| 1 | off | 6,500 | — | — | — | 600 | 40 |');
+    expect(table[3]).toBe('| 2 | on | 6,400 | 85 | 5 | 1 | 700 | 41 |');
+    expect(table[8]).toBe('| 7 | on | 6,300 ⚠ | 90 | 5 | 1 | 700 | 46 |');
+    expect(md).toContain('⚠ During round 7 the functions were rebuilt');
+    expect(md).toContain(
+      '`created_users` held 230,000 rows before the first round and 470,000 after the last',
+    );
+    expect(md).toContain('On ÷ off per pair: 0.98×, 0.98×, 0.99×, 0.95×; **median 0.98×**.');
+    expect(md).toContain("The console's CPU while on: **86 ms per second** (9% of one core).");
+    expect(md).toContain('first contentful paint **212 ms**, first live snapshot rendered **1,185 ms**.');
+  });
+
+  it('says why the first paint was not measured, and leaves the section out of a run without the phase', () => {
+    const quick = renderMarkdown(sampleQuickResults(), []);
+    const { console: _phase, ...withoutPhase } = sampleResults();
+    const older = renderMarkdown(withoutPhase, []);
+
+    expect(quick).toContain(
+      "The page's first paint was not measured: no chromium on PATH (`command -v chromium` found none)",
+    );
+    expect(tableAfter(quick, consoleHeading)).toHaveLength(2 + 2);
+    expect(older).not.toContain(consoleHeading);
   });
 
   it('puts each stage next to its baseline, with the ratio', () => {

@@ -1,10 +1,10 @@
 /**
  * The benchmark's markdown report (`bench/results/latest.md`): what ran where, whether the targets were met,
- * each stage against the raw tool it is compared with, the end-to-end profiles, the scaling sweep, the
- * processes' footprint and the recent history. A pure function of the results and the history, so the same
+ * each stage against the raw tool it is compared with, the end-to-end profiles, the scaling sweep, what the
+ * console costs the sink and how fast its page paints, the processes' footprint and the recent history. A pure function of the results and the history, so the same
  * run always renders the same text.
  */
-import type { HistoryEntry, Profile, Results, Target } from '../lib/results.ts';
+import type { ConsolePhase, HistoryEntry, Profile, Results, Target } from '../lib/results.ts';
 import {
   formatCount,
   formatDuration,
@@ -26,6 +26,9 @@ export const historyLimit = 15;
 
 /** The header row of the targets table; `bench/check.ts` looks for it to know the table was rendered. */
 export const targetsTableHeader = '| Target | Goal | Measured | Met |';
+
+/** The console phase's heading; `bench/check.ts` looks for it in a run that has the phase. */
+export const consoleHeading = '## Console';
 
 const none = '—';
 
@@ -50,6 +53,7 @@ export function renderMarkdown(results: Results, history: HistoryEntry[]): strin
     stagesSection(results),
     endToEndSection(results.endToEnd),
     scalingSection(results),
+    results.console === undefined ? undefined : consoleSection(results.console),
     processesSection(results),
     history.length > 0 ? historySection(history, results) : undefined,
   ];
@@ -219,6 +223,72 @@ function scalingSection(results: Results): string {
     ]),
   );
   return `## Scaling\n\nThe sink through the local event source, by partitions and batch size.\n\n${table}`;
+}
+
+function consoleSection(phase: ConsolePhase): string {
+  const intro =
+    `What \`npm run console\` costs the sink while it runs: rounds of ${formatCount(phase.usersPerRound)} users ` +
+    'with the console off and on in ABBA order (off, on, on, off, …), each rate over the Cassandra write times ' +
+    "of that round's users only. In an on round the console runs in its own process, read by a viewer that " +
+    'keeps `/api/live` open and scrapes `/metrics` every 5 s. `created_users` held ' +
+    `${formatCount(phase.cassandraRows.before)} rows before the first round and ` +
+    `${formatCount(phase.cassandraRows.after)} after the last; \`users_raw\` and the outbox ` +
+    `${formatCount(phase.postgresUsers.before)} and ${formatCount(phase.postgresUsers.after)}.`;
+  const optional = (value: number | undefined) => (value === undefined ? none : formatCount(value));
+  const table = renderTable(
+    [
+      { title: 'Round', align: 'right' },
+      { title: 'Console' },
+      { title: 'Users/s', align: 'right' },
+      { title: 'Console CPU ms/s', align: 'right' },
+      { title: 'Snapshots', align: 'right' },
+      { title: 'Scrapes', align: 'right' },
+      { title: 'Cassandra CPU ms/s', align: 'right' },
+      { title: 'Other CPU ms/s', align: 'right' },
+    ],
+    phase.rounds.map((r) => [
+      String(r.round),
+      r.console,
+      `${formatRate(r.perSecond)}${r.functionsRebuilt === true ? ' ⚠' : ''}`,
+      optional(r.consoleCpuMsPerSecond),
+      optional(r.snapshots),
+      optional(r.scrapes),
+      optional(r.cassandraCpuMsPerSecond),
+      optional(r.otherCpuMsPerSecond),
+    ]),
+  );
+  const rebuilt = phase.rounds.filter((r) => r.functionsRebuilt === true).map((r) => String(r.round));
+  const notes = [
+    "Cassandra CPU ms/s: the console's counts scan whole tables, so its cost shows there more than in its own " +
+      'process. Other CPU ms/s: what the machine spent busy outside the processes the benchmark watches (work ' +
+      'that shared the machine); high values make a round slow for reasons of their own.',
+    ...(rebuilt.length === 0
+      ? []
+      : [
+          `⚠ During round${rebuilt.length === 1 ? '' : 's'} ${rebuilt.join(', ')} the functions were rebuilt: a .js ` +
+            "or .ts file of the repository changed, and sls offline's serverless-esbuild watcher rebuilt them and " +
+            "dropped the sink's workers, so the rate timed cold workers.",
+        ]),
+  ].join('\\\n');
+  const cost =
+    `On ÷ off per pair: ${phase.pairRatios.map(formatRatio).join(', ')}; **median ${formatRatio(phase.medianRatio)}**. ` +
+    `The console's CPU while on: **${formatCount(phase.consoleCpuMsPerSecond)} ms per second** ` +
+    `(${formatLoad(phase.consoleCpuMsPerSecond / 1000)} of one core). ` +
+    `Warm-up round, console off, not counted: ${formatRate(phase.warmupPerSecond)} users/s.`;
+  return [consoleHeading, intro, table, notes, cost, firstPaintLine(phase.firstPaint)].join('\n\n');
+}
+
+function firstPaintLine(paint: ConsolePhase['firstPaint']): string {
+  const browser = paint.browser === undefined ? '' : ` (chromium ${cell(paint.browser)})`;
+  const time = (ms: number | null) => (ms === null ? 'not measured' : `**${formatMs(ms)}**`);
+  if (paint.firstContentfulPaintMs === null && paint.firstSnapshotMs === null) {
+    return `The page's first paint was not measured: ${cell(paint.reason ?? 'no reason given')}.`;
+  }
+  const why = paint.reason === undefined ? '' : ` (${cell(paint.reason)})`;
+  return (
+    `The page opened once${browser}, times from the navigation's start: first contentful paint ` +
+    `${time(paint.firstContentfulPaintMs)}, first live snapshot rendered ${time(paint.firstSnapshotMs)}${why}.`
+  );
 }
 
 function processesSection(results: Results): string {

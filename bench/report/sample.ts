@@ -3,7 +3,43 @@
  * quick run with the fewest points the runner can produce. Functions, not constants, so a test can change its
  * copy freely.
  */
-import type { Results } from '../lib/results.ts';
+import { abbaSchedule, median, pairRatios } from '../lib/abba.ts';
+import type { ConsolePhase, Results } from '../lib/results.ts';
+
+/**
+ * A console phase of four ABBA pairs, the page measured in chromium: the console costs the sink about 1.5%
+ * (median 0.985×) and paints in 212 ms.
+ */
+export function sampleConsolePhase(): ConsolePhase {
+  const rates = [6_500, 6_400, 6_450, 6_550, 6_480, 6_420, 6_300, 6_600];
+  const rounds = abbaSchedule(4).map((state, i) => {
+    const perSecond = rates[i] ?? 0;
+    return {
+      round: i + 1,
+      console: state,
+      users: 30_000,
+      seconds: Math.round((30_000 / perSecond) * 100) / 100,
+      perSecond,
+      cassandraCpuMsPerSecond: state === 'on' ? 700 : 600,
+      otherCpuMsPerSecond: 40 + i,
+      functionsRebuilt: i === 6,
+      ...(state === 'on' ? { consoleCpuMsPerSecond: 84.2 + i, snapshots: 5, scrapes: 1 } : {}),
+    };
+  });
+  const ratios = pairRatios(rounds);
+  return {
+    usersPerRound: 30_000,
+    pairs: 4,
+    cassandraRows: { before: 230_000, after: 470_000 },
+    postgresUsers: { before: 230_000, after: 470_000 },
+    warmupPerSecond: 6_210.4,
+    rounds,
+    pairRatios: ratios,
+    medianRatio: median(ratios),
+    consoleCpuMsPerSecond: 86.2,
+    firstPaint: { firstContentfulPaintMs: 212.4, firstSnapshotMs: 1_184.9, browser: '131.0.6778.204' },
+  };
+}
 
 /** A full run: four baselines, four stages (one without a raw equivalent), two profiles, a 3 × 3 sweep. */
 export function sampleResults(): Results {
@@ -223,6 +259,7 @@ export function sampleResults(): Results {
         };
       }),
     ),
+    console: sampleConsolePhase(),
     targets: [
       {
         id: 'store-vs-copy',
@@ -260,6 +297,24 @@ export function sampleResults(): Results {
         unit: 'ms',
         met: true,
       },
+      {
+        id: 'console-cost',
+        description: 'sink with the console running ÷ without (median of ABBA pairs)',
+        measured: 0.9847,
+        goal: 0.98,
+        comparison: '>=',
+        unit: 'x',
+        met: true,
+      },
+      {
+        id: 'console-first-paint',
+        description: "console page's first contentful paint (ms)",
+        measured: 212.4,
+        goal: 1000,
+        comparison: '<=',
+        unit: 'ms',
+        met: true,
+      },
     ],
     processes: [
       { name: 'serverless-offline', pid: 41_233, peakRssMiB: 412.6, cpuSeconds: 381.2 },
@@ -272,13 +327,17 @@ export function sampleResults(): Results {
 }
 
 /**
- * A quick run: one baseline, one stage, one profile at one load, one scaling point, one target. The report must
- * still render it without empty tables breaking the layout or NaN leaking into the chart.
+ * A quick run: one baseline, one stage, one profile at one load, one scaling point, one pair of console rounds
+ * on a machine without chromium, and the two targets that leaves. The report must still render it without
+ * empty tables breaking the layout or NaN leaking into the chart.
  */
 export function sampleQuickResults(): Results {
   const full = sampleResults();
   const [lowLatency] = full.endToEnd;
   const [, half] = lowLatency?.latency ?? [];
+  const phase = sampleConsolePhase();
+  const rounds = phase.rounds.slice(0, 2).map((r) => ({ ...r, users: 3_000 }));
+  const ratios = pairRatios(rounds);
   return {
     ...full,
     mode: 'quick',
@@ -289,7 +348,23 @@ export function sampleQuickResults(): Results {
     stages: full.stages.filter((s) => s.id === 'sink'),
     endToEnd: lowLatency && half ? [{ ...lowLatency, latency: [half] }] : [],
     scaling: full.scaling.slice(0, 1),
-    targets: full.targets.filter((t) => t.id === 'sink-vs-insert'),
+    console: {
+      ...phase,
+      usersPerRound: 3_000,
+      pairs: 1,
+      cassandraRows: { before: 13_000, after: 19_000 },
+      postgresUsers: { before: 13_000, after: 19_000 },
+      rounds,
+      pairRatios: ratios,
+      medianRatio: median(ratios),
+      firstPaint: {
+        firstContentfulPaintMs: null,
+        firstSnapshotMs: null,
+        reason:
+          "no chromium on PATH (`command -v chromium` found none): Debian's chromium package measures it",
+      },
+    },
+    targets: full.targets.filter((t) => t.id === 'sink-vs-insert' || t.id === 'console-cost'),
     processes: full.processes.slice(0, 2),
   };
 }

@@ -1,8 +1,8 @@
 /**
  * The benchmark's smoke test, as CI runs it: `npm run bench -- --quick` on the real stack, then the report
  * checker. It asserts that the run completed and wrote a complete, well-formed report, and that what it
- * measured adds up (every seeded user reached Cassandra, every latency sample is a committed user). It never
- * asserts how fast anything was.
+ * measured adds up (every seeded user reached Cassandra, every latency sample is a committed user, the console
+ * phase ran its pair of rounds). It never asserts how fast anything was.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -70,9 +70,23 @@ describe('npm run bench -- --quick', () => {
     }
     expect(results.scaling).toHaveLength(1);
     expect(results.scaling[0]?.users).toBe(3000);
-    expect(results.targets.map((t) => t.id)).toHaveLength(5);
+    // The console phase: one pair of rounds, every user of each written, the console's CPU taken in the on
+    // round; the first paint is measured where chromium is installed, and says why not elsewhere.
+    const phase = results.console;
+    expect(phase?.rounds.map((r) => r.console)).toEqual(['off', 'on']);
+    for (const round of phase?.rounds ?? []) expect(round.users).toBe(3000);
+    expect(phase?.rounds[1]?.snapshots).toBeGreaterThan(0);
+    expect(phase?.pairRatios).toHaveLength(1);
+    const painted = phase?.firstPaint.firstContentfulPaintMs != null;
+    if (!painted) expect(phase?.firstPaint.reason).toBeTruthy();
+    expect(results.targets.map((t) => t.id)).toHaveLength(painted ? 7 : 6);
     expect(results.processes.map((p) => p.name)).toEqual(
-      expect.arrayContaining(['kafka', 'cassandra', expect.stringMatching(/^sls offline/)]),
+      expect.arrayContaining([
+        'kafka',
+        'cassandra',
+        expect.stringMatching(/^sls offline/),
+        expect.stringMatching(/^npm run console/),
+      ]),
     );
 
     const history = (await readFile(join(out, 'history.jsonl'), 'utf8')).trim().split('\n');

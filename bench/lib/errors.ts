@@ -1,0 +1,36 @@
+/**
+ * Typed errors of the benchmark's runner: its command line, and the console phase (bench/console.ts). None is
+ * retryable within a run: a console that does not start, exits or stops answering mid-round would spoil the
+ * round it ran in, and a benchmark that quietly ran the round again would measure something else. Each
+ * carries a stable `code` to branch on.
+ */
+import { PipelineError } from '../../lib/errors.ts';
+
+/** Why the console phase could not measure. */
+export type ConsolePhaseFailure =
+  /** The console's process did not serve its page in time, or exited while starting. */
+  | 'CONSOLE_START'
+  /** The console's process exited during a round. */
+  | 'CONSOLE_EXITED'
+  /** The viewer's `/api/live` stream or a `/metrics` scrape failed during a round. */
+  | 'CONSOLE_VIEWER'
+  /** Cassandra does not hold a row for every user of a round the sink said it consumed. */
+  | 'CONSOLE_ROWS_MISSING';
+
+/** The console phase failed; `code` says how (see {@link ConsolePhaseFailure}). */
+export class ConsolePhaseError extends PipelineError {
+  override readonly name: string = 'ConsolePhaseError';
+
+  constructor(message: string, options: { code: ConsolePhaseFailure; cause?: unknown }) {
+    super(message, { ...options, retryable: false });
+  }
+}
+
+/** `npm run bench` was given arguments it cannot run with; the message says which and why. */
+export class BenchArgsError extends PipelineError {
+  override readonly name: string = 'BenchArgsError';
+
+  constructor(message: string) {
+    super(message, { code: 'BENCH_ARGS_INVALID', retryable: false });
+  }
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { BenchArgsError } from './lib/errors.ts';
+import { fullPlan, parseBenchArgs, quickPlan } from './plan.ts';
+
+describe('parseBenchArgs', () => {
+  it('runs every phase at full size into bench/results by default', () => {
+    const args = parseBenchArgs([]);
+
+    expect(args.plan).toBe(fullPlan);
+    expect(args.out).toMatch(/\/bench\/results$/);
+    expect(args.only).toBeUndefined();
+    expect(args.label).toBe('');
+  });
+
+  it('runs the console phase alone, at the size asked for, into the folder given', () => {
+    const args = parseBenchArgs(['--only', 'console', '--quick', '--out', '/tmp/b']);
+
+    expect(args).toMatchObject({ plan: quickPlan, out: '/tmp/b', only: 'console' });
+  });
+
+  it('refuses a phase that cannot run alone, and a phase alone without --out', () => {
+    expect(() => parseBenchArgs(['--only', 'sink', '--out', '/tmp/b'])).toThrow(
+      /--only sink: the phases that run alone are console/,
+    );
+    const noOut = () => parseBenchArgs(['--only', 'console']);
+    expect(noOut).toThrow(BenchArgsError);
+    expect(noOut).toThrow(/needs --out DIR/);
+  });
+});
+
+describe('the plans', () => {
+  it('run the console phase in ABBA pairs: four at full size, one in a quick run', () => {
+    expect(fullPlan.console).toEqual({ pairs: 4, usersPerRound: 30_000, fillUsers: 200_000 });
+    expect(quickPlan.console.pairs).toBe(1);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * What `npm run bench` runs: the size and length of each phase in a full and a quick run, and the command
+ * line that picks one (`--quick`, `--out`, `--label`, `--only`).
+ */
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { repoRoot } from '../lib/paths.ts';
+import type { ConsolePlan } from './console.ts';
+import { type ProfileSpec, profiles } from './e2e.ts';
+import { BenchArgsError } from './lib/errors.ts';
+
+/** How big and how long each phase is. */
+export interface Plan {
+  mode: 'full' | 'quick';
+  kafkaRecords: number;
+  cassandraRows: number;
+  postgresUsers: number;
+  fetchUsers: number;
+  stageUsers: number;
+  profiles: readonly ProfileSpec[];
+  probes: number;
+  probeSeconds: number;
+  sustainSeconds: number;
+  sustainAttempts: number;
+  latencySeconds: number;
+  warmupSeconds: number;
+  scaling: ReadonlyArray<{ partitions: number; batchSize: number }>;
+  scalingUsers: number;
+  console: ConsolePlan;
+}
+
+export const fullPlan: Plan = {
+  mode: 'full',
+  kafkaRecords: 200_000,
+  cassandraRows: 50_000,
+  postgresUsers: 50_000,
+  fetchUsers: 25_000,
+  stageUsers: 30_000,
+  profiles,
+  probes: 5,
+  probeSeconds: 15,
+  sustainSeconds: 120,
+  sustainAttempts: 2,
+  latencySeconds: 20,
+  warmupSeconds: 15,
+  // Partitions at batch 1000, and batch sizes at 6 partitions (the topic's own count).
+  scaling: [
+    { partitions: 1, batchSize: 1000 },
+    { partitions: 2, batchSize: 1000 },
+    { partitions: 6, batchSize: 1000 },
+    { partitions: 6, batchSize: 100 },
+    { partitions: 6, batchSize: 10_000 },
+  ],
+  scalingUsers: 20_000,
+  // Four ABBA pairs; the fill plus the warm-up and eight rounds leave 470,000 rows in each table.
+  console: { pairs: 4, usersPerRound: 30_000, fillUsers: 200_000 },
+};
+
+export const quickPlan: Plan = {
+  mode: 'quick',
+  kafkaRecords: 20_000,
+  cassandraRows: 5_000,
+  postgresUsers: 5_000,
+  fetchUsers: 5_000,
+  stageUsers: 3_000,
+  profiles: profiles.slice(0, 1),
+  probes: 0,
+  probeSeconds: 0,
+  sustainSeconds: 15,
+  sustainAttempts: 1,
+  latencySeconds: 8,
+  warmupSeconds: 4,
+  scaling: [{ partitions: 2, batchSize: 1000 }],
+  scalingUsers: 3_000,
+  console: { pairs: 1, usersPerRound: 3_000, fillUsers: 10_000 },
+};
+
+/** The phases `--only` can run alone. */
+export const onlyPhases = ['console'] as const;
+
+/** What the command line asks for. */
+export interface Args {
+  plan: Plan;
+  out: string;
+  label: string;
+  /** Run this phase alone; undefined: every phase. */
+  only: (typeof onlyPhases)[number] | undefined;
+}
+
+/**
+ * Reads the command line.
+ *
+ * @throws {@link BenchArgsError} for an unknown `--only`, and for `--only` without `--out`: a run of one phase
+ *   must not replace the recorded full report
+ */
+export function parseBenchArgs(args: readonly string[]): Args {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      quick: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      label: { type: 'string', default: '' },
+      only: { type: 'string' },
+    },
+  });
+  const only = onlyPhases.find((p) => p === values.only);
+  if (values.only !== undefined && only === undefined) {
+    throw new BenchArgsError(`--only ${values.only}: the phases that run alone are ${onlyPhases.join(', ')}`);
+  }
+  if (only !== undefined && values.out === undefined) {
+    throw new BenchArgsError(
+      `--only ${only} needs --out DIR: a run of one phase must not replace the recorded report in bench/results`,
+    );
+  }
+  return {
+    plan: values.quick ? quickPlan : fullPlan,
+    out: resolve(values.out ?? join(repoRoot, 'bench', 'results')),
+    label: values.label,
+    only,
+  };
+}
