@@ -10,7 +10,7 @@ function sources(bus: { query: (sql: string) => Promise<{ rows: unknown[] }> }) 
     fetchTopicOffsets: async () => offsets,
     fetchOffsets: async () => [{ topic: 't', partitions: [{ partition: 0, offset: '4' }] }],
   } as unknown as Admin;
-  const cql = { execute: async () => ({ first: () => ({ get: () => 7 }) }) } as unknown as cassandra.Client;
+  const cql = { execute: async () => ({ rowLength: 7, pageState: null }) } as unknown as cassandra.Client;
   const pg = {
     query: async (sql: string) =>
       sql.includes('FROM outbox')
@@ -75,7 +75,7 @@ describe('pacedSummary', () => {
       execute: async () => {
         cassandraReads++;
         now += 2000;
-        return { first: () => ({ get: () => cassandraReads * 100 }) };
+        return { rowLength: cassandraReads * 100, pageState: null };
       },
     } as unknown as cassandra.Client;
     const read = pacedSummary(src, { share: 0.01, waitMs: 50, now: () => now });
@@ -104,5 +104,27 @@ describe('pacedSummary', () => {
     expect(reading).not.toHaveProperty('busPending');
     expect(reading.readAt).not.toHaveProperty('bus');
     expect(reading.readAt).toHaveProperty('cassandraRows');
+  });
+});
+
+describe("Cassandra's row count", () => {
+  it('counts page by page, so a large table needs no single long request', async () => {
+    const pages = [
+      { rowLength: 5000, pageState: 'p1' },
+      { rowLength: 1234, pageState: null },
+    ];
+    const asked: Array<string | undefined> = [];
+    const src = sources({ query: async () => ({ rows: [{ pending: '0', dead: '0' }] }) });
+    src.cql = {
+      execute: async (_query: string, _params: unknown[], options: { pageState?: string }) => {
+        asked.push(options.pageState);
+        return pages[asked.length - 1];
+      },
+    } as unknown as cassandra.Client;
+
+    const reading = await collectSummary(src);
+
+    expect(reading.cassandraRows).toBe(6234);
+    expect(asked).toEqual([undefined, 'p1']);
   });
 });

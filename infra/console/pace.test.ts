@@ -65,17 +65,27 @@ describe('PacedRead', () => {
     expect(await read.get(5)).toEqual({ value: 1, at: 0 });
   });
 
-  it('forgets the value when a read fails, and tries again within retryMs', async () => {
-    const r = rig(10_000);
-    await r.read.get(100);
-    r.setFail(true);
-    r.advance(990_000);
-    expect(await r.read.get(100)).toBeUndefined();
-    r.setFail(false);
-    r.advance(4_000);
-    expect(await r.read.get(100)).toBeUndefined(); // retry at failure end + 5 s, not yet
-    r.advance(1_000);
-    expect((await r.read.get(100))?.value).toBe(3);
+  it('forgets the value when a read fails, tries a quick failure again after retryMs, a slow one paced', async () => {
+    const quick = rig(10);
+    await quick.read.get(100);
+    quick.setFail(true);
+    quick.advance(2_000);
+    expect(await quick.read.get(100)).toBeUndefined();
+    quick.setFail(false);
+    quick.advance(4_000);
+    expect(await quick.read.get(100)).toBeUndefined(); // retry 5 s after the failure ended, not yet
+    quick.advance(1_000);
+    expect((await quick.read.get(100))?.value).toBe(3);
+
+    const slow = rig(10_000);
+    slow.setFail(true);
+    expect(await slow.read.get(100)).toBeUndefined(); // took 10 s: again after 990 s, not 5
+    slow.setFail(false);
+    slow.advance(980_000);
+    expect(await slow.read.get(100)).toBeUndefined();
+    expect(slow.reads()).toBe(1);
+    slow.advance(10_000);
+    expect((await slow.read.get(100))?.value).toBe(2);
   });
 
   it('refuses a share outside (0, 1]', () => {

@@ -20,7 +20,7 @@ export interface Timed<T> {
 export interface PaceOptions {
   /** The share of the time the read may take, in (0, 1]: 0.01 is 1%. */
   share: number;
-  /** After a failed read, try again no later than this (ms): a stage that was down must show up promptly. */
+  /** After a failed read, wait at least this long (ms), and longer if the read took long before it failed. */
   retryMs: number;
   now?: () => number;
 }
@@ -66,7 +66,9 @@ export class PacedRead<T> {
     } catch {
       const ended = this.#now();
       this.#last = undefined;
-      this.#nextAt = ended + Math.min(this.#retryMs, ((ended - started) * (1 - this.#share)) / this.#share);
+      // Paced like a success, but never sooner than retryMs: a count that timed out after 10 s of scanning
+      // must not scan again five seconds later.
+      this.#nextAt = ended + Math.max(this.#retryMs, ((ended - started) * (1 - this.#share)) / this.#share);
     } finally {
       this.#running = undefined;
     }
