@@ -855,6 +855,30 @@ describe('the console in chromium, on a private run under npm start', () => {
     );
   });
 
+  it('shows the view the address names when the fragment changes before the page has settled', async () => {
+    // The first render reads the fragment; the hashchange listener is attached by an effect, after the first
+    // paint. A fragment changed in between (a second goto, a quick click) must still be followed: the init script
+    // changes it as soon as the header is in the document, before any effect has run.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC' });
+    try {
+      const tab = await context.newPage();
+      await tab.addInitScript(() => {
+        new MutationObserver((_, observer) => {
+          if (!document.querySelector('header.top')) return;
+          observer.disconnect();
+          location.hash = '#/dead-letters';
+        }).observe(document, { childList: true, subtree: true });
+      });
+      await tab.goto(consoleUrl.origin);
+      await expect.poll(() => tab.locator('h1').textContent(), poll).toBe('Dead letters');
+      expect(
+        await tab.getByRole('link', { name: 'Dead letters', exact: true }).getAttribute('aria-current'),
+      ).toBe('page');
+    } finally {
+      await context.close();
+    }
+  });
+
   /** Each view, made to show its controls (a trace, a page of records, an open dead letter) before it is walked. */
   const views: Array<{ title: string; name: string; prepare?: () => Promise<void> }> = [
     // Its screenshot is taken while users flow, above.

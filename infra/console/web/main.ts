@@ -31,6 +31,8 @@ function App() {
   useEffect(() => {
     const follow = () => setWhere(parseHash(location.hash));
     addEventListener('hashchange', follow);
+    // Effects run after the first paint: a fragment changed before then fired no event this listener heard.
+    follow();
     return () => removeEventListener('hashchange', follow);
   }, []);
   const title = routes.find((r) => r.path === where.route)?.title ?? '';
