@@ -4,6 +4,7 @@ import { generateUsers } from '../../infra/randomuser/index.ts';
 import { fixtureUsers } from '../../test/helpers/fixtures.ts';
 import { largestUser } from '../../test/helpers/users-created.ts';
 import { entrySize, putEventsLimits } from './eventbridge.ts';
+import { publishedSchemaTarget } from './published-schemas.ts';
 import { detailTypes, eventSource, userLimits, userSchema } from './schemas.ts';
 import { userCreated } from './users-created.ts';
 import { check } from './validate.ts';
@@ -139,7 +140,7 @@ describe('the bounds of a user (userLimits)', () => {
   });
 
   it('bound every string and number of the published user, each from the one table', () => {
-    const published = leaves(z.toJSONSchema(userSchema, { target: 'draft-2020-12', io: 'output' }));
+    const published = leaves(z.toJSONSchema(userSchema, { target: publishedSchemaTarget, io: 'output' }));
     const strings = published.filter((leaf) => leaf.schema.type === 'string' && !leaf.schema.enum);
     const integers = published.filter((leaf) => leaf.schema.type === 'integer');
 

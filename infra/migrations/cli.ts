@@ -22,7 +22,7 @@ const usage = `Usage: npm run migrate -- [options]
   --only <targets>       comma-separated subset of ${migrationTargets.join(',')} (default: all)
   --database <name>      PostgreSQL database to migrate (default: from the stack config)
   --keyspace <name>      Cassandra keyspace to migrate (default: ${cassandra.keyspace})
-  --topic-prefix <text>  prefix for every Kafka topic name (default: none)
+  --topic-prefix <text>  prefix for every Kafka topic name, and so for the registry subject (default: none)
   --verbose              print each step
   --json                 print the summary as JSON
   --help                 show this help
@@ -33,6 +33,8 @@ const hints: Record<ServerUnreachableError['server'], string> = {
   Cassandra:
     'start the local stack with `npm run stack:up` (Cassandra takes up to a minute), or set CASSANDRA_PORT',
   Kafka: 'start the local stack with `npm run stack:up`, or set KAFKA_PORT',
+  'Schema Registry':
+    'start the local stack with `npm run stack:up`, or set REGISTRY_PORT; `--only postgres,cassandra,kafka` leaves the registry out',
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -18,7 +18,7 @@ export class MigrationError extends PipelineError {
 
 /** A server did not answer: it is down, still starting, or the host/port is wrong. */
 export class ServerUnreachableError extends MigrationError {
-  readonly server: 'PostgreSQL' | 'Cassandra' | 'Kafka';
+  readonly server: 'PostgreSQL' | 'Cassandra' | 'Kafka' | 'Schema Registry';
   readonly endpoint: string;
 
   constructor(server: ServerUnreachableError['server'], endpoint: string, cause: unknown) {
@@ -120,5 +120,32 @@ export class TopicMigrationError extends MigrationError {
       cause,
     });
     this.topic = topic;
+  }
+}
+
+/**
+ * The Schema Registry refuses the schema file as the subject's next version under the subject's compatibility
+ * rule. `differences` names each field that differs from the registered version; never retryable, since the
+ * file or the registry must change.
+ */
+export class SchemaIncompatibleError extends MigrationError {
+  readonly subject: string;
+  readonly rule: string;
+  readonly differences: ReadonlyArray<{ field: string; change: string }>;
+  /** The registry's own reasons, when it gave any. */
+  readonly messages: readonly string[];
+
+  constructor(details: {
+    subject: string;
+    rule: string;
+    differences: ReadonlyArray<{ field: string; change: string }>;
+    messages: readonly string[];
+    detail: string;
+  }) {
+    super(details.detail, { code: 'SCHEMA_INCOMPATIBLE' });
+    this.subject = details.subject;
+    this.rule = details.rule;
+    this.differences = details.differences;
+    this.messages = details.messages;
   }
 }

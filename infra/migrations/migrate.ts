@@ -1,7 +1,8 @@
 /**
  * infra/migrations holds the pipeline's schemas and what applies them: versioned, idempotent migrations for
  * its three stateful systems, PostgreSQL (`postgres/NNNN_name.sql`), Cassandra (`cassandra/NNNN_name.cql`) and
- * the Kafka topics (`topics.ts`). It builds on the stack (infra/local) for where the servers answer, and the
+ * the Kafka topics (`topics.ts`), and the Schema Registry's subject of the topic's values with its
+ * compatibility rule (`registry.ts`). It builds on the stack (infra/local) for where the servers answer, and the
  * stack never imports it. `npm run migrate` runs them through `cli.ts`; `npm start` (infra/dev/ready.ts) and
  * the integration tests' global setup call `migrate` directly.
  *
@@ -13,10 +14,18 @@
  * in isolation on the shared servers.
  */
 import { join } from 'node:path';
+import { createSchemaRegistry, valueSubject } from '../../functions/lib/registry.ts';
 import { errorText } from '../../lib/errors.ts';
 import { repoRoot } from '../../lib/paths.ts';
-import { cassandraContactPoint, kafkaBroker, loadStackConfig, type StackConfig } from '../local/config.ts';
+import {
+  cassandraContactPoint,
+  kafkaBroker,
+  loadStackConfig,
+  type StackConfig,
+  schemaRegistryUrl,
+} from '../local/config.ts';
 import { type PostgresEndpoint, resolvePostgres } from '../local/endpoints.ts';
+import { portOpen } from '../local/proc.ts';
 import {
   type CassandraMigrationOptions,
   type CassandraSummary,
@@ -31,16 +40,26 @@ import {
   type PostgresSummary,
   postgresDefaults,
 } from './postgres.ts';
+import {
+  migrateRegistry,
+  type RegistryMigrationOptions,
+  type RegistrySummary,
+  registryDefaults,
+} from './registry.ts';
 import { type MigrationTarget, migrationTargets } from './types.ts';
 
 export type { CassandraSummary, Replication } from './cassandra.ts';
 export * from './errors.ts';
 export type { KafkaSummary, TopicOutcome, TopicSpec } from './kafka.ts';
 export type { PostgresSummary } from './postgres.ts';
+export type { RegistrySummary } from './registry.ts';
 export { type AppliedMigration, type MigrationRef, type MigrationTarget, migrationTargets } from './types.ts';
 
 /** Directory of this module, which holds the `postgres/` and `cassandra/` migration folders. */
 export const migrationsDir = join(repoRoot, 'infra', 'migrations');
+
+/** The published schema of a `users_created` value, which the registry step registers. */
+export const usersCreatedSchemaFile = join(repoRoot, 'events', 'schemas', 'users-created.value.v1.json');
 
 /** Overrides for `migrate`. Everything defaults to the local stack, as `loadStackConfig(process.env)` reads it. */
 export interface MigrateOptions {
@@ -54,6 +73,12 @@ export interface MigrateOptions {
   };
   cassandra?: Partial<Omit<CassandraMigrationOptions, 'log'>>;
   kafka?: Partial<Omit<KafkaMigrationOptions, 'log'>>;
+  /**
+   * The subject defaults to the value subject of the first Kafka topic (`users_created-value`), the client to
+   * the stack's registry (`schemaRegistryUrl(config)`), and `whenAbsent` to `skip` with LOCAL_STACK_EXTERNAL
+   * (servers someone else runs may have no registry) and `fail` otherwise (`stack:up` starts one).
+   */
+  registry?: Partial<Omit<RegistryMigrationOptions, 'log'>>;
   /** Progress lines, one call each; default: none. */
   log?: (target: MigrationTarget, message: string) => void;
 }
@@ -63,6 +88,7 @@ export interface MigrationSummary {
   postgres?: PostgresSummary;
   cassandra?: CassandraSummary;
   kafka?: KafkaSummary;
+  registry?: RegistrySummary;
   /** True when this run applied a file or created or grew anything. */
   changed: boolean;
 }
@@ -89,10 +115,11 @@ export class MigrationFailedError extends MigrationError {
 
 /**
  * Brings the selected targets up to date: creates the PostgreSQL database and the Cassandra keyspace when
- * missing, applies pending migration files, and creates or grows the Kafka topics. Targets run in parallel;
- * running it again changes nothing, and concurrent runs are safe.
+ * missing, applies pending migration files, creates or grows the Kafka topics, and registers the topic's value
+ * schema with a BACKWARD (or stricter) rule. Targets run in parallel; running it again changes nothing, and
+ * concurrent runs are safe.
  *
- * @param targets which systems to migrate; default all three.
+ * @param targets which systems to migrate; default all four.
  * @returns what was applied or created, and what was already present.
  * @throws MigrationFailedError listing every failed target; each failure is a `MigrationError` subclass
  *   such as `ServerUnreachableError` or `ChecksumMismatchError`.
@@ -134,6 +161,22 @@ export async function migrate(
           ...options.kafka,
           log: logFor('kafka'),
         }).then((kafka) => ({ kafka }));
+      case 'registry': {
+        const topic = options.kafka?.topics?.[0]?.topic ?? kafkaDefaults.topics[0].topic;
+        const client = options.registry?.client ?? createSchemaRegistry({ url: schemaRegistryUrl(config) });
+        const { hostname, port } = new URL(client.url);
+        return migrateRegistry({
+          ...registryDefaults,
+          client,
+          // Whether anything listens, not Apicurio's own health call: any Confluent-compatible registry will do.
+          reachable: () => portOpen(hostname, Number(port || 80)),
+          whenAbsent: config.external ? 'skip' : 'fail',
+          subject: valueSubject(topic),
+          schemaFile: usersCreatedSchemaFile,
+          ...options.registry,
+          log: logFor('registry'),
+        }).then((registry) => ({ registry }));
+      }
     }
   };
 
@@ -153,9 +196,11 @@ export async function migrate(
 }
 
 function hasChanges(summary: MigrationSummary): boolean {
-  const { postgres, cassandra, kafka } = summary;
+  const { postgres, cassandra, kafka, registry } = summary;
   return Boolean(
-    postgres?.databaseCreated ||
+    registry?.action === 'registered' ||
+      (registry?.action === 'present' && registry.previousCompatibility !== undefined) ||
+      postgres?.databaseCreated ||
       postgres?.applied.length ||
       cassandra?.keyspaceCreated ||
       cassandra?.applied.length ||
@@ -200,7 +245,7 @@ export function formatSummary(summary: MigrationSummary): string[] {
     if (applied.length === 0 && !created) parts.unshift('up to date');
     lines.push(`${label}: ${parts.join('; ')}`);
   };
-  const { postgres, cassandra, kafka } = summary;
+  const { postgres, cassandra, kafka, registry } = summary;
   if (postgres) {
     versioned(
       `postgres   database ${postgres.database} at ${postgres.endpoint}`,
@@ -225,6 +270,21 @@ export function formatSummary(summary: MigrationSummary): string[] {
       return `${t.topic} ${t.action} (${t.partitions} partition${t.partitions === 1 ? '' : 's'}${note})`;
     });
     lines.push(`kafka      topics at ${kafka.endpoint}: ${topics.join('; ')}`);
+  }
+  if (registry) {
+    if (registry.action === 'skipped') {
+      lines.push(`registry   skipped: ${registry.reason}`);
+    } else {
+      const rule =
+        registry.previousCompatibility === undefined
+          ? registry.compatibility
+          : `${registry.compatibility} (set; was ${registry.previousCompatibility})`;
+      const what = registry.action === 'registered' ? 'registered' : 'present';
+      lines.push(
+        `registry   ${registry.subject} at ${registry.endpoint}: ${what} as version ${registry.version} ` +
+          `(schema id ${registry.id}); compatibility ${rule}`,
+      );
+    }
   }
   return lines;
 }

@@ -1,10 +1,10 @@
-/** Types shared by the three runners and the summary that `migrate` returns. */
+/** Types shared by the runners and the summary that `migrate` returns. */
 
 /** The systems `migrate` can prepare. */
-export type MigrationTarget = 'postgres' | 'cassandra' | 'kafka';
+export type MigrationTarget = 'postgres' | 'cassandra' | 'kafka' | 'registry';
 
-/** Every target, in the order the summary lists them. */
-export const migrationTargets: readonly MigrationTarget[] = ['postgres', 'cassandra', 'kafka'];
+/** Every target, in the order the summary lists them: the registry's subject after the topic it describes. */
+export const migrationTargets: readonly MigrationTarget[] = ['postgres', 'cassandra', 'kafka', 'registry'];
 
 /** A migration file, named by its version and name, and its path for messages. */
 export interface MigrationRef {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { userLimits, userSchema } from '../../functions/lib/schemas.ts';
 import { userCreated } from '../../functions/lib/users-created.ts';
@@ -14,7 +14,8 @@ import {
   userLimitsTable,
 } from './settings-table.ts';
 
-const ajv = new Ajv2020({ strict: true, validateFormats: false, allErrors: true });
+// Ajv's default class is draft-07, the draft the files declare (functions/lib/published-schemas.ts).
+const ajv = new Ajv({ strict: true, validateFormats: false, allErrors: true });
 
 /** The published `users_created` value schema, compiled once (Ajv refuses a second schema with its `$id`). */
 function valueValidator() {

@@ -14,6 +14,7 @@ import { Client as CassandraClient } from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSchemaRegistry } from '../../functions/lib/registry.ts';
 import { loadStackConfig } from '../../infra/local/config.ts';
 import { advisoryLockKey } from '../../infra/local/database.ts';
 import { resolvePostgres } from '../../infra/local/endpoints.ts';
@@ -502,6 +503,10 @@ describe('unreachable servers', () => {
       postgres: { endpoint: { ...pgEndpoint, port } },
       cassandra: { contactPoints: [`127.0.0.1:${port}`] },
       kafka: { brokers: [`127.0.0.1:${port}`] },
+      registry: {
+        client: createSchemaRegistry({ url: `http://127.0.0.1:${port}/apis/ccompat/v7` }),
+        whenAbsent: 'fail',
+      },
     };
 
     const error = await failureOf(migrate(migrationTargets, options));
@@ -510,12 +515,13 @@ describe('unreachable servers', () => {
       'postgres',
       'cassandra',
       'kafka',
+      'registry',
     ]);
     for (const { error: cause } of error.failures) {
       expect(cause).toBeInstanceOf(ServerUnreachableError);
       expect(String(cause)).toContain(`127.0.0.1:${port}`);
     }
-    expect(error.message).toMatch(/PostgreSQL .*Cassandra .*Kafka /);
+    expect(error.message).toMatch(/PostgreSQL .*Cassandra .*Kafka .*Schema Registry /);
     expect(error.retryable).toBe(true);
   });
 });
