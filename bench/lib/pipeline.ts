@@ -10,7 +10,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import cassandra from 'cassandra-driver';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
 import pg from 'pg';
 import { signalGroup } from '../../infra/dev/offline.ts';
 import { cassandraContactPoint, kafkaBroker, type StackConfig } from '../../infra/local/config.ts';
@@ -18,6 +18,7 @@ import { resolvePostgres, stackConnection } from '../../infra/local/endpoints.ts
 import { functionEnv } from '../../infra/local/function-env.ts';
 import { portOpen, waitFor } from '../../infra/local/proc.ts';
 import { migrate } from '../../infra/migrations/migrate.ts';
+import { Kafka } from '../../lib/kafkajs.ts';
 import { repoRoot } from '../../lib/paths.ts';
 import { ports, sinkGroupId, topics } from '../../lib/topology.ts';
 

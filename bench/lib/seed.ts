@@ -4,7 +4,6 @@
  * relayed in PostgreSQL, the Cassandra rows with their write times, and waiting for a row count.
  */
 import cassandra from 'cassandra-driver';
-import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { TransientError } from '../../functions/lib/errors.ts';
 import { type RetryPolicy, withRetry } from '../../functions/lib/retry.ts';
@@ -13,6 +12,7 @@ import { buildRecord } from '../../functions/publish-users/core.ts';
 import { cassandraErrorCode, classifyCassandraError } from '../../functions/sink-users/sink.ts';
 import type { StorableUser } from '../../functions/store-users/core.ts';
 import { errorText } from '../../lib/errors.ts';
+import type { Kafka } from '../../lib/kafkajs.ts';
 import { chunk, unnestInsertSql } from '../baselines/postgres.ts';
 import { benchBatch } from './users.ts';
 

@@ -7,8 +7,9 @@
  * SASL/OAUTHBEARER tokens from `aws-msk-iam-sasl-signer-js`) and self-managed Kafka or MSK with SASL/SCRAM
  * over TLS (credentials from Secrets Manager); `kafkaSecurity` in the config selects which.
  */
-import kafkajs, { type IHeaders, type Kafka, type KafkaConfig, type Producer } from 'kafkajs';
+import kafkajs, { type IHeaders, type KafkaConfig, type Producer } from 'kafkajs';
 import { errorText, PipelineError } from '../../lib/errors.ts';
+import { Kafka } from '../../lib/kafkajs.ts';
 import { limits } from '../../lib/topology.ts';
 import { ConfigError, TransientError } from './errors.ts';
 import { type Credentials, type CredentialsReader, createCredentialsReader } from './secrets.ts';
@@ -132,7 +133,7 @@ export function createKafka(
   sources: { iamToken?: IamTokenSource; scram?: Credentials } = {},
 ): Kafka {
   const security = config.kafkaSecurity ?? { tls: false, auth: { mechanism: 'none' } };
-  return new kafkajs.Kafka({
+  return new Kafka({
     clientId: config.kafka.clientId,
     brokers: config.kafka.brokers,
     ...kafkaSecurityOptions(security, sources),

@@ -5,9 +5,10 @@
  * the normal path: a record still bad is dead-lettered again by the sink, so nothing is ever lost (the
  * dead-letter topic itself is never changed). The bus's dead letters are infra/eventbus/store.ts's.
  */
-import type { Admin, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Admin, IHeaders, KafkaMessage, Producer } from 'kafkajs';
 import type pg from 'pg';
 import { deadLetterHeaders, redriveHeaders } from '../../functions/lib/users-created.ts';
+import type { Kafka } from '../../lib/kafkajs.ts';
 import { listDeadLetters, redrive as redriveBus } from '../eventbus/store.ts';
 import type { BusDeadLetter, DeadLetterPage, DeadLetterView, RedriveResult } from './api.ts';
 import { maskCredentials, maskText } from './decode.ts';

@@ -8,7 +8,8 @@
  * group join costs a round trip or two on the local broker; a read is a click, not a loop, so that is fine.
  */
 import { randomUUID } from 'node:crypto';
-import { AssignerProtocol, type Kafka, type KafkaMessage, type PartitionAssigner } from 'kafkajs';
+import { AssignerProtocol, type KafkaMessage, type PartitionAssigner } from 'kafkajs';
+import type { Kafka } from '../../lib/kafkajs.ts';
 import { serviceName } from '../../lib/topology.ts';
 
 /** The prefix of every consumer group the console itself makes (reads, the latency tail). */

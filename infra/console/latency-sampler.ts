@@ -15,9 +15,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import cassandra from 'cassandra-driver';
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import type pg from 'pg';
 import { headerNames, redriveHeaders } from '../../functions/lib/users-created.ts';
+import type { Kafka } from '../../lib/kafkajs.ts';
 import { cassandra as cassandraNames } from '../../lib/topology.ts';
 import type { Latency } from './api.ts';
 import { consoleGroupPrefix } from './kafka-read.ts';

@@ -2,7 +2,8 @@
  * The message browser: a page of one topic partition from an offset, a time, or (neither) its newest
  * records, each decoded and masked for display.
  */
-import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, KafkaMessage } from 'kafkajs';
+import type { Kafka } from '../../lib/kafkajs.ts';
 import type { MessagePage, MessageView } from './api.ts';
 import { decodeHeaders, decodeKey, decodeValue } from './decode.ts';
 import { badRequest, notFound } from './errors.ts';

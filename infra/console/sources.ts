@@ -5,8 +5,9 @@
  * second builder of the same interface with that stage's clients; see the README.
  */
 import cassandra from 'cassandra-driver';
-import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+import { type Admin, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
+import { Kafka } from '../../lib/kafkajs.ts';
 import { ports, sinkGroupId } from '../../lib/topology.ts';
 import { cassandraContactPoint, kafkaBroker, type StackConfig } from '../local/config.ts';
 import { eventBusPostgres, resolvePostgres, stackConnection } from '../local/endpoints.ts';

@@ -5,8 +5,9 @@
  * Kafka hop reads records, from the first offset at the publish time (less a margin for clocks) onwards.
  */
 import type cassandra from 'cassandra-driver';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import type pg from 'pg';
+import type { Kafka } from '../../lib/kafkajs.ts';
 import { cassandra as cassandraNames } from '../../lib/topology.ts';
 import type { UserTrace } from './api.ts';
 import { maskCredentials } from './decode.ts';

@@ -5,9 +5,10 @@
  * none throws.
  */
 import cassandra from 'cassandra-driver';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
 import pg from 'pg';
 import { z } from 'zod';
+import { Kafka } from '../../lib/kafkajs.ts';
 import { stackConnection } from './endpoints.ts';
 
 export interface Healthy {

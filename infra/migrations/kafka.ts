@@ -5,7 +5,8 @@
  * records produced after the change: grow topics before traffic, which is when `migrate` runs.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import kafkajs, { type Admin, Kafka, logLevel } from 'kafkajs';
+import kafkajs, { type Admin, logLevel } from 'kafkajs';
+import { Kafka } from '../../lib/kafkajs.ts';
 import { serviceName } from '../../lib/topology.ts';
 import { MigrationError, ServerUnreachableError, TopicMigrationError } from './errors.ts';
 import { kafkaTopics } from './topics.ts';

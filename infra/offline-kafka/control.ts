@@ -6,8 +6,9 @@
  * lives in this process only: a new start takes each mapping's `enabled` from serverless.yml again, as
  * serverless-offline keeps nothing either.
  */
-import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { type Admin, logLevel } from 'kafkajs';
 import { errorText, PipelineError } from '../../lib/errors.ts';
+import { Kafka } from '../../lib/kafkajs.ts';
 import {
   type EventSourceMappingConfiguration,
   type MappingState,

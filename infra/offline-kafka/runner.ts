@@ -14,12 +14,12 @@ import kafkajs, {
   type Consumer,
   type ConsumerRunConfig,
   type EachBatchPayload,
-  Kafka,
   type KafkaMessage,
   logLevel,
   type Producer,
 } from 'kafkajs';
 import { errorText } from '../../lib/errors.ts';
+import { Kafka } from '../../lib/kafkajs.ts';
 import { invokeLambda } from '../../lib/lambda-invoke.ts';
 import {
   type BatchDeps,

@@ -12,7 +12,7 @@
  * .local/screenshots/ (and in docs/images/ when CONSOLE_SCREENSHOTS=docs asks; see test/README.md).
  */
 import type cassandra from 'cassandra-driver';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import pg from 'pg';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +23,7 @@ import { busCounts } from '../../infra/eventbus/store.ts';
 import { resolvePostgres, stackConnection } from '../../infra/local/endpoints.ts';
 import { portHolder, portOpen } from '../../infra/local/proc.ts';
 import { status } from '../../infra/local/stack.ts';
+import type { Kafka } from '../../lib/kafkajs.ts';
 import { ports, sinkGroupId } from '../../lib/topology.ts';
 import { axeViolations, isPng, launchChromium, saveScreenshot, tabThrough } from '../helpers/browser.ts';
 import { readAll } from '../helpers/kafka-events.ts';

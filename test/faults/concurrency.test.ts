@@ -5,10 +5,11 @@
  * the group, as more pollers do when a mapping scales out). Neither may put a row on the topic twice
  * through the relay, nor lose or double a row in Cassandra.
  */
-import type { Kafka } from 'kafkajs';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { portOpen } from '../../infra/local/proc.ts';
+import type { Kafka } from '../../lib/kafkajs.ts';
 import { readAll } from '../helpers/kafka-events.ts';
 import { eventually, kafkaClient } from '../helpers/stack.ts';
 import { expectClean, FaultRun, secondInstance } from './harness.ts';

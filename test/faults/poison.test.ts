@@ -6,9 +6,10 @@
  * function of its record alone (`toCreatedUserRow`), so writing it again changes nothing.
  */
 import type cassandra from 'cassandra-driver';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deadLetterHeaders, userCreated } from '../../functions/lib/users-created.ts';
+import type { Kafka } from '../../lib/kafkajs.ts';
 import { sinkGroupId } from '../../lib/topology.ts';
 import { readAll } from '../helpers/kafka-events.ts';
 import { freshUsers } from '../helpers/pipeline.ts';

@@ -4,13 +4,14 @@
  * and headers as byte arrays (built by the local event source's own builder, infra/offline-kafka/event.ts).
  * The pipeline tests use it to drive sink-users from real Kafka records without the local event source.
  */
-import type { Kafka } from 'kafkajs';
+
 import {
   buildEvent,
   type KafkaEvent,
   partitionKey,
   type SourceRecord,
 } from '../../infra/offline-kafka/event.ts';
+import type { Kafka } from '../../lib/kafkajs.ts';
 import { eventually, uniqueName } from './stack.ts';
 
 /** A record as read, with its coordinates. */

@@ -5,7 +5,8 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Kafka, RecordMetadata } from 'kafkajs';
+import type { RecordMetadata } from 'kafkajs';
+import type { Kafka } from '../../lib/kafkajs.ts';
 import { repoRoot } from '../../lib/paths.ts';
 import { createTopic, stackConfig, uniqueName } from './stack.ts';
 

@@ -1,7 +1,7 @@
 /** Helpers for integration tests: clients for the running local stack and unique names per run. */
 import { randomBytes } from 'node:crypto';
 import cassandra from 'cassandra-driver';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
 import pg from 'pg';
 import {
   cassandraContactPoint,
@@ -12,6 +12,7 @@ import {
 import { resolvePostgres, stackConnection } from '../../infra/local/endpoints.ts';
 import { cassandraDefaults, migrateCassandra } from '../../infra/migrations/cassandra.ts';
 import { kafkaDefaults, migrateKafka } from '../../infra/migrations/kafka.ts';
+import { Kafka } from '../../lib/kafkajs.ts';
 
 /** A name unique to this test run, safe as a Kafka topic, CQL identifier and SQL identifier. */
 export function uniqueName(prefix: string): string {

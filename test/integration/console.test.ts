@@ -8,7 +8,7 @@
  */
 import { createServer } from 'node:net';
 import cassandra from 'cassandra-driver';
-import { type Kafka, Partitioners, type Producer } from 'kafkajs';
+import { Partitioners, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCassandraClient } from '../../functions/lib/cassandra.ts';
@@ -43,6 +43,7 @@ import { readyStack } from '../../infra/dev/ready.ts';
 import { busEvent } from '../../infra/eventbus/server.ts';
 import { ensureSchema, moveToDeadLetters, transaction } from '../../infra/eventbus/store.ts';
 import { resolvePostgres, stackConnection } from '../../infra/local/endpoints.ts';
+import type { Kafka } from '../../lib/kafkajs.ts';
 import { readAll, toLambdaEvents } from '../helpers/kafka-events.ts';
 import { freshUsers } from '../helpers/pipeline.ts';
 import { dropRun, eventually, kafkaClient, stackConfig, uniqueName } from '../helpers/stack.ts';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client as CassandraClient } from 'cassandra-driver';
-import { Kafka, logLevel } from 'kafkajs';
+import { logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSchemaRegistry } from '../../functions/lib/registry.ts';
@@ -33,6 +33,7 @@ import {
   ServerUnreachableError,
 } from '../../infra/migrations/migrate.ts';
 import { kafkaTopics } from '../../infra/migrations/topics.ts';
+import { Kafka } from '../../lib/kafkajs.ts';
 import { repoRoot } from '../../lib/paths.ts';
 
 const cfg = loadStackConfig();

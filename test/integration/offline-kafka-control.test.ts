@@ -13,11 +13,12 @@ import {
   ListEventSourceMappingsCommand,
   UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { portOpen } from '../../infra/local/proc.ts';
 import { mappingUuid } from '../../infra/offline-kafka/mapping.ts';
 import type { LocalStats } from '../../infra/offline-kafka/stats.ts';
+import type { Kafka } from '../../lib/kafkajs.ts';
 import { repoRoot } from '../../lib/paths.ts';
 import {
   committedOffsets,

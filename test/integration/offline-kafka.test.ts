@@ -11,11 +11,11 @@ import {
   KafkaMskEventSchema,
   KafkaSelfManagedEventSchema,
 } from '@aws-lambda-powertools/parser/schemas/kafka';
-import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKafkaEvent } from '../../functions/lib/kafka-event.ts';
 import { portOpen } from '../../infra/local/proc.ts';
 import { failureHeaders } from '../../infra/offline-kafka/destination.ts';
+import type { Kafka } from '../../lib/kafkajs.ts';
 import { repoRoot } from '../../lib/paths.ts';
 import { readAll } from '../helpers/kafka-events.ts';
 import {

@@ -6,11 +6,11 @@
  * test seeds.
  */
 import type cassandra from 'cassandra-driver';
-import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { userSchema } from '../../functions/lib/schemas.ts';
 import { userCreated } from '../../functions/lib/users-created.ts';
 import { portOpen } from '../../infra/local/proc.ts';
+import type { Kafka } from '../../lib/kafkajs.ts';
 import { readAll } from '../helpers/kafka-events.ts';
 import { freshRawUsers, seededIds } from '../helpers/pipeline.ts';
 import { type GroupProcess, pipelineRun, startPipelineRun } from '../helpers/process.ts';

@@ -8,7 +8,6 @@
  * exactly the seeded users.
  */
 import type cassandra from 'cassandra-driver';
-import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler as createFetch, depsFor as fetchDeps } from '../../functions/fetch-users/app.ts';
@@ -28,6 +27,7 @@ import {
   type RandomUserServerHandle,
   startRandomUserServer,
 } from '../../infra/randomuser/index.ts';
+import type { Kafka } from '../../lib/kafkajs.ts';
 import { readAll, toLambdaEvents } from '../helpers/kafka-events.ts';
 import { captureOutput } from '../helpers/pipeline.ts';
 import { cassandraClient, createKeyspace, createTopic, stackConfig, uniqueName } from '../helpers/stack.ts';

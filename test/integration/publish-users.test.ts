@@ -4,7 +4,7 @@
  * Kafka topic; other work on the shared servers never sees these rows, and these tests never see theirs.
  */
 import { randomUUID } from 'node:crypto';
-import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
+import { ConfigResourceTypes, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { config } from '../../functions/lib/config.ts';
@@ -17,6 +17,7 @@ import { userCreated } from '../../functions/lib/users-created.ts';
 import { createHandler, type RelayContext } from '../../functions/publish-users/app.ts';
 import { resolvePostgres } from '../../infra/local/endpoints.ts';
 import { migrate } from '../../infra/migrations/migrate.ts';
+import { Kafka } from '../../lib/kafkajs.ts';
 import { readAll } from '../helpers/kafka-events.ts';
 import { createTopic, kafkaClient, stackConfig, uniqueName } from '../helpers/stack.ts';
 import { largestUser, sampleBatch, sampleUser } from '../helpers/users-created.ts';

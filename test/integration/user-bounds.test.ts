@@ -9,7 +9,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type cassandra from 'cassandra-driver';
-import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler as createFetch, depsFor as fetchDeps } from '../../functions/fetch-users/app.ts';
@@ -29,6 +28,7 @@ import {
   type RandomUserServerHandle,
   startRandomUserServer,
 } from '../../infra/randomuser/index.ts';
+import type { Kafka } from '../../lib/kafkajs.ts';
 import { readAll, toLambdaEvents } from '../helpers/kafka-events.ts';
 import { captureOutput, freshUsers, pipelineEvent } from '../helpers/pipeline.ts';
 import {
