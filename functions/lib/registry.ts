@@ -66,6 +66,31 @@ export interface CompatibilityReport {
   messages: string[];
 }
 
+/** A version as the registry shows it to a reader: {@link SubjectVersion} and the kind of schema it is. */
+export interface SubjectVersionDetail extends SubjectVersion {
+  /** `JSON`, `AVRO` or `PROTOBUF`; a Confluent-compatible registry leaves it out for Avro, its default. */
+  schemaType: string;
+}
+
+/**
+ * What a reader of the registry's contents does (the console's Schemas view): every call reads, none changes
+ * anything.
+ */
+export interface SchemaRegistryReader {
+  /** The base URL of the Confluent-compatible API. */
+  readonly url: string;
+  /** Every subject, in the registry's order. */
+  subjects(): Promise<string[]>;
+  /** The subject's versions, oldest first; `undefined` when the subject does not exist. */
+  versions(subject: string): Promise<number[] | undefined>;
+  /** One version of a subject; `undefined` when the subject or the version does not exist. */
+  version(subject: string, version: number): Promise<SubjectVersionDetail | undefined>;
+  /** The subject's own compatibility rule; `undefined` when it has none (the registry's default applies). */
+  compatibility(subject: string): Promise<CompatibilityLevel | undefined>;
+  /** The registry's default compatibility rule, which applies to a subject without one of its own. */
+  globalCompatibility(): Promise<CompatibilityLevel>;
+}
+
 /** What the pipeline does with a registry, on JSON Schemas (the registry's `schemaType` `JSON`). */
 export interface SchemaRegistryClient {
   /** The base URL of the Confluent-compatible API. */
@@ -143,6 +168,9 @@ const versionAnswer = z.object({
   id: z.number().int().positive(),
   schema: z.string(),
 });
+const versionDetailAnswer = versionAnswer.extend({ schemaType: z.string().default('AVRO') });
+const subjectsAnswer = z.array(z.string());
+const versionsAnswer = z.array(z.number().int().positive());
 const idAnswer = z.object({ id: z.number().int().positive() });
 const schemaAnswer = z.object({ schema: z.string() });
 // Confluent answers `compatibilityLevel`; some registries (and Confluent's PUT) spell it `compatibility`.
@@ -171,7 +199,9 @@ function statusOf(error: unknown): number | undefined {
  * A client of the registry at `options.url`. Builds the library's HTTP client only; nothing is sent until a
  * method is called.
  */
-export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegistryClient {
+export function createSchemaRegistry(
+  options: SchemaRegistryOptions,
+): SchemaRegistryClient & SchemaRegistryReader {
   const url = options.url.replace(/\/+$/, '');
   const api: SchemaRegistryAPIClient = createApiClient({
     host: url,
@@ -246,6 +276,25 @@ export function createSchemaRegistry(options: SchemaRegistryOptions): SchemaRegi
         `reading the latest version of ${subject}`,
         versionAnswer,
         () => api.Subject.latestVersion({ subject }),
+        true,
+      ),
+    globalCompatibility: () =>
+      // The library has no call for the registry-wide rule; mappersmith takes a `path` per request instead.
+      call('reading the default compatibility', configAnswer, () => api.Subject.config({ path: '/config' })),
+    subjects: () => call('listing the subjects', subjectsAnswer, () => api.Subject.all({})),
+    versions: (subject) =>
+      call(
+        `listing the versions of ${subject}`,
+        versionsAnswer,
+        // Nor for a subject's versions: the same per-request path, its {subject} encoded as the library's are.
+        () => api.Subject.all({ path: '/subjects/{subject}/versions', subject }),
+        true,
+      ),
+    version: (subject, version) =>
+      call(
+        `reading version ${version} of ${subject}`,
+        versionDetailAnswer,
+        () => api.Subject.version({ subject, version }),
         true,
       ),
     schemaById: async (id) =>

@@ -18,6 +18,10 @@
  *   GET  /api/event-sources                     {@link EventSourceView}[]; 503 EVENT_SOURCES_UNAVAILABLE without `npm start`
  *   POST /api/event-sources/:uuid        token  {@link EventSourceToggle} → {@link EventSourceView}
  *   GET  /api/stack                             {@link StackView}
+ *   GET  /api/schemas                           {@link SchemaRegistryView}; 503 SCHEMA_REGISTRY_UNAVAILABLE when no registry answers
+ *   GET  /api/schemas/subjects/:subject         {@link SchemaSubjectView}
+ *   GET  /api/schemas/subjects/:subject/versions/:version   {@link SchemaVersionView}
+ *   GET  /api/schemas/subjects/:subject/compare?from&to     {@link SchemaComparison}
  *   GET  /metrics                               Prometheus text format (prom-client)
  *
  * Errors are `{ error: { code, message } }` with a 4xx or 5xx status; 401 when a token is missing or wrong, 403
@@ -292,4 +296,62 @@ export interface StackView {
     rssBytes: number | null;
     managed: boolean;
   }>;
+}
+
+// ---------------------------------------------------------------------------------------------- schemas
+
+/** The Schema Registry: where it is, its default rule and its subjects. */
+export interface SchemaRegistryView {
+  /** The base URL of its Confluent-compatible API. */
+  url: string;
+  /** The rule of every subject that has none of its own. */
+  defaultCompatibility: string;
+  /** Every subject, sorted by name. */
+  subjects: string[];
+}
+
+/** One subject: its versions and its compatibility rule. */
+export interface SchemaSubjectView {
+  subject: string;
+  /** Oldest first. */
+  versions: number[];
+  /** The subject's own rule; null when it has none and the registry's default applies. */
+  compatibility: string | null;
+  /** The rule the registry applies to the subject's next version: its own, else the default. */
+  effectiveCompatibility: string;
+  defaultCompatibility: string;
+}
+
+/** One version of a subject, its schema formatted (JSON indented by two spaces; any other text as it is). */
+export interface SchemaVersionView {
+  subject: string;
+  version: number;
+  /** The registry-wide id a record in the wire format carries. */
+  id: number;
+  /** `JSON`, `AVRO` or `PROTOBUF`. */
+  schemaType: string;
+  schema: string;
+}
+
+/**
+ * One line of a comparison, in the style of a unified diff with three lines of context: a line both versions
+ * have, one only the later has, one only the earlier has, or a run of unchanged lines left out.
+ */
+export type SchemaDiffLine =
+  | { kind: 'same'; text: string; from: number; to: number }
+  | { kind: 'added'; text: string; to: number }
+  | { kind: 'removed'; text: string; from: number }
+  | { kind: 'skipped'; lines: number };
+
+/** What differs between two versions of a subject. */
+export interface SchemaComparison {
+  subject: string;
+  from: SchemaVersionView;
+  to: SchemaVersionView;
+  /** The fields that differ (infra/schemas/diff.ts); empty when the schemas are not JSON. */
+  differences: Array<{ field: string; change: string }>;
+  /** The differences on one line, or why there are none. */
+  summary: string;
+  /** The formatted texts' line diff; empty when they are the same. */
+  lines: SchemaDiffLine[];
 }

@@ -4,7 +4,7 @@
  * event source and re-drive dead letters without a CLI. This file is its server: fastify, the routes of the
  * contract in api.ts, the per-start token on every action, and `startConsole`, which wires the live feed,
  * the latency sampler, the metrics and the page's bundle over one set of sources (sources.ts). Each route is
- * an adapter over a module of its own (kafka-view, messages, users, dead-letters, event-sources); the
+ * an adapter over a module of its own (kafka-view, messages, users, dead-letters, event-sources, schemas); the
  * readings are counts.ts's, shared with the `npm start` summary line.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -24,6 +24,7 @@ import { countTimes, type LiveFeed, stageCounts, startLiveFeed } from './live.ts
 import { ErrorBook, parseErrorLine } from './log-errors.ts';
 import { maxPageSize, messagePage } from './messages.ts';
 import { createMetrics } from './metrics.ts';
+import { compareSubjectVersions, registryView, subjectView, versionOf } from './schemas.ts';
 import { type ConsoleSources, localSources } from './sources.ts';
 import { newToken, tokenMatches } from './token.ts';
 import { traceUser } from './users.ts';
@@ -82,6 +83,10 @@ const redriveBody = z.object({
 });
 const busRedriveBody = z.object({ ids: z.union([z.literal('all'), z.array(z.string()).min(1)]) });
 const toggleBody = z.object({ enabled: z.boolean() });
+const schemaVersion = z.coerce.number().int().min(1);
+const subjectParams = z.object({ subject: z.string().min(1) });
+const versionParams = subjectParams.extend({ version: schemaVersion });
+const compareQuery = z.object({ from: schemaVersion, to: schemaVersion });
 
 /** Parses `value` with `schema`, or answers 400 naming what is wrong. */
 function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
@@ -307,6 +312,24 @@ export function createApp(deps: RouteDeps): { app: FastifyInstance; endStreams()
   });
 
   app.get('/api/stack', async () => sources.stack());
+
+  app.get('/api/schemas', async () => registryView(sources.registry));
+
+  app.get('/api/schemas/subjects/:subject', async (request) => {
+    const { subject } = parse(subjectParams, request.params, 'subject');
+    return subjectView(sources.registry, subject);
+  });
+
+  app.get('/api/schemas/subjects/:subject/versions/:version', async (request) => {
+    const { subject, version } = parse(versionParams, request.params, 'version');
+    return versionOf(sources.registry, subject, version);
+  });
+
+  app.get('/api/schemas/subjects/:subject/compare', async (request) => {
+    const { subject } = parse(subjectParams, request.params, 'subject');
+    const { from, to } = parse(compareQuery, request.query, 'comparison');
+    return compareSubjectVersions(sources.registry, subject, from, to);
+  });
 
   app.get('/metrics', async (_request, reply) =>
     reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),

@@ -7,15 +7,18 @@
 import cassandra from 'cassandra-driver';
 import { type Admin, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
+import { createSchemaRegistry } from '../../functions/lib/registry.ts';
 import { Kafka } from '../../lib/kafkajs.ts';
 import { ports, sinkGroupId } from '../../lib/topology.ts';
-import { cassandraContactPoint, kafkaBroker, type StackConfig } from '../local/config.ts';
+import { cassandraContactPoint, kafkaBroker, type StackConfig, schemaRegistryUrl } from '../local/config.ts';
 import { eventBusPostgres, resolvePostgres, stackConnection } from '../local/endpoints.ts';
+import { portOpen } from '../local/proc.ts';
 import { services } from '../local/services.ts';
 import { status } from '../local/stack.ts';
 import type { StackView } from './api.ts';
 import { type EventSourceClient, localEventSources } from './event-sources.ts';
 import { readTopicBytes, type TopicBytes } from './log-dirs.ts';
+import type { ConsoleRegistry } from './schemas.ts';
 
 /** The names of the run the console looks at: the ones its functions use. */
 export interface RunNames {
@@ -48,6 +51,8 @@ export interface ConsoleSources {
    */
   topicBytes?(topics: readonly string[]): Promise<TopicBytes>;
   eventSources: EventSourceClient;
+  /** The Schema Registry (its Confluent-compatible API), read by the Schemas view only. */
+  registry: ConsoleRegistry;
   /** Each service of the stack, as `npm run stack:status` shows it. */
   stack(): Promise<StackView>;
   close(): Promise<void>;
@@ -77,13 +82,27 @@ function lazily<T>(connect: () => Promise<T>): () => Promise<T> {
 }
 
 /**
+ * The registry at `url`. The client sends nothing until the Schemas view asks, so a stack without a registry
+ * leaves every other view as it is. No retries: the page shows a failure at once and its Refresh tries again.
+ */
+export function localRegistry(url: string): ConsoleRegistry {
+  const client = createSchemaRegistry({ url, retries: 0 });
+  const { hostname, port, protocol } = new URL(client.url);
+  return {
+    client,
+    listening: () => portOpen(hostname, Number(port || (protocol === 'https:' ? 443 : 80))),
+  };
+}
+
+/**
  * The local stack's clients, at the endpoints the stack recorded, for the run `cfg` names.
  *
  * @param options.eventSourcesPort - the local event-source mapping API (`npm start`'s)
+ * @param options.registryUrl - the Schema Registry's Confluent-compatible API; default the stack's
  */
 export function localSources(
   cfg: StackConfig,
-  options: { eventSourcesPort?: number; names?: Partial<RunNames> } = {},
+  options: { eventSourcesPort?: number; registryUrl?: string; names?: Partial<RunNames> } = {},
 ): ConsoleSources {
   const names = { ...runNames(cfg), ...options.names };
   const endpoint = { ...resolvePostgres(cfg), database: names.database };
@@ -136,6 +155,7 @@ export function localSources(
     eventSources: localEventSources(
       `http://127.0.0.1:${options.eventSourcesPort ?? ports.offlineEventSources}`,
     ),
+    registry: localRegistry(options.registryUrl ?? schemaRegistryUrl(cfg)),
     stack: async () => ({
       services: (await status(cfg)).map((row) => ({
         service: row.service,
