@@ -8,18 +8,24 @@
  * partition, offsets committed only after success, retries, maximum record age, bisect, partial batch
  * responses, and a Kafka topic as on-failure destination. Lambda's List/Get/UpdateEventSourceMapping API
  * on 127.0.0.1 (custom.offlineKafka.controlPort) pauses and resumes each event source and serves its
- * metrics. It also teaches osls the AWS keys its event schemas lack, compiles them into the
- * EventSourceMapping, and prints a lint of what AWS or the emulation will not do. The implementation is TypeScript (plugin.ts), loaded through tsx; this file is the
- * CommonJS entry osls requires. See infra/offline-kafka/README.md.
+ * metrics. It also teaches osls the AWS keys its event schemas lack (retries, record age, bisect, partial batch
+ * responses, the msk on-failure destination, the schema registry, metrics, logging, the poller group), compiles
+ * them into the EventSourceMapping, and prints a lint of what AWS or the emulation will not do. The
+ * implementation is TypeScript (plugin.ts), loaded through tsx; this file is the CommonJS entry osls requires. See infra/offline-kafka/README.md.
  */
 const path = require('node:path');
 
-// Keys AWS supports on Kafka event-source mappings that osls's kafka/msk schemas do not list.
+// Keys AWS supports on Kafka event-source mappings that osls's kafka/msk schemas do not list. The objects are
+// only declared here: options.ts checks what is inside them (with AWS's limits) on every command that reads
+// the events, and names the key it refuses.
 const extraProperties = {
   maximumRetryAttempts: { type: 'integer', minimum: -1, maximum: 10000 },
   maximumRecordAgeInSeconds: { type: 'integer', minimum: -1, maximum: 604800 },
   bisectBatchOnFunctionError: { type: 'boolean' },
   functionResponseType: { enum: ['ReportBatchItemFailures'] },
+  schemaRegistryConfig: { type: 'object' },
+  metricsConfig: { type: 'object' },
+  loggingConfig: { type: 'object' },
 };
 
 class OfflineKafka {
@@ -47,7 +53,7 @@ class OfflineKafka {
     };
     this.hooks = {
       'offline-kafka:lint': async () => {
-        const warnings = (await this.impl()).lint(serverless, this.log);
+        const warnings = (await this.impl()).lint(serverless, this.log, true);
         if (warnings.length === 0) this.log.notice('offline-kafka: no warnings');
       },
       'after:offline:start:init': async () => this.start(),
@@ -55,7 +61,7 @@ class OfflineKafka {
       'after:package:compileEvents': async () => {
         const impl = await this.impl();
         impl.lint(serverless, this.log);
-        impl.compile(serverless);
+        impl.compile(serverless, this.log);
       },
     };
   }

@@ -55,6 +55,39 @@ describe('lintEventSource', () => {
     ]);
   });
 
+  it('counts the schema registry and mapping logs among the provisioned-mode options', () => {
+    const warnings = lintEventSource(
+      kafkaSource({
+        maximumBatchingWindow: 1,
+        schemaRegistryConfig: { schemaRegistryUri: 'http://127.0.0.1:8081/apis/ccompat/v7' },
+        loggingConfig: { systemLogLevel: 'INFO' },
+      }),
+    );
+
+    expect(warnings).toContain(
+      `${where}: AWS accepts schemaRegistryConfig, loggingConfig on Kafka sources only in provisioned mode; add provisionedPollerConfig or the deploy is refused`,
+    );
+  });
+
+  it('says what the emulation does not do with the registry, metrics and logging yet', () => {
+    const warnings = lintEventSource(
+      kafkaSource({
+        maximumBatchingWindow: 1,
+        provisionedPollerConfig: { minimumPollers: 1 },
+        schemaRegistryConfig: { schemaRegistryUri: 'http://127.0.0.1:8081/apis/ccompat/v7' },
+        metricsConfig: { metrics: ['EventCount'] },
+        loggingConfig: { systemLogLevel: 'WARN' },
+      }),
+    );
+
+    expect(warnings).toEqual([
+      `${where}.provisionedPollerConfig: not emulated; one local consumer serves every partition`,
+      `${where}.schemaRegistryConfig: not emulated yet; records reach the function as they are on the topic, unvalidated`,
+      `${where}.metricsConfig: AWS publishes only the metrics it lists; the local stats count every one`,
+      `${where}.loggingConfig: AWS's own mapping logs are not emulated; the local source logs one line per invocation at any level`,
+    ]);
+  });
+
   it('warns that authentication and TLS are not emulated', () => {
     const warnings = lintEventSource(
       kafkaSource({

@@ -14,13 +14,18 @@ const authKeys = [
   'serverRootCaCertificate',
 ];
 
-/** Options that AWS accepts for Kafka sources only in provisioned mode. */
+/**
+ * Options that AWS accepts for Kafka sources only in provisioned mode (its pages on error handling, Kafka
+ * destinations, schema registries and mapping logs each say so).
+ */
 const provisionedOnly = [
   'maximumRetryAttempts',
   'maximumRecordAgeInSeconds',
   'bisectBatchOnFunctionError',
   'functionResponseType',
   'onFailureDestination',
+  'schemaRegistryConfig',
+  'loggingConfig',
 ] as const;
 
 /** The warnings for one event source, each naming the function, the event and the key. */
@@ -38,6 +43,21 @@ export function lintEventSource(source: EventSource): string[] {
   if (raw.provisionedPollerConfig !== undefined) {
     warnings.push(
       `${where}.provisionedPollerConfig: not emulated; one local consumer serves every partition`,
+    );
+  }
+  if (source.schemaRegistry !== undefined) {
+    warnings.push(
+      `${where}.schemaRegistryConfig: not emulated yet; records reach the function as they are on the topic, unvalidated`,
+    );
+  }
+  if (source.metrics !== undefined) {
+    warnings.push(
+      `${where}.metricsConfig: AWS publishes only the metrics it lists; the local stats count every one`,
+    );
+  }
+  if (source.systemLogLevel !== undefined) {
+    warnings.push(
+      `${where}.loggingConfig: AWS's own mapping logs are not emulated; the local source logs one line per invocation at any level`,
     );
   }
   const auth = Object.keys(

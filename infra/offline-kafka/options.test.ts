@@ -216,6 +216,77 @@ describe('resolveEventSources', () => {
     );
   });
 
+  it('reads provisioned mode, the schema registry, metrics and logging with AWS’s keys', () => {
+    const registry = {
+      schemaRegistryUri: 'http://127.0.0.1:8081/apis/ccompat/v7',
+      eventRecordFormat: 'SOURCE',
+      schemaValidationConfigs: [{ attribute: 'VALUE' }],
+    };
+
+    const source = only(
+      view([
+        kafka({
+          provisionedPollerConfig: { minimumPollers: 1, maximumPollers: 6, pollerGroupName: 'pipeline' },
+          schemaRegistryConfig: registry,
+          metricsConfig: { metrics: ['EventCount', 'ErrorCount', 'KafkaMetrics'] },
+          loggingConfig: { systemLogLevel: 'WARN' },
+        }),
+      ]),
+    );
+
+    expect(source).toMatchObject({
+      provisionedPollers: { minimumPollers: 1, maximumPollers: 6, pollerGroupName: 'pipeline' },
+      schemaRegistry: registry,
+      metrics: ['EventCount', 'ErrorCount', 'KafkaMetrics'],
+      systemLogLevel: 'WARN',
+    });
+  });
+
+  it.each([
+    [
+      'a metric AWS does not publish',
+      { metricsConfig: { metrics: ['OffsetLag'] } },
+      'metricsConfig.metrics[0]',
+    ],
+    [
+      'a log level AWS does not know',
+      { loggingConfig: { systemLogLevel: 'ERROR' } },
+      'loggingConfig.systemLogLevel',
+    ],
+    [
+      'more minimum than maximum pollers',
+      { provisionedPollerConfig: { minimumPollers: 7, maximumPollers: 6 } },
+      'minimumPollers must not exceed maximumPollers',
+    ],
+    ['more than 2000 pollers', { provisionedPollerConfig: { maximumPollers: 2001 } }, 'maximumPollers'],
+    [
+      'a registry without its URI',
+      { schemaRegistryConfig: { eventRecordFormat: 'JSON' } },
+      'schemaRegistryConfig.schemaRegistryUri',
+    ],
+    [
+      'a record format AWS does not know',
+      { schemaRegistryConfig: { schemaRegistryUri: 'http://r', eventRecordFormat: 'AVRO' } },
+      'schemaRegistryConfig.eventRecordFormat',
+    ],
+    [
+      'an unknown authentication',
+      {
+        schemaRegistryConfig: {
+          schemaRegistryUri: 'http://r',
+          accessConfigs: [{ type: 'OAUTH', uri: 'arn:x' }],
+        },
+      },
+      'schemaRegistryConfig.accessConfigs[0].type',
+    ],
+    ['a misspelt key', { schemaRegistryConfig: { schemaRegistryUrl: 'http://r' } }, 'schemaRegistryUrl'],
+  ])('refuses %s, naming the key', (_what, options, key) => {
+    const error = configError(view([kafka(options)]));
+
+    expect(error.message).toMatch(/^functions\.sinkUsers\.events\[0\]\.kafka: /);
+    expect(error.message).toContain(key);
+  });
+
   it('names the function, the event and every invalid key', () => {
     const error = configError({
       service: 'svc',

@@ -18,7 +18,53 @@ export const awsLimits = {
   /** With an on-failure destination, AWS caps "infinite" retries at this many. */
   retriesWithDestination: 10,
   maximumRecordAgeInSeconds: { min: 60, max: 604_800 },
+  /** Provisioned mode, for Kafka sources: pollers at least and at most (AWS's defaults 1 and 200). */
+  minimumPollers: { max: 200 },
+  maximumPollers: { max: 2_000 },
+  /** Secrets a schema registry's `accessConfigs` may name. */
+  registryAccessConfigs: { max: 2 },
 } as const;
+
+/** The metrics a Kafka event-source mapping can publish (`MetricsConfig.Metrics`). */
+export const mappingMetrics = ['EventCount', 'ErrorCount', 'KafkaMetrics'] as const;
+/** How a schema registry authenticates Lambda (`SchemaRegistryConfig.AccessConfigs[].Type`). */
+export const registryAuthTypes = [
+  'BASIC_AUTH',
+  'CLIENT_CERTIFICATE_TLS_AUTH',
+  'SERVER_ROOT_CA_CERTIFICATE',
+] as const;
+
+// A string, or CloudFormation still to resolve (Ref, Fn::GetAtt, Fn::ImportValue...) on AWS stages.
+const stringOrIntrinsic = z.union([z.string().min(1), z.record(z.string(), z.unknown())]);
+
+/** `provisionedPollerConfig`: provisioned mode, which AWS requires for the keys in lint.ts's list. */
+const provisionedPollerSchema = z
+  .strictObject({
+    minimumPollers: z.number().int().min(1).max(awsLimits.minimumPollers.max).optional(),
+    maximumPollers: z.number().int().min(1).max(awsLimits.maximumPollers.max).optional(),
+    /** MSK and self-managed Kafka only: mappings of one VPC that share their pollers' capacity. */
+    pollerGroupName: z.string().min(1).optional(),
+  })
+  .refine(
+    (p) => (p.minimumPollers ?? 1) <= (p.maximumPollers ?? 200),
+    'minimumPollers must not exceed maximumPollers',
+  );
+
+/**
+ * `schemaRegistryConfig`: the registry the mapping validates records against (provisioned mode only). AWS's
+ * `SchemaRegistryConfig`, in osls's camelCase: a Confluent-compatible registry's URL with its secret, or a Glue
+ * registry's ARN with no `accessConfigs` (the function's role reads it).
+ */
+const schemaRegistrySchema = z.strictObject({
+  schemaRegistryUri: stringOrIntrinsic,
+  eventRecordFormat: z.enum(['JSON', 'SOURCE']).optional(),
+  accessConfigs: z
+    .array(z.strictObject({ type: z.enum(registryAuthTypes), uri: stringOrIntrinsic }))
+    .max(awsLimits.registryAccessConfigs.max)
+    .optional(),
+  schemaValidationConfigs: z.array(z.strictObject({ attribute: z.enum(['KEY', 'VALUE']) })).optional(),
+});
+export type SchemaRegistryOptions = z.output<typeof schemaRegistrySchema>;
 
 const startingPositions = ['LATEST', 'TRIM_HORIZON', 'AT_TIMESTAMP'] as const;
 
@@ -46,7 +92,12 @@ const commonSchema = z.object({
     .default(-1),
   bisectBatchOnFunctionError: z.boolean().default(false),
   functionResponseType: z.literal('ReportBatchItemFailures').optional(),
-  provisionedPollerConfig: z.record(z.string(), z.unknown()).optional(),
+  provisionedPollerConfig: provisionedPollerSchema.optional(),
+  schemaRegistryConfig: schemaRegistrySchema.optional(),
+  metricsConfig: z
+    .strictObject({ metrics: z.array(z.enum(mappingMetrics)).max(mappingMetrics.length) })
+    .optional(),
+  loggingConfig: z.strictObject({ systemLogLevel: z.enum(['DEBUG', 'INFO', 'WARN']) }).optional(),
 });
 
 const kafkaEventSchema = commonSchema.extend({
@@ -129,6 +180,14 @@ export interface EventSource {
   bisectBatchOnFunctionError: boolean;
   reportBatchItemFailures: boolean;
   onFailure?: FailureDestination;
+  /** Provisioned mode's pollers, when the event asks for provisioned mode (not emulated: one local consumer). */
+  provisionedPollers?: z.output<typeof provisionedPollerSchema>;
+  /** The schema registry the mapping validates records against (not emulated yet). */
+  schemaRegistry?: SchemaRegistryOptions;
+  /** The metrics the mapping publishes on AWS; none when unset (the local stats count them all). */
+  metrics?: ReadonlyArray<(typeof mappingMetrics)[number]>;
+  /** The mapping's own system-log level on AWS (`loggingConfig`); unset: no mapping logs. */
+  systemLogLevel?: 'DEBUG' | 'INFO' | 'WARN';
   /** The event exactly as written, for the lint. */
   raw: Record<string, unknown>;
 }
@@ -272,6 +331,10 @@ function build(
     bisectBatchOnFunctionError: opts.bisectBatchOnFunctionError,
     reportBatchItemFailures: opts.functionResponseType === 'ReportBatchItemFailures',
     ...(onFailure ? { onFailure } : {}),
+    ...(opts.provisionedPollerConfig ? { provisionedPollers: opts.provisionedPollerConfig } : {}),
+    ...(opts.schemaRegistryConfig ? { schemaRegistry: opts.schemaRegistryConfig } : {}),
+    ...(opts.metricsConfig ? { metrics: opts.metricsConfig.metrics } : {}),
+    ...(opts.loggingConfig ? { systemLogLevel: opts.loggingConfig.systemLogLevel } : {}),
     raw,
   };
 }

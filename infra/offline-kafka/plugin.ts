@@ -6,6 +6,7 @@
  * CloudFormation template.
  */
 import { errorText } from '../../lib/errors.ts';
+import { compileMappingProperties, describeCompiledKeys } from './compile.ts';
 import { MappingController } from './control.ts';
 import { type ControlEndpoint, listenControl } from './control-server.ts';
 import { lintEventSource } from './lint.ts';
@@ -48,10 +49,20 @@ export function serviceView(serverless: ServerlessLike): ServiceView {
   };
 }
 
-/** Prints the lint for every Kafka event of the service; returns the warnings. */
-export function lint(serverless: ServerlessLike, log: PluginLog): string[] {
-  const warnings = resolveEventSources(serviceView(serverless)).flatMap(lintEventSource);
+/**
+ * Prints the lint for every Kafka event of the service; returns the warnings. With `compiledKeys`, as
+ * `npx sls offline-kafka` asks, it also says which keys osls cannot express and this plugin deploys.
+ */
+export function lint(serverless: ServerlessLike, log: PluginLog, compiledKeys = false): string[] {
+  const sources = compiledKeys
+    ? resolveEventSourcesForPackage(serverless)
+    : resolveEventSources(serviceView(serverless));
+  const warnings = sources.flatMap(lintEventSource);
   for (const warning of warnings) log.warning(`offline-kafka: ${warning}`);
+  if (compiledKeys) {
+    for (const line of sources.map(describeCompiledKeys))
+      if (line !== undefined) log.notice(`offline-kafka: ${line}`);
+  }
   return warnings;
 }
 
@@ -128,30 +139,27 @@ export async function start(
 }
 
 /**
- * Adds to each EventSourceMapping the options osls's `kafka` and `msk` events do not compile:
- * retries, record age, bisect, partial batch responses, and (for `msk`) the on-failure destination.
+ * Adds to each EventSourceMapping the keys of its `kafka` or `msk` event that osls does not compile (compile.ts:
+ * retries, record age, bisect, partial batch responses, the `msk` on-failure destination, provisioned mode's
+ * poller group, the schema registry, metrics and logging), and says which, so a reader of `sls package` knows
+ * where each property came from.
+ *
+ * @returns how many mappings it changed
  */
-export function compile(serverless: ServerlessLike): number {
+export function compile(serverless: ServerlessLike, log?: PluginLog): number {
   const resources = serverless.service.provider.compiledCloudFormationTemplate?.Resources ?? {};
   const naming = serverless.getProvider('aws').naming;
   let changed = 0;
   for (const source of resolveEventSourcesForPackage(serverless)) {
     const fnId = naming.getLambdaLogicalId(source.functionKey);
-    for (const resource of Object.values(resources)) {
+    for (const [id, resource] of Object.entries(resources)) {
       if (!isMapping(resource)) continue;
       const props = resource.Properties;
       if (!Array.isArray(props.Topics) || props.Topics[0] !== source.topic) continue;
       if (!JSON.stringify(props.FunctionName ?? '').includes(fnId)) continue;
-      const raw = source.raw;
-      if (raw.maximumRetryAttempts !== undefined) props.MaximumRetryAttempts = raw.maximumRetryAttempts;
-      if (raw.maximumRecordAgeInSeconds !== undefined)
-        props.MaximumRecordAgeInSeconds = raw.maximumRecordAgeInSeconds;
-      if (raw.bisectBatchOnFunctionError !== undefined)
-        props.BisectBatchOnFunctionError = raw.bisectBatchOnFunctionError;
-      if (raw.functionResponseType !== undefined) props.FunctionResponseTypes = [raw.functionResponseType];
-      if (source.type === 'msk' && typeof raw.onFailureDestination === 'string') {
-        props.DestinationConfig = { OnFailure: { Destination: raw.onFailureDestination } };
-      }
+      resource.Properties = compileMappingProperties(source, props);
+      const line = describeCompiledKeys(source);
+      if (line !== undefined) log?.notice(`offline-kafka: ${line} (${id})`);
       changed++;
     }
   }
