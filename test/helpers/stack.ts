@@ -1,5 +1,6 @@
 /** Helpers for integration tests: clients for the running local stack and unique names per run. */
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import cassandra from 'cassandra-driver';
 import { logLevel } from 'kafkajs';
 import pg from 'pg';
@@ -17,6 +18,16 @@ import { Kafka } from '../../lib/kafkajs.ts';
 /** A name unique to this test run, safe as a Kafka topic, CQL identifier and SQL identifier. */
 export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+}
+
+/** A port on 127.0.0.1 that nothing listens on (one the system just gave out and took back). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address !== 'object') throw new Error('no port');
+  return address.port;
 }
 
 export function stackConfig(): StackConfig {

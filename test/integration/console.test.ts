@@ -6,7 +6,6 @@
  * re-driven dead letter must arrive in Cassandra when corrected (through the real sink-users handler) and
  * come back to the dead letters when not.
  */
-import { createServer } from 'node:net';
 import cassandra from 'cassandra-driver';
 import { Partitioners, type Producer } from 'kafkajs';
 import pg from 'pg';
@@ -46,7 +45,7 @@ import { resolvePostgres, stackConnection } from '../../infra/local/endpoints.ts
 import type { Kafka } from '../../lib/kafkajs.ts';
 import { readAll, toLambdaEvents } from '../helpers/kafka-events.ts';
 import { freshUsers } from '../helpers/pipeline.ts';
-import { dropRun, eventually, kafkaClient, stackConfig, uniqueName } from '../helpers/stack.ts';
+import { closedPort, dropRun, eventually, kafkaClient, stackConfig, uniqueName } from '../helpers/stack.ts';
 
 const run = uniqueName('console');
 const names = { topic: `${run}_users`, deadLetterTopic: `${run}_users.dlq`, keyspace: run, database: run };
@@ -74,16 +73,6 @@ let sources: ConsoleSources;
 let consoleRun: RunningConsole;
 let url: URL;
 let token: string;
-
-/** A port nothing listens on: the event-source API of an `npm start` that is not running. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address !== 'object') throw new Error('no port');
-  return address.port;
-}
 
 async function get<T>(path: string): Promise<{ status: number; body: T }> {
   const res = await fetch(new URL(path, url));

@@ -13,6 +13,7 @@ import { EventSourcesView } from './views/event-sources.ts';
 import { KafkaViewPage } from './views/kafka.ts';
 import { MessagesView } from './views/messages.ts';
 import { PipelineView } from './views/pipeline.ts';
+import { SchemasView } from './views/schemas.ts';
 import { StackViewPage } from './views/stack.ts';
 
 const views: Record<RoutePath, (props: { query: URLSearchParams }) => unknown> = {
@@ -21,6 +22,7 @@ const views: Record<RoutePath, (props: { query: URLSearchParams }) => unknown> =
   '/messages': MessagesView,
   '/dead-letters': DeadLettersView,
   '/event-sources': EventSourcesView,
+  '/schemas': SchemasView,
   '/stack': StackViewPage,
 };
 

@@ -13,6 +13,7 @@ export const routes = [
   { path: '/messages', title: 'Messages' },
   { path: '/dead-letters', title: 'Dead letters' },
   { path: '/event-sources', title: 'Event sources' },
+  { path: '/schemas', title: 'Schemas' },
   { path: '/stack', title: 'Stack' },
 ] as const;
 
