@@ -23,6 +23,19 @@ const headerBytesSchema = z.custom<number[]>(
 );
 const headerSchema = z.record(z.string(), headerBytesSchema);
 
+/**
+ * What an event source with a schema registry says of a key or value it validated (`keySchemaMetadata`,
+ * `valueSchemaMetadata`): its data format (`JSON`, `AVRO`, `PROTOBUF`) and the schema's id in the registry (a
+ * Confluent registry's number, as a string, or a Glue schema version's UUID). The value itself is then the
+ * payload without the wire format's header, as JSON (`EventRecordFormat` `JSON`) or its source bytes
+ * (`SOURCE`), which for a JSON Schema are the same text.
+ */
+export const schemaMetadataSchema = z.object({
+  dataFormat: z.string().min(1),
+  schemaId: z.string().min(1).optional(),
+});
+export type SchemaMetadata = z.output<typeof schemaMetadataSchema>;
+
 /** One record of a Kafka event. `key` and `value` are base64; either may be absent (a tombstone has no value). */
 export const kafkaEventRecordSchema = z.object({
   topic: z.string().min(1),
@@ -33,6 +46,8 @@ export const kafkaEventRecordSchema = z.object({
   key: z.string().nullish(),
   value: z.string().nullish(),
   headers: z.array(headerSchema).default([]),
+  keySchemaMetadata: schemaMetadataSchema.optional(),
+  valueSchemaMetadata: schemaMetadataSchema.optional(),
 });
 export type KafkaEventRecord = z.output<typeof kafkaEventRecordSchema>;
 

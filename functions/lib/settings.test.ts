@@ -41,6 +41,7 @@ describe('parseConfig', () => {
         maxResponseBytes: 16 * 1024 * 1024,
       },
       topics: { usersCreated: 'users_created', deadLetter: 'users_created.dlq' },
+      schemaRegistry: { url: undefined },
       relay: { batchSize: 500, maxMessageBytes: 1_048_000, timeMarginMs: 5_000 },
       sink: { concurrency: 128, batchSize: 1, writeAttempts: 3 },
       kafkaSecurity: { tls: false, auth: { mechanism: 'none' } },
@@ -86,6 +87,7 @@ describe('parseConfig', () => {
       PGSSLMODE: 'verify-full',
       PG_SECRET_ARN: secretArn,
       SECRETS_MAX_AGE_SECONDS: '60',
+      SCHEMA_REGISTRY_URL: 'https://registry.example.com/apis/ccompat/v7',
     };
 
     const config = parseConfig(env);
@@ -112,6 +114,7 @@ describe('parseConfig', () => {
         maxResponseBytes: 8_388_608,
       },
       topics: { usersCreated: 'users_created_prod', deadLetter: 'users_created_prod.dlq' },
+      schemaRegistry: { url: 'https://registry.example.com/apis/ccompat/v7' },
       relay: { batchSize: 1000, maxMessageBytes: 2_000_000, timeMarginMs: 3_000 },
       sink: { concurrency: 256, batchSize: 30, writeAttempts: 5 },
       kafkaSecurity: { tls: true, auth: { mechanism: 'iam', region: 'eu-west-1' } },

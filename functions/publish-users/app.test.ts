@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import sampleEvent from '../../events/publish-users.json' with { type: 'json' };
 import { FakeOutbox, FakeSender } from '../../test/doubles/relay.ts';
 import { outboxMessage } from '../../test/helpers/users-created.ts';
-import { TransientError } from '../lib/errors.ts';
+import { ConfigError, TransientError } from '../lib/errors.ts';
 import { createLogger } from '../lib/logger.ts';
 import { createHandler, defaults } from './app.ts';
 
@@ -63,6 +63,53 @@ describe('publish-users handler', () => {
     expect(result).toMatchObject({ published: 2, dead: 1 });
     expect(outbox.rows.map((r) => r.state)).toEqual(['published', 'dead', 'published']);
     expect(outbox.rows[1]?.lastError).toContain('invalid outbox row');
+  });
+
+  it('with a registry, asks for the schema id once and writes every value in the wire format', async () => {
+    const rows = messages(3);
+    const sender = new FakeSender();
+    let lookups = 0;
+    const handler = createHandler({
+      config: relayConfig(10),
+      logger,
+      outbox: new FakeOutbox(rows),
+      sender,
+      now: () => new Date(),
+      valueSchemaId: async () => {
+        lookups += 1;
+        return 3;
+      },
+    });
+
+    await handler({}, roomy);
+    const values = sender.requests.flatMap((r) => r.records.map((record) => record.value));
+
+    expect(lookups).toBe(1);
+    expect(values).toHaveLength(3);
+    values.forEach((value, i) => {
+      const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value ?? '');
+      expect([...bytes.subarray(0, 5)]).toEqual([0, 0, 0, 0, 3]);
+      expect(bytes.subarray(5).toString('utf8')).toBe(rows[i]?.payload);
+    });
+  });
+
+  it('claims nothing when the registry lacks the schema, and says to migrate', async () => {
+    const outbox = new FakeOutbox(messages(2));
+    const handler = createHandler({
+      config: relayConfig(10),
+      logger,
+      outbox,
+      sender: new FakeSender(),
+      now: () => new Date(),
+      valueSchemaId: async () => {
+        throw new ConfigError('run `npm run migrate`', ['SCHEMA_REGISTRY_URL'], {
+          code: 'SCHEMA_NOT_REGISTERED',
+        });
+      },
+    });
+
+    await expect(handler({}, roomy)).rejects.toMatchObject({ code: 'SCHEMA_NOT_REGISTERED' });
+    expect(outbox.claims).toBe(0);
   });
 
   it('rejects with a retryable error and marks nothing published when Kafka fails transiently', async () => {

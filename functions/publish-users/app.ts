@@ -14,6 +14,9 @@ import { createRecordSender, kafkaFor, type RecordSender } from '../lib/kafka.ts
 import { createLogger } from '../lib/logger.ts';
 import { createOutbox, type Outbox } from '../lib/outbox.ts';
 import { createPool } from '../lib/postgres.ts';
+import { publishedSchemaText } from '../lib/published-schemas.ts';
+import { createSchemaRegistry, valueSubject } from '../lib/registry.ts';
+import { createWriterSchemaId } from '../lib/schema-ids.ts';
 import type { Config } from '../lib/settings.ts';
 import { describeTrigger, nextStep, type StopReason } from './core.ts';
 import { publishMessages } from './send.ts';
@@ -25,6 +28,12 @@ export interface PublishUsersDeps {
   outbox: Outbox;
   sender: RecordSender;
   now: () => Date;
+  /**
+   * The registry id of the schema the values are written with (the topic's subject's version whose text is
+   * the published `users-created.value.v1.json`), when a Schema Registry is configured: the values then go in
+   * the Confluent wire format. Unset: plain JSON.
+   */
+  valueSchemaId?: (() => Promise<number>) | undefined;
 }
 
 /** The part of the Lambda context the relay reads. */
@@ -52,25 +61,33 @@ export const defaults = {
  * @param deps - the config, a logger, the outbox, a Kafka sender and a clock
  * @returns a handler for any event; it resolves with the run's counts
  * @throws (the returned handler) the first failure of a batch: a retryable {@link TransientError} when Kafka
- *   or PostgreSQL is unavailable, after rolling that batch back; earlier batches stay published
+ *   or PostgreSQL is unavailable, after rolling that batch back; earlier batches stay published. Before any
+ *   batch, a `ConfigError` (`SCHEMA_NOT_REGISTERED`) when the registry does not hold the value's schema, or a
+ *   `SchemaRegistryError` when it cannot answer; nothing is claimed then
  */
 export function createHandler(
   deps: PublishUsersDeps,
 ): (event: unknown, context?: RelayContext) => Promise<RelayResult> {
   const { topics, relay } = deps.config;
-  const publishDeps = {
-    sender: deps.sender,
-    topic: topics.usersCreated,
-    maxMessageBytes: relay.maxMessageBytes,
-    logger: deps.logger,
-  };
-
   return async (event, context) => {
+    // Asked of the registry once per process, before any row is claimed.
+    const schemaId = await deps.valueSchemaId?.();
+    const publishDeps = {
+      sender: deps.sender,
+      topic: topics.usersCreated,
+      maxMessageBytes: relay.maxMessageBytes,
+      logger: deps.logger,
+      schemaId,
+    };
     const deadline = deps.now().getTime() + defaults.budgetMs;
     const remainingMs = context
       ? () => context.getRemainingTimeInMillis()
       : () => deadline - deps.now().getTime();
-    deps.logger.info('relaying outbox', { trigger: describeTrigger(event), topic: topics.usersCreated });
+    deps.logger.info('relaying outbox', {
+      trigger: describeTrigger(event),
+      topic: topics.usersCreated,
+      ...(schemaId === undefined ? {} : { schemaId }),
+    });
 
     const result: RelayResult = { batches: 0, published: 0, dead: 0, stoppedBecause: 'empty' };
     let claimed: number | undefined;
@@ -106,11 +123,20 @@ export function createHandler(
 /** The dependencies the deployed function runs with, built from a config. */
 export function depsFor(cfg: Config): PublishUsersDeps {
   const logger = createLogger('publish-users', { level: cfg.logLevel, stage: cfg.stage });
+  const registryUrl = cfg.schemaRegistry.url;
   return {
     config: cfg,
     logger,
     outbox: createOutbox(createPool(cfg), { logger }),
     sender: createRecordSender(kafkaFor(cfg)),
     now: () => new Date(),
+    valueSchemaId:
+      registryUrl === undefined
+        ? undefined
+        : createWriterSchemaId(
+            createSchemaRegistry({ url: registryUrl }),
+            valueSubject(cfg.topics.usersCreated),
+            publishedSchemaText('users-created.value.v1.json'),
+          ),
   };
 }

@@ -68,6 +68,21 @@ describe('buildRecord', () => {
     if (built.ok) return;
     expect(built.dead.error).toContain(`differs from aggregateid ${otherId}`);
   });
+
+  it('with a schema id, frames the payload text in the wire format and counts the header in its size', () => {
+    const message = outboxMessage(id);
+    const plain = buildRecord(message);
+
+    const built = buildRecord(message, 258);
+
+    expect(built.ok && plain.ok).toBe(true);
+    if (!built.ok || !plain.ok) return;
+    const value = built.record.record.value;
+    expect(Buffer.isBuffer(value)).toBe(true);
+    expect([...Buffer.from(value).subarray(0, 5)]).toEqual([0, 0, 0, 1, 2]);
+    expect(Buffer.from(value).subarray(5).toString('utf8')).toBe(message.payload);
+    expect(built.record.bytes).toBe(plain.record.bytes + 5);
+  });
 });
 
 describe('recordSizeBound', () => {

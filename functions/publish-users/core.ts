@@ -10,11 +10,12 @@ import type { DeadMessage, OutboxMessage } from '../lib/outbox.ts';
 import { detailTypes, usersStoredSchema } from '../lib/schemas.ts';
 import { headerNames, userCreatedSchema } from '../lib/users-created.ts';
 import { check } from '../lib/validate.ts';
+import { frameValue } from '../lib/wire-format.ts';
 
 /** A record ready to send, with the outbox row it comes from. */
 export interface PlannedRecord {
   outboxId: string;
-  record: OutgoingRecord & { key: string; value: string; headers: Record<string, string> };
+  record: OutgoingRecord & { key: string; value: string | Buffer; headers: Record<string, string> };
   /** An upper bound of the record's size in a Kafka record batch, from {@link recordSizeBound}. */
   bytes: number;
 }
@@ -56,13 +57,18 @@ export function fitsMessageLimit(bytes: number, maxMessageBytes: number): boolea
 /**
  * Builds the record of one outbox row, or says why the row can never be consumed correctly.
  *
- * The key is the aggregate id (the user id), the value the payload text as stored, and the headers carry the
- * payload's batch id and fetch time, the event type and the outbox id. A payload that is not a valid
+ * The key is the aggregate id (the user id), the value the payload text as stored (behind the Confluent wire
+ * format's header when `schemaId` is given), and the headers carry the payload's batch id and fetch time, the
+ * event type and the outbox id. A payload that is not a valid
  * `UserCreated`, or whose `id` differs from the row's aggregate id, is dead: retrying cannot fix it, and a
  * consumer that validates would only dead-letter it later.
+ *
+ * @param message - the claimed outbox row
+ * @param schemaId - the registry id of the value's schema, when a Schema Registry is configured
  */
 export function buildRecord(
   message: OutboxMessage,
+  schemaId?: number,
 ): { ok: true; record: PlannedRecord } | { ok: false; dead: DeadMessage } {
   const where = `outbox row ${message.id} payload`;
   let json: unknown;
@@ -85,7 +91,7 @@ export function buildRecord(
   }
   const record = {
     key: message.aggregateId,
-    value: message.payload,
+    value: schemaId === undefined ? message.payload : frameValue(schemaId, message.payload),
     headers: {
       [headerNames.batchId]: value.batchId,
       [headerNames.fetchedAt]: value.fetchedAt,
@@ -102,11 +108,16 @@ export function buildRecord(
  *
  * @param messages - the claimed rows, oldest first
  * @param maxMessageBytes - the broker's `message.max.bytes` (or a little less)
+ * @param schemaId - the registry id of the value's schema, when values go in the wire format
  */
-export function planBatch(messages: readonly OutboxMessage[], maxMessageBytes: number): BatchPlan {
+export function planBatch(
+  messages: readonly OutboxMessage[],
+  maxMessageBytes: number,
+  schemaId?: number,
+): BatchPlan {
   const plan: BatchPlan = { records: [], dead: [] };
   for (const message of messages) {
-    const built = buildRecord(message);
+    const built = buildRecord(message, schemaId);
     if (!built.ok) plan.dead.push(built.dead);
     else if (!fitsMessageLimit(built.record.bytes, maxMessageBytes)) {
       plan.dead.push({

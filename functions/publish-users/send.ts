@@ -15,6 +15,8 @@ export interface PublishDeps {
   /** The broker's `message.max.bytes`, as configured. */
   maxMessageBytes: number;
   logger: Pick<Logger, 'warn'>;
+  /** The registry id of the value's schema: set, the values go in the Confluent wire format. */
+  schemaId?: number | undefined;
 }
 
 /**
@@ -26,7 +28,7 @@ export async function publishMessages(
   messages: readonly OutboxMessage[],
   deps: PublishDeps,
 ): Promise<BatchVerdict> {
-  const plan = planBatch(messages, deps.maxMessageBytes);
+  const plan = planBatch(messages, deps.maxMessageBytes, deps.schemaId);
   const published: string[] = [];
   const dead: DeadMessage[] = [...plan.dead];
   for (const chunk of chunkRecords(plan.records, deps.maxMessageBytes)) {

@@ -15,8 +15,10 @@ import { createCassandraClient } from '../lib/cassandra.ts';
 import { createRecordSender, kafkaFor, type RecordSender } from '../lib/kafka.ts';
 import { eventRecords, parseKafkaEvent, recordRef } from '../lib/kafka-event.ts';
 import { createLogger } from '../lib/logger.ts';
+import { createSchemaRegistry, valueSubject } from '../lib/registry.ts';
+import { createSchemaVersions, type SchemaVersions } from '../lib/schema-ids.ts';
 import type { Config } from '../lib/settings.ts';
-import { type FailedRecord, planSink, toDeadLetter } from './core.ts';
+import { type FailedRecord, type KnownSchemaIds, planSink, schemaIdsOf, toDeadLetter } from './core.ts';
 import { createUserSink, type UserSink } from './sink.ts';
 
 /** What the sink handler needs. */
@@ -26,6 +28,11 @@ export interface SinkDeps {
   sink: UserSink;
   deadLetters: RecordSender;
   now: () => Date;
+  /**
+   * The versions of the topic's subject by schema id, when a Schema Registry is configured: the ids that
+   * records carry are checked there. Unset: plain JSON and the wire format are both read, ids unchecked.
+   */
+  schemaVersions?: SchemaVersions | undefined;
 }
 
 /** What one invocation did. */
@@ -49,12 +56,17 @@ export interface SinkResult {
  * @throws {@link ValidationError} when the event's envelope is malformed (not retryable)
  * @throws {@link TransientError} when Cassandra or the dead-letter topic fails for now; the batch is retried
  * @throws `CassandraStatementError` when Cassandra refuses the statement itself (schema, permissions)
+ * @throws `SchemaRegistryError` when the registry cannot say whether a schema id is known; nothing is written
+ *   or dead-lettered, and the batch is retried
  */
 export function createHandler(deps: SinkDeps): (event: unknown) => Promise<SinkResult> {
   return async (event) => {
     const parsed = parseKafkaEvent(event);
     const records = eventRecords(parsed);
-    const plan = planSink(records);
+    // Before anything is written: a registry that cannot answer fails the batch rather than dead-letter it.
+    const schemaIds =
+      deps.schemaVersions === undefined ? undefined : await knownIds(records, deps.schemaVersions);
+    const plan = planSink(records, schemaIds);
 
     // Rows first: a transient Cassandra failure throws here, before anything is dead-lettered.
     const outcome = await deps.sink.upsert(plan.rows.map((planned) => planned.row));
@@ -96,13 +108,32 @@ export function createHandler(deps: SinkDeps): (event: unknown) => Promise<SinkR
   };
 }
 
+/** The registry's answer for each schema id the records carry (see `schemaIdsOf`). */
+async function knownIds(
+  records: Parameters<typeof schemaIdsOf>[0],
+  versions: SchemaVersions,
+): Promise<KnownSchemaIds> {
+  const ids = schemaIdsOf(records);
+  return new Map(
+    await Promise.all(ids.map(async (id) => [id, (await versions.versionOf(id))?.version] as const)),
+  );
+}
+
 /** The dependencies the deployed function runs with, built from a config; the clients connect on first use. */
 export function depsFor(cfg: Config): SinkDeps {
+  const registryUrl = cfg.schemaRegistry.url;
   return {
     config: cfg,
     logger: createLogger('sink-users', { level: cfg.logLevel, stage: cfg.stage }),
     sink: createUserSink(createCassandraClient(cfg), cfg),
     deadLetters: createRecordSender(kafkaFor(cfg)),
     now: () => new Date(),
+    schemaVersions:
+      registryUrl === undefined
+        ? undefined
+        : createSchemaVersions(
+            createSchemaRegistry({ url: registryUrl }),
+            valueSubject(cfg.topics.usersCreated),
+          ),
   };
 }

@@ -7,7 +7,8 @@ import { ValidationError } from '../lib/errors.ts';
 import { eventRecords, type KafkaEventRecord, parseKafkaEvent } from '../lib/kafka-event.ts';
 import { type User, userSchema } from '../lib/schemas.ts';
 import { deadLetterHeaders, toCreatedUserRow, userCreated } from '../lib/users-created.ts';
-import { planSink, rejectionCodes, toDeadLetter } from './core.ts';
+import { frameValue } from '../lib/wire-format.ts';
+import { planSink, rejectionCodes, schemaIdsOf, toDeadLetter } from './core.ts';
 
 const [alice, bob] = fixtureUsers().map((raw) => userSchema.parse(raw));
 if (alice === undefined || bob === undefined) throw new Error('the fixture has fewer than two users');
@@ -186,6 +187,113 @@ describe('planSink', () => {
   });
 });
 
+describe('planSink on values with a schema id', () => {
+  const aliceValue = JSON.stringify(userCreated(alice, sampleBatch));
+  const bobValue = JSON.stringify(userCreated(bob, sampleBatch));
+  // What the registry said: id 7 is version 1 of the subject, id 8 is none of its versions.
+  const known = new Map([
+    [7, 1],
+    [8, undefined],
+  ]);
+
+  /** A record as an event source with a schema registry delivers it: no header, the id on the record. */
+  function decodedByEventSource(
+    offset: number,
+    value: string,
+    metadata: { dataFormat: string; schemaId?: string },
+  ) {
+    const [record] = records({ offset, value });
+    if (record === undefined) throw new Error('no record');
+    return { ...record, valueSchemaMetadata: metadata };
+  }
+
+  it('reads plain JSON, the wire format and the event source decoded value alike', () => {
+    const carol = withId(alice, randomUUID());
+    const batch = [
+      ...records({ offset: 1, value: aliceValue }, { offset: 2, value: frameValue(7, bobValue) }),
+      decodedByEventSource(3, JSON.stringify(userCreated(carol, sampleBatch)), {
+        dataFormat: 'JSON',
+        schemaId: '7',
+      }),
+    ];
+
+    const plan = planSink(batch, known);
+
+    expect(plan.rejected).toEqual([]);
+    expect(plan.rows.map((r) => r.row)).toEqual([
+      toCreatedUserRow(alice),
+      toCreatedUserRow(bob),
+      toCreatedUserRow(carol),
+    ]);
+  });
+
+  it('lists the ids a batch carries once each, from the header or the metadata, for the registry', () => {
+    const batch = [
+      ...records(
+        { offset: 1, value: aliceValue },
+        { offset: 2, value: frameValue(7, bobValue) },
+        { offset: 3, value: frameValue(7, aliceValue) },
+        { offset: 4, value: frameValue(300_000, aliceValue) },
+        { offset: 5, value: Buffer.from([0, 0]) },
+      ),
+      decodedByEventSource(6, aliceValue, { dataFormat: 'JSON', schemaId: '8' }),
+      // A Glue schema version's UUID: no Confluent id to ask about.
+      decodedByEventSource(7, aliceValue, { dataFormat: 'JSON', schemaId: randomUUID() }),
+    ];
+
+    expect(schemaIdsOf(batch).sort((a, b) => a - b)).toEqual([7, 8, 300_000]);
+  });
+
+  it('dead-letters an id the registry does not know, and a cut header, keeping the neighbours', () => {
+    const batch = [
+      ...records(
+        { partition: 2, offset: 10, value: frameValue(8, aliceValue) },
+        { partition: 2, offset: 11, value: Buffer.from([0, 0, 0]) },
+        { partition: 2, offset: 12, value: frameValue(7, bobValue) },
+      ),
+      decodedByEventSource(13, aliceValue, { dataFormat: 'JSON', schemaId: '8' }),
+    ];
+
+    const plan = planSink(batch, known);
+
+    expect(plan.rows.map((r) => r.row.id)).toEqual([bob.login.uuid]);
+    expect(plan.rejected.map((r) => [r.record.offset, r.error.code])).toEqual([
+      [10, rejectionCodes.unknownSchema],
+      [11, rejectionCodes.framing],
+      [13, rejectionCodes.unknownSchema],
+    ]);
+    expect(plan.rejected[0]?.error.message).toBe(
+      "invalid users_created-2@10 value: in the wire format with schema id 8, which is no version of the topic's subject in the Schema Registry",
+    );
+    expect(plan.rejected[1]?.error.message).toContain('fewer than its 5-byte header');
+  });
+
+  it('without a registry, reads the wire format and leaves its id unchecked', () => {
+    const batch = records({ offset: 1, value: frameValue(8, aliceValue) });
+
+    const plan = planSink(batch);
+
+    expect(plan.rejected).toEqual([]);
+    expect(plan.rows.map((r) => r.row)).toEqual([toCreatedUserRow(alice)]);
+  });
+
+  it('refuses a value the event source decoded from another format than JSON', () => {
+    const batch = [decodedByEventSource(1, aliceValue, { dataFormat: 'AVRO', schemaId: '7' })];
+
+    const plan = planSink(batch, known);
+
+    expect(plan.rejected[0]?.error.code).toBe(rejectionCodes.unsupportedFormat);
+  });
+
+  it('validates the JSON behind a known id as any other value', () => {
+    const batch = records({ offset: 1, value: frameValue(7, '{"schemaVersion":1}') });
+
+    const plan = planSink(batch, known);
+
+    expect(plan.rejected[0]?.error.code).toBe(rejectionCodes.invalid);
+  });
+});
+
 describe('toDeadLetter', () => {
   it('keeps the original key, value and headers as bytes and adds the dlq.* headers', () => {
     const value = Buffer.from([0x00, 0xff, 0x7b]);
@@ -213,6 +321,18 @@ describe('toDeadLetter', () => {
       [deadLetterHeaders.attempts]: '1',
       [deadLetterHeaders.failedAt]: '2026-02-03T04:05:06.007Z',
     });
+  });
+
+  it('keeps a wire-format value with its header, so a re-drive carries the id again', () => {
+    const framed = frameValue(8, JSON.stringify(userCreated(alice, sampleBatch)));
+    const [record] = records({ offset: 4, value: framed });
+    if (record === undefined) throw new Error('no record');
+    const error = new ValidationError('unknown id', 'here', { code: rejectionCodes.unknownSchema });
+
+    const dead = toDeadLetter({ record, error }, new Date(0));
+
+    expect(dead.value).toEqual(framed);
+    expect(dead.headers?.[deadLetterHeaders.errorType]).toBe(rejectionCodes.unknownSchema);
   });
 
   it('keeps a keyless tombstone keyless and valueless', () => {

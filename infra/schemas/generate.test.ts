@@ -83,7 +83,7 @@ describe('the generated settings tables', () => {
     const { markdown } = functionSettingsTable();
     const rows = markdown.trim().split('\n').slice(2);
 
-    expect(rows).toHaveLength(37);
+    expect(rows).toHaveLength(38);
     expect(rows).toContain(
       '| `FETCH_PAGE_SIZE` | `5000` | users per request (randomuser serves at most 5000) | fetch-users | as set |',
     );

@@ -16,6 +16,7 @@ import { createCassandraClient } from '../../functions/lib/cassandra.ts';
 import { config as defaults } from '../../functions/lib/config.ts';
 import { createKafka, createRecordSender } from '../../functions/lib/kafka.ts';
 import { createLogger } from '../../functions/lib/logger.ts';
+import { renderSchema } from '../../functions/lib/published-schemas.ts';
 import {
   backwardOrStricter,
   type CompatibilityReport,
@@ -35,7 +36,6 @@ import { createUserSink } from '../../functions/sink-users/sink.ts';
 import { schemaRegistryUrl } from '../../infra/local/config.ts';
 import { migrate, usersCreatedSchemaFile } from '../../infra/migrations/migrate.ts';
 import { describeDifferences, schemaDifferences } from '../../infra/schemas/diff.ts';
-import { renderSchema } from '../../infra/schemas/generate.ts';
 import { fixtureUsers } from '../helpers/fixtures.ts';
 import { readAll, toLambdaEvents } from '../helpers/kafka-events.ts';
 import {
