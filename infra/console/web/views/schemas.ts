@@ -201,11 +201,11 @@ function Comparison({ comparison: c }: { comparison: SchemaComparison }) {
       <div class="columns">
         <div>
           <h3>Version ${c.from.version}</h3>
-          <pre class="value schema" tabindex="0" role="region" aria-label=${`Schema of version ${c.from.version}`}><code>${c.from.schema}</code></pre>
+          <pre class="value schema" tabindex="0" role="region" aria-label=${`Compared schema of version ${c.from.version}`}><code>${c.from.schema}</code></pre>
         </div>
         <div>
           <h3>Version ${c.to.version}</h3>
-          <pre class="value schema" tabindex="0" role="region" aria-label=${`Schema of version ${c.to.version}`}><code>${c.to.schema}</code></pre>
+          <pre class="value schema" tabindex="0" role="region" aria-label=${`Compared schema of version ${c.to.version}`}><code>${c.to.schema}</code></pre>
         </div>
       </div>
     </details>
