@@ -171,7 +171,14 @@ export interface MessageView {
   timestamp: string;
   key: string | null;
   headers: Record<string, string>;
+  /** The value, behind the Confluent wire format's header when it has one (see `schema`). */
   value: DecodedValue;
+  /**
+   * The schema a value in the Confluent wire format names: its registry id, and its version of the run's
+   * value subject (`<topic>-value`), null when the registry does not know it as one or cannot be asked. Null
+   * for a value without the header (plain JSON).
+   */
+  schema: { id: number; version: number | null } | null;
   size: number;
 }
 
@@ -184,6 +191,8 @@ export interface MessagePage {
   low: string;
   high: string;
   messages: MessageView[];
+  /** Why the schema versions of the page are unknown, when the registry could not be asked; else null. */
+  registryError: string | null;
 }
 
 /** A user found across every hop; a hop where it is not (yet) is null. */
@@ -315,7 +324,11 @@ export interface SchemaSubjectView {
   subject: string;
   /** Oldest first. */
   versions: number[];
-  /** The subject's own rule; null when it has none and the registry's default applies. */
+  /**
+   * The subject's rule as the registry reports it; null when it reports none and the default applies.
+   * Apicurio reports the default for a subject without a rule of its own, so the same value as the default
+   * may be either.
+   */
   compatibility: string | null;
   /** The rule the registry applies to the subject's next version: its own, else the default. */
   effectiveCompatibility: string;

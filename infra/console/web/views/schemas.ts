@@ -93,7 +93,7 @@ function Subject({ subject, query }: { subject: string; query: URLSearchParams }
               <dt>Compatibility rule</dt>
               <dd>
                 <code>${view.effectiveCompatibility}</code>
-                <span class="muted">${view.compatibility === null ? ' (the registry’s default: the subject has none of its own)' : ' (the subject’s own)'}</span>
+                <span class="muted">${ruleSource(view)}</span>
               </dd>
             </div>
             <div><dt>Versions</dt><dd>${versions.length}</dd></div>
@@ -117,6 +117,14 @@ function Subject({ subject, query }: { subject: string; query: URLSearchParams }
         : html`<p class="muted">Only one version: nothing to compare yet.</p>`)
     }
   `;
+}
+
+/** Where the subject's rule comes from, as far as the registry says. */
+function ruleSource(view: SchemaSubjectView): string {
+  if (view.compatibility === null) return ' (the registry’s default: the subject has no rule of its own)';
+  // Apicurio answers a subject without a rule with the default, so the two cannot be told apart.
+  if (view.compatibility === view.defaultCompatibility) return ' (the same as the registry’s default)';
+  return ` (the subject’s own; the registry’s default is ${view.defaultCompatibility})`;
 }
 
 function Version({ subject, version }: { subject: string; version: number }) {
