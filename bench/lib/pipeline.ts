@@ -147,12 +147,16 @@ async function dropWhere(cfg: StackConfig, matches: (name: string) => boolean): 
   return dropped;
 }
 
+/** A watch pattern no file matches: serverless-esbuild's watcher then never rebuilds during a run. */
+const esbuildWatchOff = '.local/bench-no-rebuild/**';
+
 /**
  * When sink-users' bundle was last written (ms since the epoch), or undefined before it has been.
  * `sls offline start` runs serverless-esbuild's watcher, whose default pattern is every .js and .ts file of
  * the repository: any edit rebuilds the functions into `.esbuild/.build/` and has serverless-offline drop its
- * workers, so a measurement across it timed cold workers and a rebuild beside the sink. Comparing this before
- * and after a measurement tells whether that happened.
+ * workers, so a measurement across it timed cold workers and a rebuild beside the sink. The bench's runs turn
+ * the watcher off (`esbuildWatchOff`); comparing this before and after a measurement still tells whether a
+ * rebuild happened (by another `sls offline start` sharing `.esbuild/`, for one).
  */
 export function sinkBundleStamp(): number | undefined {
   try {
@@ -212,6 +216,8 @@ export async function startOffline(
       // What a deployed stage logs; the local stage's DEBUG would make the benchmark measure logging.
       LOG_LEVEL: 'INFO',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // No rebuild mid-measurement when a file of the repository is edited (serverless.yml custom.esbuild.watch).
+      ESBUILD_WATCH_PATTERN: esbuildWatchOff,
       ...env,
     },
   });

@@ -53,6 +53,10 @@ describe('countTimes', () => {
       cassandraRows: 3,
     });
   });
+
+  it('gives fetched no time when it is not counted', () => {
+    expect(countTimes({ stored: 4 }, undefined)).toEqual({ stored: 4 });
+  });
 });
 
 describe('stageRates', () => {

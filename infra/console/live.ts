@@ -43,9 +43,15 @@ const countsOfRead: Record<StageRead, ReadonlyArray<keyof StageCounts>> = {
   deadLetters: ['deadLetters'],
 };
 
-/** The time of each count, from the time of each stage read; `fetched` is counted as the reading is made. */
-export function countTimes(readAt: Partial<Record<StageRead, number>>, fetchedAt: number): CountTimes {
-  const times: CountTimes = { fetched: fetchedAt };
+/**
+ * The time of each count, from the time of each stage read; `fetched` is counted as the reading is made, and
+ * has no time when it is not counted (`fetchedAt` undefined: a console without `npm start`'s fetch counter).
+ */
+export function countTimes(
+  readAt: Partial<Record<StageRead, number>>,
+  fetchedAt: number | undefined,
+): CountTimes {
+  const times: CountTimes = fetchedAt === undefined ? {} : { fetched: fetchedAt };
   for (const [read, names] of Object.entries(countsOfRead) as Array<[StageRead, Array<keyof StageCounts>]>) {
     const at = readAt[read];
     if (at !== undefined) for (const name of names) times[name] = at;

@@ -14,7 +14,7 @@ import { describeIssues, errorText } from '../../lib/errors.ts';
 import type { StackConfig } from '../local/config.ts';
 import { type ApiError, type LiveSnapshot, tokenFragment, tokenHeader } from './api.ts';
 import { buildPage, type PageAssets } from './bundle.ts';
-import { pacedSummary } from './counts.ts';
+import { type PacedSummary, pacedSummary } from './counts.ts';
 import { busDeadLetters, deadLetterPage, redriveBusDeadLetters, redriveDeadLetters } from './dead-letters.ts';
 import { maskText } from './decode.ts';
 import { badRequest, ConsoleError } from './errors.ts';
@@ -55,6 +55,11 @@ export interface ConsoleOptions {
 export interface RunningConsole {
   /** The page's URL with the token in its fragment: `http://127.0.0.1:3300/#token=...`. */
   url: string;
+  /**
+   * The stages' counts as the live feed reads them (paced, counts.ts): `npm start`'s summary line prints from
+   * it, so the tables are not scanned twice.
+   */
+  summary: () => Promise<PacedSummary>;
   close(): Promise<void>;
 }
 
@@ -402,7 +407,9 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const feed = startLiveFeed({
     read: async () => {
       const [summary] = await Promise.all([readSummary(), sampler.sample().catch(() => undefined)]);
-      return { counts: stageCounts(summary), times: countTimes(summary.readAt, now().getTime()) };
+      const counts = stageCounts(summary);
+      const fetchedAt = counts.fetched === null ? undefined : now().getTime();
+      return { counts, times: countTimes(summary.readAt, fetchedAt) };
     },
     latency: () => sampler.current(),
     errors: () => book.list(),
@@ -438,5 +445,5 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   }
   const address = app.server.address();
   if (address !== null && typeof address === 'object') port = address.port;
-  return { url: `http://127.0.0.1:${port}/#${tokenFragment}=${token}`, close: stop };
+  return { url: `http://127.0.0.1:${port}/#${tokenFragment}=${token}`, summary: readSummary, close: stop };
 }

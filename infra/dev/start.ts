@@ -30,7 +30,7 @@ import { errorText } from '../../lib/errors.ts';
 import { Kafka } from '../../lib/kafkajs.ts';
 import { repoRoot } from '../../lib/paths.ts';
 import { ports, sinkGroupId } from '../../lib/topology.ts';
-import { pacedSummary } from '../console/counts.ts';
+import { type PacedSummary, pacedSummary } from '../console/counts.ts';
 import { type RunningConsole, startConsole } from '../console/server.ts';
 import { busSchema } from '../eventbus/store.ts';
 import { cassandraContactPoint, kafkaBroker, loadStackConfig, type StackConfig } from '../local/config.ts';
@@ -147,7 +147,6 @@ async function main(): Promise<number> {
     process.on(signal, () => stopper.onSignal(signal));
   }
 
-  const summary = startSummary(cfg, pgEndpoint, busEndpoint, () => fetched);
   // A console that cannot start (its port taken, say) costs the run its page, not the pipeline.
   const pipelineConsole: Promise<RunningConsole | undefined> = startConsole({
     cfg,
@@ -163,6 +162,7 @@ async function main(): Promise<number> {
       return undefined;
     },
   );
+  const summary = startSummary(cfg, pgEndpoint, busEndpoint, () => fetched, pipelineConsole);
   void firstRuns(cfg, () => stopper.stopping);
 
   const code = await exited;
@@ -210,13 +210,51 @@ async function firstRuns(cfg: StackConfig, stopping: () => boolean): Promise<voi
   }
 }
 
-/** Prints {@link formatSummary} every `statusIntervalMs` until stopped. */
+/**
+ * Prints {@link formatSummary} every `statusIntervalMs` until stopped. It reads through the console's own
+ * paced reader when the console started, so the tables are counted once for both; without a console it opens
+ * clients of its own, paced the same way.
+ */
 function startSummary(
   cfg: StackConfig,
   endpoint: PostgresEndpoint,
   busEndpoint: PostgresEndpoint,
   fetched: () => number,
+  pipelineConsole: Promise<RunningConsole | undefined>,
 ) {
+  const reader = pipelineConsole.then((running) =>
+    running
+      ? { read: running.summary, close: async () => {} }
+      : ownSummaryReader(cfg, endpoint, busEndpoint, fetched),
+  );
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const reading = await (await reader).read();
+      console.log(`[pipeline] ${formatSummary(reading)}`);
+    } catch (error) {
+      console.log(`[pipeline] summary unavailable: ${errorText(error)}`);
+    } finally {
+      busy = false;
+    }
+  }, cfg.pipeline.statusIntervalMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await (await reader).close();
+    },
+  };
+}
+
+/** The summary's own clients and paced reader, for a run whose console did not start. */
+function ownSummaryReader(
+  cfg: StackConfig,
+  endpoint: PostgresEndpoint,
+  busEndpoint: PostgresEndpoint,
+  fetched: () => number,
+): { read: () => Promise<PacedSummary>; close: () => Promise<void> } {
   const pool = new pg.Pool({ ...stackConnection(endpoint), max: 1 });
   pool.on('error', () => {});
   // The bus's tables are in the same database unless LOCAL_EVENTBUS_PGHOST/PGPORT put the bus elsewhere.
@@ -247,25 +285,18 @@ function startSummary(
     fetched,
   });
   let connected: Promise<void> | undefined;
-  let busy = false;
-  const timer = setInterval(async () => {
-    if (busy) return;
-    busy = true;
-    try {
-      connected ??= admin.connect();
-      await connected;
-      const reading = await readSummary();
-      console.log(`[pipeline] ${formatSummary(reading)}`);
-    } catch (error) {
-      connected = undefined;
-      console.log(`[pipeline] summary unavailable: ${errorText(error)}`);
-    } finally {
-      busy = false;
-    }
-  }, cfg.pipeline.statusIntervalMs);
   return {
-    async stop() {
-      clearInterval(timer);
+    async read() {
+      try {
+        connected ??= admin.connect();
+        await connected;
+      } catch (error) {
+        connected = undefined;
+        throw error;
+      }
+      return readSummary();
+    },
+    async close() {
       await Promise.allSettled([
         pool.end(),
         samePlace ? undefined : busPool.end(),
