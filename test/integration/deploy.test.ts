@@ -22,6 +22,8 @@ const account = '123456789012';
 const region = 'eu-west-1';
 const clusterArn = `arn:aws:kafka:${region}:${account}:cluster/pipeline-msk/0a1b2c3d-4e5f-6789-abcd-ef0123456789-1`;
 const secretArn = `arn:aws:secretsmanager:${region}:${account}:secret:rds-pipeline-AbCdEf`;
+const registryUrl = 'https://registry.pipeline.example.com/apis/ccompat/v7';
+const registrySecretArn = `arn:aws:secretsmanager:${region}:${account}:secret:schema-registry-GhIjKl`;
 /** The placeholder parameters docs/deploy.md asks for, in the same names. */
 const placeholders: Record<string, string> = {
   MSK_CLUSTER_ARN: clusterArn,
@@ -31,6 +33,8 @@ const placeholders: Record<string, string> = {
   PGHOST: `pipeline.cluster-abc123.${region}.rds.amazonaws.com`,
   PGUSER: 'pipeline',
   PG_SECRET_ARN: secretArn,
+  SCHEMA_REGISTRY_URL: registryUrl,
+  SCHEMA_REGISTRY_SECRET_ARN: registrySecretArn,
 };
 // Put in the CLI's environment: nothing in serverless.yml may carry it into the template or a bundle.
 const planted = 'planted-Passw0rd-9f8e7d';
@@ -240,14 +244,16 @@ const expectedGrants: Record<keyof typeof functionRoles, Record<string, string[]
     'kafka-cluster:DescribeClusterDynamicConfiguration': [clusterArn],
     'kafka-cluster:DescribeTopic': [topicArn('users_created'), topicArn('users_created.dlq')],
     'kafka-cluster:ReadData': [topicArn('users_created')],
+    // The function's own dead letters, and the event source's on-failure destination.
     'kafka-cluster:WriteData': [topicArn('users_created.dlq')],
+    // The event source's credentials for the schema registry.
+    'secretsmanager:GetSecretValue': [registrySecretArn],
     'kafka-cluster:DescribeGroup': [
       `arn:aws:kafka:${region}:${account}:group/${mskPath}/realtime-user-pipeline-prod-sink-users`,
     ],
     'kafka-cluster:AlterGroup': [
       `arn:aws:kafka:${region}:${account}:group/${mskPath}/realtime-user-pipeline-prod-sink-users`,
     ],
-    'sqs:SendMessage': ['GetAtt:SinkUsersFailures.Arn'],
     'cassandra:Modify': [
       `arn:aws:cassandra:${region}:${account}:/keyspace/spark_streams/table/created_users`,
     ],
@@ -294,7 +300,7 @@ describe('`sls package --stage prod` (AWS, offline)', () => {
     );
   }
 
-  it('maps users_created on the MSK cluster to sink-users, with its batching and on-failure queue', () => {
+  it('maps users_created on the MSK cluster to sink-users in provisioned mode, with every key of the local event source', () => {
     const mappings = resourcesOf(
       'AWS::Lambda::EventSourceMapping',
       z.object({ Properties: z.record(z.string(), z.unknown()) }),
@@ -304,18 +310,43 @@ describe('`sls package --stage prod` (AWS, offline)', () => {
     const [, mapping] = mappings[0] ?? [];
     const props = mapping?.Properties ?? {};
     expect(evaluate(template, props.EventSourceArn)).toBe(clusterArn);
-    expect(props).toMatchObject({
+    // Every key, with the value params.default gives the local stage's event too.
+    expect(props).toEqual({
+      EventSourceArn: { Ref: 'MskClusterArn' },
       FunctionName: { 'Fn::GetAtt': ['SinkDashusersLambdaFunction', 'Arn'] },
       Topics: ['users_created'],
       BatchSize: 100,
       MaximumBatchingWindowInSeconds: 1,
       StartingPosition: 'TRIM_HORIZON',
-      AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'realtime-user-pipeline-prod-sink-users' },
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['SinkUsersFailures', 'Arn'] } } },
+      ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 6 },
+      MaximumRetryAttempts: 10_000,
+      MaximumRecordAgeInSeconds: -1,
+      BisectBatchOnFunctionError: false,
+      // The dead-letter topic, as locally: the records themselves, not an SQS record of their offsets.
+      DestinationConfig: { OnFailure: { Destination: 'kafka://users_created.dlq' } },
+      AmazonManagedKafkaEventSourceConfig: {
+        ConsumerGroupId: 'realtime-user-pipeline-prod-sink-users',
+        SchemaRegistryConfig: {
+          SchemaRegistryURI: registryUrl,
+          EventRecordFormat: 'SOURCE',
+          AccessConfigs: [{ Type: 'BASIC_AUTH', URI: registrySecretArn }],
+          SchemaValidationConfigs: [{ Attribute: 'VALUE' }],
+        },
+      },
+      MetricsConfig: { Metrics: ['EventCount', 'ErrorCount', 'KafkaMetrics'] },
+      LoggingConfig: { SystemLogLevel: 'WARN' },
     });
-    // MSK, not a self-managed Kafka source with brokers of its own.
+    // Left out on purpose: the sink succeeds or fails a batch whole (no partial batch responses); MSK, not a
+    // self-managed Kafka source with brokers of its own.
+    expect(props).not.toHaveProperty('FunctionResponseTypes');
     expect(props).not.toHaveProperty('SelfManagedEventSource');
-    expect(template.Resources.SinkUsersFailures?.Type).toBe('AWS::SQS::Queue');
+    // The SQS queue the mapping reported to before has gone (its grant too: see the roles' test); the queues
+    // left are the EventBridge hop's.
+    expect(
+      resourcesOf('AWS::SQS::Queue', queueSchema)
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(['EventHandlerFailures', 'EventTargetDeadLetters']);
   });
 
   it('has the schedules, and routes both events on the stage bus', () => {
@@ -460,8 +491,8 @@ describe('`sls package --stage prod` (AWS, offline)', () => {
   });
 
   it('names every failure queue in the stack outputs, as docs/deploy.md reads them', () => {
+    expect(template.Outputs).not.toHaveProperty('SinkUsersFailuresQueueUrl');
     expect(template.Outputs).toMatchObject({
-      SinkUsersFailuresQueueUrl: { Value: { Ref: 'SinkUsersFailures' } },
       EventTargetDeadLettersQueueUrl: { Value: { Ref: 'EventTargetDeadLetters' } },
       EventHandlerFailuresQueueUrl: { Value: { Ref: 'EventHandlerFailures' } },
     });
@@ -623,10 +654,10 @@ describe('`sls package --stage prod` (AWS, offline)', () => {
 });
 
 describe('`sls package --stage prod` with bad or missing settings', () => {
-  it(
-    'fails when a required parameter is missing, naming where it is needed',
-    async () => {
-      const { PG_SECRET_ARN: _omitted, ...rest } = placeholders;
+  it.each(['PG_SECRET_ARN', 'SCHEMA_REGISTRY_SECRET_ARN'])(
+    'fails when a required parameter (%s) is missing, naming where it is needed',
+    async (name) => {
+      const rest = Object.fromEntries(Object.entries(placeholders).filter(([key]) => key !== name));
 
       const output = await slsFailure([
         'package',
@@ -637,7 +668,7 @@ describe('`sls package --stage prod` with bad or missing settings', () => {
         ...paramFlags(rest),
       ]);
 
-      expect(output).toContain('params.prod.REQUIRED.PG_SECRET_ARN');
+      expect(output).toContain(`params.prod.REQUIRED.${name}`);
     },
     cliTimeoutMs,
   );

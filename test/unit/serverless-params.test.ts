@@ -151,17 +151,22 @@ function serverlessMismatches(text: string): string[] {
   expect(localRandomuserUrl.includes(`:${ports.randomuser}/`), 'the local randomuser URL uses its port');
 
   // Every `${env:NAME, 'fallback'}` that names a setting falls back to that setting's default, so the local
-  // stage and the schemas agree on what "unset" means.
+  // stage and the schemas agree on what "unset" means. `${env:NAME, param:NAME}` falls back to the value every
+  // stage shares, params.default's, which must then be that default.
   const schemaDefaults = new Map(
     [...settingRows(), ...stackSettingRows()].map((row) => [row.name, row.defaultValue] as const),
   );
   for (const match of text.matchAll(/\$\{env:([A-Z0-9_]+), ["']?([^"'},]*)["']?\}/g)) {
-    const [, name = '', fallback = ''] = match;
+    const [, name = '', written = ''] = match;
     const wanted = schemaDefaults.get(name);
+    const shared = written === `param:${name}`;
+    const fallback = shared ? String(yml.params.default[name]) : written;
     if (wanted === undefined || fallback === '' || fallback.includes('$') || localOnly.has(name)) continue;
     expect(
       fallback === wanted,
-      `serverless.yml falls back to ${fallback} for ${name}, whose default is ${wanted}`,
+      shared
+        ? `params.default.${name} is ${fallback}, but ${name}'s default is ${wanted}`
+        : `serverless.yml falls back to ${fallback} for ${name}, whose default is ${wanted}`,
     );
   }
 
@@ -237,9 +242,9 @@ describe('serverless.yml', () => {
       ],
       [
         'another sink batch size',
-        `batchSize: \${env:SINK_BATCH_SIZE, 100}`,
-        `batchSize: \${env:SINK_BATCH_SIZE, 50}`,
-        /falls back to 50 for SINK_BATCH_SIZE, whose default is 100/,
+        'SINK_BATCH_SIZE: 100\n',
+        'SINK_BATCH_SIZE: 50\n',
+        /params.default.SINK_BATCH_SIZE is 50, but SINK_BATCH_SIZE's default is 100/,
       ],
       [
         'another Kafka port',
