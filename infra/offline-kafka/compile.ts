@@ -90,43 +90,50 @@ export function compileMappingProperties(
   }
   if (raw.maximumBatchingWindow === 0) props.MaximumBatchingWindowInSeconds = 0;
 
-  const pollers = source.provisionedPollers;
+  const pollers = pollerConfig(source);
   if (pollers !== undefined) {
-    props.ProvisionedPollerConfig = {
-      ...asRecord(compiled.ProvisionedPollerConfig),
-      ...(pollers.minimumPollers === undefined ? {} : { MinimumPollers: pollers.minimumPollers }),
-      ...(pollers.maximumPollers === undefined ? {} : { MaximumPollers: pollers.maximumPollers }),
-      ...(pollers.pollerGroupName === undefined ? {} : { PollerGroupName: pollers.pollerGroupName }),
-    };
+    props.ProvisionedPollerConfig = { ...asRecord(compiled.ProvisionedPollerConfig), ...pollers };
   }
-
-  const registry = source.schemaRegistry;
+  const registry = schemaRegistryConfig(source);
   if (registry !== undefined) {
     const configKey =
       source.type === 'msk' ? 'AmazonManagedKafkaEventSourceConfig' : 'SelfManagedKafkaEventSourceConfig';
-    props[configKey] = {
-      ...asRecord(compiled[configKey]),
-      SchemaRegistryConfig: {
-        SchemaRegistryURI: registry.schemaRegistryUri,
-        ...(registry.eventRecordFormat === undefined
-          ? {}
-          : { EventRecordFormat: registry.eventRecordFormat }),
-        ...(registry.accessConfigs === undefined
-          ? {}
-          : { AccessConfigs: registry.accessConfigs.map((a) => ({ Type: a.type, URI: a.uri })) }),
-        ...(registry.schemaValidationConfigs === undefined
-          ? {}
-          : {
-              SchemaValidationConfigs: registry.schemaValidationConfigs.map((v) => ({
-                Attribute: v.attribute,
-              })),
-            }),
-      },
-    };
+    props[configKey] = { ...asRecord(compiled[configKey]), SchemaRegistryConfig: registry };
   }
   if (source.metrics !== undefined) props.MetricsConfig = { Metrics: [...source.metrics] };
   if (source.systemLogLevel !== undefined) props.LoggingConfig = { SystemLogLevel: source.systemLogLevel };
   return props;
+}
+
+/** `ProvisionedPollerConfig` as AWS spells it (in the template, and in GetEventSourceMapping's answer). */
+export function pollerConfig(
+  source: EventSource,
+): { MinimumPollers?: number; MaximumPollers?: number; PollerGroupName?: string } | undefined {
+  const pollers = source.provisionedPollers;
+  if (pollers === undefined) return undefined;
+  return {
+    ...(pollers.minimumPollers === undefined ? {} : { MinimumPollers: pollers.minimumPollers }),
+    ...(pollers.maximumPollers === undefined ? {} : { MaximumPollers: pollers.maximumPollers }),
+    ...(pollers.pollerGroupName === undefined ? {} : { PollerGroupName: pollers.pollerGroupName }),
+  };
+}
+
+/** `SchemaRegistryConfig` as AWS spells it; its URI and secrets may be CloudFormation still to resolve. */
+export function schemaRegistryConfig(source: EventSource): Record<string, unknown> | undefined {
+  const registry = source.schemaRegistry;
+  if (registry === undefined) return undefined;
+  return {
+    SchemaRegistryURI: registry.schemaRegistryUri,
+    ...(registry.eventRecordFormat === undefined ? {} : { EventRecordFormat: registry.eventRecordFormat }),
+    ...(registry.accessConfigs === undefined
+      ? {}
+      : { AccessConfigs: registry.accessConfigs.map((a) => ({ Type: a.type, URI: a.uri })) }),
+    ...(registry.schemaValidationConfigs === undefined
+      ? {}
+      : {
+          SchemaValidationConfigs: registry.schemaValidationConfigs.map((v) => ({ Attribute: v.attribute })),
+        }),
+  };
 }
 
 function asRecord(value: unknown): Record<string, unknown> {

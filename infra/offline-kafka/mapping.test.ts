@@ -149,6 +149,41 @@ describe('toConfiguration', () => {
     expect(configuration).not.toHaveProperty('SelfManagedEventSource');
     expect(configuration).not.toHaveProperty('SelfManagedKafkaEventSourceConfig');
   });
+  it('shows the 2025-2026 keys as GetEventSourceMapping does: poller group, schema registry, metrics, logging', () => {
+    const source = one(
+      {
+        kafka: {
+          topic: 'users_created',
+          bootstrapServers: ['127.0.0.1:9092'],
+          provisionedPollerConfig: { minimumPollers: 1, maximumPollers: 6, pollerGroupName: 'pipeline' },
+          schemaRegistryConfig: {
+            schemaRegistryUri: 'http://127.0.0.1:8081/apis/ccompat/v7',
+            eventRecordFormat: 'JSON',
+            schemaValidationConfigs: [{ attribute: 'KEY' }, { attribute: 'VALUE' }],
+          },
+          metricsConfig: { metrics: ['EventCount'] },
+          loggingConfig: { systemLogLevel: 'DEBUG' },
+        },
+      },
+      {},
+    );
+
+    const configuration = toConfiguration(source, 'u-3', status, 'eu-west-1');
+
+    expect(configuration).toMatchObject({
+      ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 6, PollerGroupName: 'pipeline' },
+      SelfManagedKafkaEventSourceConfig: {
+        ConsumerGroupId: 'svc-local-sinkUsers',
+        SchemaRegistryConfig: {
+          SchemaRegistryURI: 'http://127.0.0.1:8081/apis/ccompat/v7',
+          EventRecordFormat: 'JSON',
+          SchemaValidationConfigs: [{ Attribute: 'KEY' }, { Attribute: 'VALUE' }],
+        },
+      },
+      MetricsConfig: { Metrics: ['EventCount'] },
+      LoggingConfig: { SystemLogLevel: 'DEBUG' },
+    });
+  });
 });
 
 describe('routeOf', () => {

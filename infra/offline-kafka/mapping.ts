@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { describeIssues } from '../../lib/errors.ts';
+import { pollerConfig, schemaRegistryConfig } from './compile.ts';
 import type { EventSource } from './options.ts';
 
 /** The account in the ARNs the local event source makes (the runner's function ARN, the mappings' ARNs). */
@@ -90,9 +91,17 @@ export interface EventSourceMappingConfiguration {
   FunctionResponseTypes: string[];
   DestinationConfig?: { OnFailure: { Destination: string } };
   SelfManagedEventSource?: { Endpoints: { KAFKA_BOOTSTRAP_SERVERS: string[] } };
-  SelfManagedKafkaEventSourceConfig?: { ConsumerGroupId: string };
-  AmazonManagedKafkaEventSourceConfig?: { ConsumerGroupId: string };
-  ProvisionedPollerConfig?: { MinimumPollers?: number; MaximumPollers?: number };
+  SelfManagedKafkaEventSourceConfig?: {
+    ConsumerGroupId: string;
+    SchemaRegistryConfig?: Record<string, unknown>;
+  };
+  AmazonManagedKafkaEventSourceConfig?: {
+    ConsumerGroupId: string;
+    SchemaRegistryConfig?: Record<string, unknown>;
+  };
+  ProvisionedPollerConfig?: { MinimumPollers?: number; MaximumPollers?: number; PollerGroupName?: string };
+  MetricsConfig?: { Metrics: string[] };
+  LoggingConfig?: { SystemLogLevel: string };
   State: MappingState;
   StateTransitionReason: string;
   /** Seconds since the epoch, with milliseconds. */
@@ -107,7 +116,12 @@ export function toConfiguration(
   status: MappingStatus,
   region: string,
 ): EventSourceMappingConfiguration {
-  const pollers = provisionedPollers(source.raw.provisionedPollerConfig);
+  const pollers = pollerConfig(source);
+  const registry = schemaRegistryConfig(source);
+  const kafkaConfig = {
+    ConsumerGroupId: source.consumerGroupId,
+    ...(registry === undefined ? {} : { SchemaRegistryConfig: registry }),
+  };
   const destination =
     source.onFailure === undefined
       ? undefined
@@ -141,26 +155,18 @@ export function toConfiguration(
           SelfManagedEventSource: {
             Endpoints: { KAFKA_BOOTSTRAP_SERVERS: source.bootstrapServers.split(',') },
           },
-          SelfManagedKafkaEventSourceConfig: { ConsumerGroupId: source.consumerGroupId },
+          SelfManagedKafkaEventSourceConfig: kafkaConfig,
         }
-      : { AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: source.consumerGroupId } }),
+      : { AmazonManagedKafkaEventSourceConfig: kafkaConfig }),
     ...(pollers === undefined ? {} : { ProvisionedPollerConfig: pollers }),
+    ...(source.metrics === undefined ? {} : { MetricsConfig: { Metrics: [...source.metrics] } }),
+    ...(source.systemLogLevel === undefined
+      ? {}
+      : { LoggingConfig: { SystemLogLevel: source.systemLogLevel } }),
     State: status.state,
     StateTransitionReason: status.reason,
     LastModified: status.lastModifiedMs / 1000,
     LastProcessingResult: status.lastProcessingResult,
-  };
-}
-
-function provisionedPollers(value: unknown): EventSourceMappingConfiguration['ProvisionedPollerConfig'] {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const min =
-    'minimumPollers' in value && typeof value.minimumPollers === 'number' ? value.minimumPollers : undefined;
-  const max =
-    'maximumPollers' in value && typeof value.maximumPollers === 'number' ? value.maximumPollers : undefined;
-  return {
-    ...(min === undefined ? {} : { MinimumPollers: min }),
-    ...(max === undefined ? {} : { MaximumPollers: max }),
   };
 }
 
