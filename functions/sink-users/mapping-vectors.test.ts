@@ -28,7 +28,13 @@ describe('the shared mapping vectors (test/fixtures/mapping-vectors.json) throug
 
     expect(rows.length).toBeGreaterThanOrEqual(20);
     expect(new Set(rows).size).toBe(rows.length);
-    expect([...codes].sort()).toEqual(['VALUE_INVALID', 'VALUE_MISSING', 'VALUE_NOT_JSON', 'VALUE_NOT_UTF8']);
+    expect([...codes].sort()).toEqual([
+      'VALUE_FRAMING_INVALID',
+      'VALUE_INVALID',
+      'VALUE_MISSING',
+      'VALUE_NOT_JSON',
+      'VALUE_NOT_UTF8',
+    ]);
   });
 
   it.each(vectors.map((v) => [v.name, v] as const))('%s', (_name, v) => {

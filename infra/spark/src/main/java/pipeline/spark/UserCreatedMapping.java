@@ -17,7 +17,8 @@ import java.util.List;
 
 /**
  * The Spark side of the record → row contract that sink-users implements in
- * functions/sink-users/{core,mapping}.ts: a {@code users_created} value is decoded as strict UTF-8, parsed as
+ * functions/sink-users/{core,mapping}.ts: a {@code users_created} value, taken out of the Confluent wire format
+ * when it is in it, is decoded as strict UTF-8, parsed as
  * JSON, checked against the published schema plus the rule the schema cannot express (id = user.login.uuid),
  * and mapped to a {@code created_users} row. A record sink-users would dead-letter is rejected here with the same
  * code; test/fixtures/mapping-vectors.json holds the cases both implementations must agree on.
@@ -33,6 +34,16 @@ public final class UserCreatedMapping implements Serializable {
   public static final String NOT_UTF8 = "VALUE_NOT_UTF8";
   public static final String NOT_JSON = "VALUE_NOT_JSON";
   public static final String INVALID = "VALUE_INVALID";
+  public static final String FRAMING = "VALUE_FRAMING_INVALID";
+
+  /**
+   * The Confluent wire format's header: the magic byte 0, then the schema's registry id in 4 bytes. Framed by
+   * hand because Confluent's Java deserializers are not on Maven Central (the job resolves everything from
+   * there), and they would fetch each schema from the registry, which the job does not use: the value is
+   * checked against the schema bundled into the jar, as for plain JSON. The id is not checked here; sink-users
+   * checks it against the registry.
+   */
+  static final int WIRE_HEADER_BYTES = 5;
 
   static final String SCHEMA_RESOURCE = "/schemas/users-created.value.v1.json";
 
@@ -84,6 +95,20 @@ public final class UserCreatedMapping implements Serializable {
   /** Maps one Kafka value (null when the record has none). */
   public Result map(byte[] value) {
     if (value == null || value.length == 0) return new Rejected(MISSING, "missing");
+    int start = 0;
+    // A JSON text never starts with a NUL byte, so a value that does is in the wire format.
+    if (value[0] == 0) {
+      if (value.length < WIRE_HEADER_BYTES) {
+        return new Rejected(
+            FRAMING,
+            "starts with the wire format's magic byte 0 but has "
+                + value.length
+                + " bytes, fewer than its "
+                + WIRE_HEADER_BYTES
+                + "-byte header");
+      }
+      start = WIRE_HEADER_BYTES;
+    }
     String text;
     try {
       text =
@@ -91,7 +116,7 @@ public final class UserCreatedMapping implements Serializable {
               .newDecoder()
               .onMalformedInput(CodingErrorAction.REPORT)
               .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(ByteBuffer.wrap(value))
+              .decode(ByteBuffer.wrap(value, start, value.length - start))
               .toString();
     } catch (CharacterCodingException e) {
       return new Rejected(NOT_UTF8, "not UTF-8");
