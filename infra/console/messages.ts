@@ -1,8 +1,11 @@
 /**
  * The message browser: a page of one topic partition from an offset, a time, or (neither) its newest
- * records, each decoded and masked for display.
+ * records, each decoded and masked for display. A value in the Confluent wire format is shown without its
+ * header, with the schema id it names and that id's version in the registry.
  */
 import type { Admin, KafkaMessage } from 'kafkajs';
+import { readValue } from '../../functions/lib/wire-format.ts';
+import { errorText } from '../../lib/errors.ts';
 import type { Kafka } from '../../lib/kafkajs.ts';
 import type { MessagePage, MessageView } from './api.ts';
 import { decodeHeaders, decodeKey, decodeValue } from './decode.ts';
@@ -12,8 +15,14 @@ import { readPartition } from './kafka-read.ts';
 /** Records a page holds at most. */
 export const maxPageSize = 500;
 
-/** A Kafka message as the page shows it. */
+/**
+ * A Kafka message as the page shows it. A value in the wire format is decoded behind its header, and its
+ * schema id is kept (the version is left unknown; {@link withSchemaVersions} asks the registry); a value
+ * whose header is cut short is shown as the bytes it is.
+ */
 export function messageView(topic: string, partition: number, m: KafkaMessage): MessageView {
+  const framing = m.value === null ? undefined : readValue(m.value);
+  const wire = framing?.format === 'confluent' ? framing : undefined;
   const headers = m.headers ?? {};
   let size = (m.key?.length ?? 0) + (m.value?.length ?? 0);
   for (const [name, value] of Object.entries(headers)) {
@@ -27,7 +36,8 @@ export function messageView(topic: string, partition: number, m: KafkaMessage): 
     timestamp: new Date(Number(m.timestamp)).toISOString(),
     key: decodeKey(m.key),
     headers: decodeHeaders(headers),
-    value: decodeValue(m.value),
+    value: decodeValue(wire === undefined ? m.value : wire.payload),
+    schema: wire === undefined ? null : { id: wire.schemaId, version: null },
     size,
   };
 }
@@ -77,8 +87,52 @@ export async function pageStart(
   return clamp(last);
 }
 
-/** One page of `q.topic`'s partition. */
-export async function messagePage(kafka: Kafka, admin: Admin, q: PageQuery): Promise<MessagePage> {
+/** The version of the run's value subject a schema id is; `undefined` when it is none. */
+export type SchemaVersionOf = (id: number) => Promise<number | undefined>;
+
+/**
+ * `views` with the version of each schema id filled in, one question per distinct id. A registry that cannot
+ * answer leaves the versions unknown and says why once, in `registryError`: the page still shows.
+ */
+export async function withSchemaVersions<V extends MessageView>(
+  views: V[],
+  versionOf: SchemaVersionOf,
+): Promise<{ views: V[]; registryError: string | null }> {
+  const ids = [...new Set(views.flatMap((v) => (v.schema === null ? [] : [v.schema.id])))];
+  if (ids.length === 0) return { views, registryError: null };
+  let registryError: string | null = null;
+  const versions = new Map(
+    await Promise.all(
+      ids.map(async (id) => {
+        try {
+          return [id, (await versionOf(id)) ?? null] as const;
+        } catch (error) {
+          registryError = `the Schema Registry could not say which version schema ${id} is: ${errorText(error)}`;
+          return [id, null] as const;
+        }
+      }),
+    ),
+  );
+  return {
+    views: views.map((v) =>
+      v.schema === null ? v : { ...v, schema: { ...v.schema, version: versions.get(v.schema.id) ?? null } },
+    ),
+    registryError,
+  };
+}
+
+/**
+ * One page of `q.topic`'s partition.
+ *
+ * @param versionOf - the registry's version of a schema id, for records in the wire format; without it
+ *   their versions stay unknown
+ */
+export async function messagePage(
+  kafka: Kafka,
+  admin: Admin,
+  q: PageQuery,
+  versionOf?: SchemaVersionOf,
+): Promise<MessagePage> {
   const marks = await watermarks(admin, q.topic, q.partition);
   const from = await pageStart(admin, q, marks);
   const read = await readPartition(kafka, {
@@ -88,6 +142,9 @@ export async function messagePage(kafka: Kafka, admin: Admin, q: PageQuery): Pro
     until: marks.high,
     limit: q.limit,
   });
+  const views = read.map((m) => messageView(q.topic, q.partition, m));
+  const { views: messages, registryError } =
+    versionOf === undefined ? { views, registryError: null } : await withSchemaVersions(views, versionOf);
   const last = read.at(-1);
   const next = last === undefined ? null : BigInt(last.offset) + 1n;
   return {
@@ -97,6 +154,7 @@ export async function messagePage(kafka: Kafka, admin: Admin, q: PageQuery): Pro
     next: next !== null && next < marks.high ? String(next) : null,
     low: String(marks.low),
     high: String(marks.high),
-    messages: read.map((m) => messageView(q.topic, q.partition, m)),
+    messages,
+    registryError,
   };
 }

@@ -246,7 +246,7 @@ export function createApp(deps: RouteDeps): { app: FastifyInstance; endStreams()
     const q = parse(messagesQuery, request.query, 'query');
     if (q.offset !== undefined && q.timestamp !== undefined)
       throw badRequest('give offset or timestamp, not both');
-    return messagePage(sources.kafka, await admin(), q);
+    return messagePage(sources.kafka, await admin(), q, sources.schemaVersionOf);
   });
 
   app.get('/api/users/:id', async (request) => {

@@ -7,7 +7,8 @@
 import cassandra from 'cassandra-driver';
 import { type Admin, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
-import { createSchemaRegistry } from '../../functions/lib/registry.ts';
+import { createSchemaRegistry, valueSubject } from '../../functions/lib/registry.ts';
+import { createSchemaVersions } from '../../functions/lib/schema-ids.ts';
 import { Kafka } from '../../lib/kafkajs.ts';
 import { ports, sinkGroupId } from '../../lib/topology.ts';
 import { cassandraContactPoint, kafkaBroker, type StackConfig, schemaRegistryUrl } from '../local/config.ts';
@@ -18,6 +19,7 @@ import { status } from '../local/stack.ts';
 import type { StackView } from './api.ts';
 import { type EventSourceClient, localEventSources } from './event-sources.ts';
 import { readTopicBytes, type TopicBytes } from './log-dirs.ts';
+import type { SchemaVersionOf } from './messages.ts';
 import type { ConsoleRegistry } from './schemas.ts';
 
 /** The names of the run the console looks at: the ones its functions use. */
@@ -53,6 +55,11 @@ export interface ConsoleSources {
   eventSources: EventSourceClient;
   /** The Schema Registry (its Confluent-compatible API), read by the Schemas view only. */
   registry: ConsoleRegistry;
+  /**
+   * The version of the run's value subject (`<topic>-value`) a schema id is, for the message browser's records
+   * in the Confluent wire format; each id is asked once (functions/lib/schema-ids.ts, as sink-users does).
+   */
+  schemaVersionOf?: SchemaVersionOf;
   /** Each service of the stack, as `npm run stack:status` shows it. */
   stack(): Promise<StackView>;
   close(): Promise<void>;
@@ -142,6 +149,11 @@ export function localSources(
   // The broker's log directory is ours to read only when the stack runs the broker: one it did not start
   // (LOCAL_STACK_EXTERNAL) keeps its log elsewhere, maybe in a container.
   const kafkaLogDir = cfg.external ? undefined : services(cfg).kafka.dataDir;
+  const registryUrl = options.registryUrl ?? schemaRegistryUrl(cfg);
+  const schemaVersions = createSchemaVersions(
+    createSchemaRegistry({ url: registryUrl, retries: 0 }),
+    valueSubject(names.topic),
+  );
   return {
     names,
     kafkaVersion: cfg.kafka.version,
@@ -155,7 +167,8 @@ export function localSources(
     eventSources: localEventSources(
       `http://127.0.0.1:${options.eventSourcesPort ?? ports.offlineEventSources}`,
     ),
-    registry: localRegistry(options.registryUrl ?? schemaRegistryUrl(cfg)),
+    registry: localRegistry(registryUrl),
+    schemaVersionOf: async (id) => (await schemaVersions.versionOf(id))?.version,
     stack: async () => ({
       services: (await status(cfg)).map((row) => ({
         service: row.service,

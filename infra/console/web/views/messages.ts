@@ -161,6 +161,7 @@ export function MessagesView({ query }: { query: URLSearchParams }) {
               </p>
               <button type="button" disabled=${data.next === null || page.loading} onClick=${() => setPageAt(pagePath(seek, data.next ?? undefined))}>Next →</button>
             </nav>
+            ${data.registryError ? html`<p class="muted small" role="note">Schema versions unknown: ${data.registryError}</p>` : ''}
             <table class="records">
               <caption class="visually-hidden">Records of ${data.topic} partition ${data.partition}</caption>
               <thead><tr>
@@ -193,9 +194,18 @@ function Message({ message: m, onFindUser }: { message: MessageView; onFindUser:
             </details>`
           : html`<p class="muted small">No headers.</p>`
       }
+      ${m.schema === null ? '' : html`<${SchemaNote} schema=${m.schema} />`}
       <${FoldedValue} value=${m.value} />
     </td>
   </tr>`;
+}
+
+/** The schema a value in the Confluent wire format names: its registry id and version. */
+function SchemaNote({ schema }: { schema: NonNullable<MessageView['schema']> }) {
+  return html`<p class="small schema-id">
+    Wire format: schema id <code>${schema.id}</code>,
+    ${schema.version === null ? html`<span class="muted">version unknown to the registry</span>` : html`version <strong>${schema.version}</strong>`}
+  </p>`;
 }
 
 function Hop({ n, name, found, children }: { n: number; name: string; found: boolean; children: unknown }) {
