@@ -482,7 +482,7 @@ describe('the console in chromium, on a private run under npm start', () => {
     await expect.poll(async () => (await eventSourceCard()).state, poll).toBe('Enabled');
     const source = await eventSourceCard();
     await expect(source.card.locator('code', { hasText: sinkGroupId }).count()).resolves.toBe(1);
-    expect(source.metrics.OffsetLag).toBe(stores.lag);
+    expect(source.metrics.SumOffsetLag).toBe(stores.lag);
     expect(source.metrics.PolledEventCount).toBeGreaterThanOrEqual(first.total);
     expect(source.metrics.InvokedEventCount).toBeGreaterThanOrEqual(first.total);
     expect(source.metrics.FailedInvokeEventCount).toBe(0);

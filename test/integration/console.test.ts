@@ -14,6 +14,8 @@ import { createCassandraClient } from '../../functions/lib/cassandra.ts';
 import { config as defaults } from '../../functions/lib/config.ts';
 import { createKafka, createRecordSender } from '../../functions/lib/kafka.ts';
 import { createLogger } from '../../functions/lib/logger.ts';
+import { publishedSchemaText } from '../../functions/lib/published-schemas.ts';
+import { createSchemaRegistry, valueSubject } from '../../functions/lib/registry.ts';
 import type { User } from '../../functions/lib/schemas.ts';
 import {
   deadLetterHeaders,
@@ -24,6 +26,7 @@ import {
   toCreatedUserRow,
   userCreated,
 } from '../../functions/lib/users-created.ts';
+import { frameValue } from '../../functions/lib/wire-format.ts';
 import { createHandler } from '../../functions/sink-users/app.ts';
 import { createUserSink } from '../../functions/sink-users/sink.ts';
 import type {
@@ -41,14 +44,26 @@ import { type ConsoleSources, localSources } from '../../infra/console/sources.t
 import { readyStack } from '../../infra/dev/ready.ts';
 import { busEvent } from '../../infra/eventbus/server.ts';
 import { ensureSchema, moveToDeadLetters, transaction } from '../../infra/eventbus/store.ts';
+import { schemaRegistryUrl } from '../../infra/local/config.ts';
 import { resolvePostgres, stackConnection } from '../../infra/local/endpoints.ts';
+import { migrate } from '../../infra/migrations/migrate.ts';
 import type { Kafka } from '../../lib/kafkajs.ts';
 import { readAll, toLambdaEvents } from '../helpers/kafka-events.ts';
 import { freshUsers } from '../helpers/pipeline.ts';
-import { closedPort, dropRun, eventually, kafkaClient, stackConfig, uniqueName } from '../helpers/stack.ts';
+import {
+  closedPort,
+  createTopic,
+  dropRun,
+  eventually,
+  kafkaClient,
+  stackConfig,
+  uniqueName,
+} from '../helpers/stack.ts';
 
 const run = uniqueName('console');
 const names = { topic: `${run}_users`, deadLetterTopic: `${run}_users.dlq`, keyspace: run, database: run };
+/** Where the wire-format records go: a topic of their own, so the run's counts stay as seeded. */
+const wireTopic = `${run}_wire`;
 const groupId = `${run}-sink`;
 const base = stackConfig();
 const cfg = {
@@ -262,7 +277,7 @@ afterAll(async () => {
   await producer?.disconnect();
   await db?.end();
   await cql?.shutdown();
-  await dropRun({ keyspace: run, topics: [names.topic, names.deadLetterTopic], database: run });
+  await dropRun({ keyspace: run, topics: [names.topic, names.deadLetterTopic, wireTopic], database: run });
 }, 120_000);
 
 describe('the console against the real stack', () => {
@@ -346,6 +361,42 @@ describe('the console against the real stack', () => {
     expect(body.messages).toHaveLength(1);
     expect(body.messages[0]).toMatchObject({ key: id, offset: where.offset, headers: { 'outbox-id': id } });
     expect(body.messages[0]?.value).toMatchObject({ kind: 'json', json: { id, type: 'UserCreated' } });
+  });
+
+  it('decodes values in the wire format and shows their schema id and version', async () => {
+    // The run's value subject, registered by the migrations as users_created-value is.
+    await migrate(['registry'], {
+      config: cfg,
+      kafka: { topics: [{ topic: names.topic, numPartitions: 6 }] },
+    });
+    const registered = await createSchemaRegistry({ url: schemaRegistryUrl(cfg) }).find(
+      valueSubject(names.topic),
+      publishedSchemaText('users-created.value.v1.json'),
+    );
+    if (registered === undefined) throw new Error('the run subject lacks the value schema');
+    const [first, second] = users;
+    if (!first || !second) throw new Error('no users');
+    await createTopic(wireTopic, 1, cfg);
+    await producer.send({
+      topic: wireTopic,
+      acks: -1,
+      messages: [
+        { key: first.login.uuid, value: frameValue(registered.id, messageOf(first)) },
+        { key: second.login.uuid, value: frameValue(2_000_000_000, messageOf(second)) },
+        { key: 'plain', value: messageOf(second) },
+      ],
+    });
+
+    const { body } = await get<MessagePage>(`/api/messages?topic=${wireTopic}&partition=0&offset=0&limit=10`);
+
+    expect(body.registryError).toBeNull();
+    expect(body.messages.map((m) => [m.key, m.schema])).toEqual([
+      [first.login.uuid, { id: registered.id, version: registered.version }],
+      [second.login.uuid, { id: 2_000_000_000, version: null }],
+      ['plain', null],
+    ]);
+    expect(body.messages.map((m) => m.value.kind)).toEqual(['json', 'json', 'json']);
+    expect(body.messages[0]?.value).toMatchObject({ json: { id: first.login.uuid, type: 'UserCreated' } });
   });
 
   it('finds a sunk user at every hop, and a pending one only where it is', async () => {
