@@ -28,7 +28,7 @@
  * for a request addressed to another host name than 127.0.0.1 or localhost, 503 when a system does not answer.
  */
 
-import type { InvocationEntry } from '../offline-kafka/stats.ts';
+import type { InvocationEntry, MappingMetrics, MetricGroup } from '../offline-kafka/stats.ts';
 
 /** The header that carries the per-start token on every request that changes something. */
 export const tokenHeader = 'x-console-token';
@@ -273,15 +273,10 @@ export interface EventSourceView {
   topic: string;
   groupId: string;
   state: 'Enabled' | 'Disabled' | 'Enabling' | 'Disabling';
-  /** AWS's event-source mapping metrics, as counted since the start. */
-  metrics: {
-    PolledEventCount: number;
-    InvokedEventCount: number;
-    FilteredOutEventCount: number;
-    FailedInvokeEventCount: number;
-    OnFailureDestinationDeliveredEventCount: number;
-    OffsetLag: number | null;
-  };
+  /** The metric groups the mapping publishes (its `MetricsConfig`); none when it sets none, as on AWS. */
+  metricsConfig: MetricGroup[];
+  /** AWS's event-source mapping metrics of those groups, as counted since the start (the lags as read now). */
+  metrics: MappingMetrics;
   invocations: InvocationView[];
 }
 

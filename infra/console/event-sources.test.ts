@@ -40,6 +40,7 @@ describe('viewState', () => {
 describe('localStatsSchema', () => {
   it('takes the local route’s answer and drops what the page does not show', () => {
     const parsed = localStatsSchema.parse({
+      metricsConfig: ['EventCount', 'KafkaMetrics'],
       metrics: {
         PolledEventCount: 10,
         InvokedEventCount: 10,
@@ -47,7 +48,10 @@ describe('localStatsSchema', () => {
         FailedInvokeEventCount: 1,
         DroppedEventCount: 0,
         OnFailureDestinationDeliveredEventCount: 0,
-        OffsetLag: null,
+        CommittedEventCount: 10,
+        SumOffsetLag: null,
+        MaxOffsetLag: null,
+        NotAnAwsMetric: 3,
       },
       invocations: [
         {
@@ -65,7 +69,15 @@ describe('localStatsSchema', () => {
       ],
     });
 
-    expect(parsed.metrics).not.toHaveProperty('DroppedEventCount');
+    expect(parsed.metricsConfig).toEqual(['EventCount', 'KafkaMetrics']);
+    expect(parsed.metrics).toMatchObject({ DroppedEventCount: 0, SumOffsetLag: null });
+    expect(parsed.metrics).not.toHaveProperty('NotAnAwsMetric');
     expect(parsed.invocations[0]).not.toHaveProperty('detail');
+  });
+
+  it('refuses a metric group AWS does not have', () => {
+    expect(
+      localStatsSchema.safeParse({ metricsConfig: ['OffsetLag'], metrics: {}, invocations: [] }).success,
+    ).toBe(false);
   });
 });

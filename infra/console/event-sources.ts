@@ -13,6 +13,8 @@ import {
 } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
 import { describeIssues, errorText, isNetworkError } from '../../lib/errors.ts';
+import { mappingMetrics } from '../offline-kafka/options.ts';
+import { metricGroups } from '../offline-kafka/stats.ts';
 import type { EventSourceView } from './api.ts';
 import { ConsoleError, notFound } from './errors.ts';
 
@@ -26,15 +28,19 @@ export interface EventSourceClient {
 
 const count = z.number().int().min(0);
 
-/** The local-only route's answer: EventSourceView's `metrics` and `invocations`. */
+const lag = z.number().min(0).nullable();
+
+/**
+ * The local-only route's answer: EventSourceView's `metricsConfig`, `metrics` and `invocations`. Only the
+ * published groups' metrics are there.
+ */
 export const localStatsSchema = z.object({
+  metricsConfig: z.array(z.enum(mappingMetrics)),
   metrics: z.object({
-    PolledEventCount: count,
-    InvokedEventCount: count,
-    FilteredOutEventCount: count,
-    FailedInvokeEventCount: count,
-    OnFailureDestinationDeliveredEventCount: count,
-    OffsetLag: z.number().min(0).nullable(),
+    ...Object.fromEntries(
+      [...metricGroups.EventCount, ...metricGroups.ErrorCount].map((name) => [name, count.optional()]),
+    ),
+    ...Object.fromEntries(metricGroups.KafkaMetrics.map((name) => [name, lag.optional()])),
   }),
   invocations: z.array(
     z.object({
@@ -69,7 +75,7 @@ export function viewState(state: string | undefined): EventSourceView['state'] {
 /** A mapping as EventSourceView has it, without the local figures. */
 export function mappingView(
   m: EventSourceMappingConfiguration,
-): Omit<EventSourceView, 'metrics' | 'invocations'> {
+): Omit<EventSourceView, 'metricsConfig' | 'metrics' | 'invocations'> {
   return {
     uuid: m.UUID ?? '',
     // arn:aws:lambda:region:account:function:NAME

@@ -5,7 +5,7 @@
  * the process (kafkajs, the functions) adds to it.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { FunctionError, LiveSnapshot, StageCounts } from './api.ts';
+import type { EventSourceView, FunctionError, LiveSnapshot, StageCounts } from './api.ts';
 
 /** The console's metrics. */
 export interface ConsoleMetrics {
@@ -30,10 +30,39 @@ const gauges: ReadonlyArray<[keyof Omit<StageCounts, 'lag'>, string, string]> = 
   ['busDeadLettered', 'pipeline_bus_dead_lettered', 'Deliveries the local EventBridge dead-lettered.'],
 ];
 
-/** Builds the registry; `labels` go on every metric (the run's topic, keyspace and database). */
-export function createMetrics(labels: Record<string, string> = {}): ConsoleMetrics {
+/**
+ * Builds the registry; `labels` go on every metric (the run's topic, keyspace and database).
+ *
+ * @param eventSources - the mappings with their published metrics, read at each scrape; a failed read leaves
+ *   their gauge empty (no mapping API outside `npm start`)
+ */
+export function createMetrics(
+  labels: Record<string, string> = {},
+  eventSources?: () => Promise<EventSourceView[]>,
+): ConsoleMetrics {
   const registry = new Registry();
   registry.setDefaultLabels(labels);
+  new Gauge({
+    name: 'pipeline_event_source_mapping_metric',
+    help: "An event-source mapping's AWS metric (EventCount and ErrorCount groups: sums since its start; KafkaMetrics: the offset lags now), only for the groups its metricsConfig publishes.",
+    labelNames: ['function', 'uuid', 'metric'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      if (!eventSources) return;
+      let mappings: EventSourceView[];
+      try {
+        mappings = await eventSources();
+      } catch {
+        return;
+      }
+      for (const m of mappings) {
+        for (const [metric, value] of Object.entries(m.metrics)) {
+          if (typeof value === 'number') this.set({ function: m.functionName, uuid: m.uuid, metric }, value);
+        }
+      }
+    },
+  });
   const byKey = new Map(
     gauges.map(([key, name, help]) => [key, new Gauge({ name, help, registers: [registry] })] as const),
   );

@@ -206,6 +206,33 @@ describe('the console server', () => {
     expect(res.body).toContain('pipeline_consumer_lag{partition="0",topic="t"} 2');
     expect(res.body).toContain('pipeline_end_to_end_latency_seconds_count{topic="t"} 1');
   });
+
+  it("serves each mapping's published metrics, and none while no mapping API answers", async () => {
+    const mapping = {
+      uuid: 'u-1',
+      functionName: 'sink-users',
+      topic: 't',
+      groupId: 'g',
+      state: 'Enabled' as const,
+      metricsConfig: ['KafkaMetrics' as const],
+      metrics: { SumOffsetLag: 7, MaxOffsetLag: null },
+      invocations: [],
+    };
+    const published = createMetrics({ topic: 't' }, async () => [mapping]);
+    const down = createMetrics({ topic: 't' }, async () => {
+      throw new Error('ECONNREFUSED');
+    });
+
+    const text = await published.registry.metrics();
+    const none = await down.registry.metrics();
+
+    expect(text).toContain(
+      'pipeline_event_source_mapping_metric{function="sink-users",uuid="u-1",metric="SumOffsetLag",topic="t"} 7',
+    );
+    // A lag Kafka could not read is left out, not shown as 0.
+    expect(text).not.toContain('metric="MaxOffsetLag"');
+    expect(none).not.toContain('pipeline_event_source_mapping_metric{');
+  });
 });
 
 describe('errorReply', () => {

@@ -364,7 +364,10 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const owned = options.sources === undefined;
   const sources = options.sources ?? localSources(cfg);
   const { names } = sources;
-  const metrics = createMetrics({ topic: names.topic, keyspace: names.keyspace, database: names.database });
+  const metrics = createMetrics(
+    { topic: names.topic, keyspace: names.keyspace, database: names.database },
+    () => sources.eventSources.list(),
+  );
   const book = new ErrorBook();
   options.lines?.((line) => {
     const error = parseErrorLine(line);

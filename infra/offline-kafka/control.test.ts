@@ -45,7 +45,14 @@ function controller(
     functions: {
       sinkUsers: {
         events: [
-          { kafka: { topic: 't', bootstrapServers: ['127.0.0.1:9092'], enabled: options.enabled ?? true } },
+          {
+            kafka: {
+              topic: 't',
+              bootstrapServers: ['127.0.0.1:9092'],
+              enabled: options.enabled ?? true,
+              metricsConfig: { metrics: ['EventCount', 'ErrorCount', 'KafkaMetrics'] },
+            },
+          },
         ],
       },
     },
@@ -172,6 +179,10 @@ describe('MappingController', () => {
     const observer = consumers.starts[0]?.observer;
 
     observer?.polled(5, 1);
+    observer?.startFailed(new Error('topic not there yet'));
+    observer?.started();
+    observer?.committed(4);
+    observer?.error('CommitErrorCount');
     observer?.invocation({
       functionKey: 'sinkUsers',
       partitions: ['t-0'],
@@ -193,7 +204,11 @@ describe('MappingController', () => {
       PolledEventCount: 5,
       FilteredOutEventCount: 1,
       InvokedEventCount: 4,
-      OffsetLag: 5,
+      CommittedEventCount: 4,
+      PollingErrorCount: 1,
+      CommitErrorCount: 1,
+      SumOffsetLag: 5,
+      MaxOffsetLag: 5,
     });
     expect(stats.invocations).toHaveLength(1);
     expect(mapping.configuration().LastProcessingResult).toBe('OK');
@@ -208,6 +223,6 @@ describe('MappingController', () => {
 
     const stats = await mapping.localStats();
 
-    expect(stats.metrics.OffsetLag).toBeNull();
+    expect([stats.metrics.SumOffsetLag, stats.metrics.MaxOffsetLag]).toEqual([null, null]);
   });
 });

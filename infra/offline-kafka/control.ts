@@ -16,8 +16,8 @@ import {
   toConfiguration,
 } from './mapping.ts';
 import type { EventSource } from './options.ts';
-import { type EventSourceRunner, type RunnerOptions, superviseEventSource } from './runner.ts';
-import { type LocalStats, MappingStats, offsetLag, type PartitionOffsets } from './stats.ts';
+import { type EventSourceRunner, logAt, type RunnerOptions, superviseEventSource } from './runner.ts';
+import { type LocalStats, MappingStats, type OffsetLag, offsetLag, type PartitionOffsets } from './stats.ts';
 
 /** An update asked of a mapping that is between two states; AWS answers ResourceInUseException. */
 export class MappingBusyError extends PipelineError {
@@ -47,7 +47,7 @@ export interface ControllerOptions extends Omit<RunnerOptions, 'observer'> {
 export class MappingController {
   readonly uuid: string;
   readonly source: EventSource;
-  private readonly stats = new MappingStats();
+  private readonly stats: MappingStats;
   private status: MappingStatus;
   private runner: EventSourceRunner | undefined;
   /** The stop under way while Disabling; awaited by a shutdown. */
@@ -60,6 +60,7 @@ export class MappingController {
   constructor(private readonly options: ControllerOptions) {
     this.uuid = options.uuid;
     this.source = options.source;
+    this.stats = new MappingStats(options.source.metrics ?? []);
     this.status = {
       state: 'Disabled',
       reason: 'USER_INITIATED',
@@ -109,9 +110,9 @@ export class MappingController {
     );
   }
 
-  /** The counters, the offset lag (null when Kafka cannot be read) and the last invocations. */
+  /** The published counters, the offset lags (null when Kafka cannot be read) and the last invocations. */
   async localStats(): Promise<LocalStats> {
-    let lag: number | null = null;
+    let lag: OffsetLag | null = null;
     try {
       lag = offsetLag(await this.offsets.read(), this.source.startingPosition);
     } catch {
@@ -143,12 +144,15 @@ export class MappingController {
       observer: {
         polled: (records, filteredOut) => this.stats.polled(records, filteredOut),
         invocation: (entry) => this.stats.record(entry),
+        committed: (records) => this.stats.committed(records),
+        error: (metric) => this.stats.error(metric),
         started: () => {
           if (!current()) return;
           this.connectionProblem = undefined;
           if (this.status.state === 'Enabling') this.transition('Enabled');
         },
         startFailed: (error) => {
+          this.stats.error('PollingErrorCount');
           if (current()) this.connectionProblem = `PROBLEM: Connection error. ${errorText(error)}`;
         },
       },
@@ -169,7 +173,9 @@ export class MappingController {
       this.stopping = undefined;
       this.connectionProblem = undefined;
       this.transition('Disabled');
-      this.options.log(
+      logAt(
+        this.options,
+        'INFO',
         `${this.source.functionKey}: disabled; no consumer in group ${this.source.consumerGroupId} until it is enabled`,
       );
     })();

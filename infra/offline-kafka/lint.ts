@@ -40,24 +40,9 @@ export function lintEventSource(source: EventSource): string[] {
       `${where}: AWS accepts ${needsProvisioned.join(', ')} on Kafka sources only in provisioned mode; add provisionedPollerConfig or the deploy is refused`,
     );
   }
-  if (raw.provisionedPollerConfig !== undefined) {
-    warnings.push(
-      `${where}.provisionedPollerConfig: not emulated; one local consumer serves every partition`,
-    );
-  }
   if (source.schemaRegistry !== undefined) {
     warnings.push(
       `${where}.schemaRegistryConfig: not emulated yet; records reach the function as they are on the topic, unvalidated`,
-    );
-  }
-  if (source.metrics !== undefined) {
-    warnings.push(
-      `${where}.metricsConfig: AWS publishes only the metrics it lists; the local stats count every one`,
-    );
-  }
-  if (source.systemLogLevel !== undefined) {
-    warnings.push(
-      `${where}.loggingConfig: AWS's own mapping logs are not emulated; the local source logs one line per invocation at any level`,
     );
   }
   const auth = Object.keys(

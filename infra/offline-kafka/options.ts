@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { describeIssues, PipelineError } from '../../lib/errors.ts';
 import { ports } from '../../lib/topology.ts';
+import { type SystemLogLevel, systemLogLevels } from './system-log.ts';
 
 /** Lambda's own limits and defaults for Kafka event sources. */
 export const awsLimits = {
@@ -19,8 +20,8 @@ export const awsLimits = {
   retriesWithDestination: 10,
   maximumRecordAgeInSeconds: { min: 60, max: 604_800 },
   /** Provisioned mode, for Kafka sources: pollers at least and at most (AWS's defaults 1 and 200). */
-  minimumPollers: { max: 200 },
-  maximumPollers: { max: 2_000 },
+  minimumPollers: { default: 1, max: 200 },
+  maximumPollers: { default: 200, max: 2_000 },
   /** Secrets a schema registry's `accessConfigs` may name. */
   registryAccessConfigs: { max: 2 },
 } as const;
@@ -46,7 +47,9 @@ const provisionedPollerSchema = z
     pollerGroupName: z.string().min(1).optional(),
   })
   .refine(
-    (p) => (p.minimumPollers ?? 1) <= (p.maximumPollers ?? 200),
+    (p) =>
+      (p.minimumPollers ?? awsLimits.minimumPollers.default) <=
+      (p.maximumPollers ?? awsLimits.maximumPollers.default),
     'minimumPollers must not exceed maximumPollers',
   );
 
@@ -97,7 +100,7 @@ const commonSchema = z.object({
   metricsConfig: z
     .strictObject({ metrics: z.array(z.enum(mappingMetrics)).max(mappingMetrics.length) })
     .optional(),
-  loggingConfig: z.strictObject({ systemLogLevel: z.enum(['DEBUG', 'INFO', 'WARN']) }).optional(),
+  loggingConfig: z.strictObject({ systemLogLevel: z.enum(systemLogLevels) }).optional(),
 });
 
 const kafkaEventSchema = commonSchema.extend({
@@ -130,6 +133,14 @@ export const pluginSettingsSchema = z
      * The port of the event-source-mapping API on 127.0.0.1 (0 picks a free one). A string from a variable is
      * read as a number; null (a variable resolved to null) means unset.
      */
+    /**
+     * The system-log level of every event source here, over each event's `loggingConfig` (tests that read
+     * the line of each invocation set DEBUG). A string from a variable; null or '' means unset.
+     */
+    systemLogLevel: z
+      .union([z.enum(systemLogLevels), z.literal(''), z.null()])
+      .optional()
+      .transform((level) => (level ? level : undefined)),
     controlPort: z.coerce
       .number()
       .int()
@@ -142,6 +153,7 @@ export const pluginSettingsSchema = z
     retryBaseDelayMs: 250,
     retryMaxDelayMs: 5_000,
     shutdownTimeoutMs: 30_000,
+    systemLogLevel: undefined,
     controlPort: ports.offlineEventSources,
   });
 export type PluginSettings = z.output<typeof pluginSettingsSchema>;
@@ -180,14 +192,19 @@ export interface EventSource {
   bisectBatchOnFunctionError: boolean;
   reportBatchItemFailures: boolean;
   onFailure?: FailureDestination;
-  /** Provisioned mode's pollers, when the event asks for provisioned mode (not emulated: one local consumer). */
+  /** Provisioned mode's pollers, as the event writes them. */
   provisionedPollers?: z.output<typeof provisionedPollerSchema>;
+  /**
+   * In provisioned mode, how many invocations may be in flight at once across the partitions (pollers.ts):
+   * `maximumPollers`, or AWS's default 200. Unset in on-demand mode, where only the partitions bound it.
+   */
+  maximumPollers?: number;
   /** The schema registry the mapping validates records against (not emulated yet). */
   schemaRegistry?: SchemaRegistryOptions;
   /** The metrics the mapping publishes on AWS; none when unset (the local stats count them all). */
   metrics?: ReadonlyArray<(typeof mappingMetrics)[number]>;
-  /** The mapping's own system-log level on AWS (`loggingConfig`); unset: no mapping logs. */
-  systemLogLevel?: 'DEBUG' | 'INFO' | 'WARN';
+  /** The mapping's own system-log level (`loggingConfig`, system-log.ts); unset: no mapping logs on AWS. */
+  systemLogLevel?: SystemLogLevel;
   /** The event exactly as written, for the lint. */
   raw: Record<string, unknown>;
 }
@@ -331,7 +348,12 @@ function build(
     bisectBatchOnFunctionError: opts.bisectBatchOnFunctionError,
     reportBatchItemFailures: opts.functionResponseType === 'ReportBatchItemFailures',
     ...(onFailure ? { onFailure } : {}),
-    ...(opts.provisionedPollerConfig ? { provisionedPollers: opts.provisionedPollerConfig } : {}),
+    ...(opts.provisionedPollerConfig
+      ? {
+          provisionedPollers: opts.provisionedPollerConfig,
+          maximumPollers: opts.provisionedPollerConfig.maximumPollers ?? awsLimits.maximumPollers.default,
+        }
+      : {}),
     ...(opts.schemaRegistryConfig ? { schemaRegistry: opts.schemaRegistryConfig } : {}),
     ...(opts.metricsConfig ? { metrics: opts.metricsConfig.metrics } : {}),
     ...(opts.loggingConfig ? { systemLogLevel: opts.loggingConfig.systemLogLevel } : {}),

@@ -43,6 +43,9 @@ import { matchesAny } from './filter.ts';
 import { functionArn } from './mapping.ts';
 import { createMembershipWatch } from './membership.ts';
 import { awsLimits, type EventSource, type PluginSettings } from './options.ts';
+import { type PollerSlots, pollerSlots } from './pollers.ts';
+import type { ErrorMetric } from './stats.ts';
+import { invocationLevel, logsAt, type SystemLogLevel } from './system-log.ts';
 
 /** How the runner reaches the function and reports what it does. */
 export interface RunnerOptions {
@@ -63,6 +66,10 @@ export interface RunnerObserver {
   polled(records: number, filteredOut: number): void;
   /** Each invocation, and each set of records handed to the destination or dropped (batch.ts's log lines). */
   invocation(entry: InvocationLog): void;
+  /** A partition's committed offset moved past this many records. */
+  committed(records: number): void;
+  /** An error the ErrorCount metrics count (a failed start is reported through startFailed). */
+  error(metric: Exclude<ErrorMetric, 'PollingErrorCount'>): void;
   /** The consumer has joined its group and is fetching. */
   started(): void;
   /** A start failed (Kafka or the topic not there yet); the supervisor tries again. */
@@ -99,7 +106,7 @@ export async function startEventSource(options: RunnerOptions): Promise<EventSou
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await setStartingOffsets(admin, source, options.log);
+    await setStartingOffsets(admin, source, (line) => logAt(options, 'INFO', line));
   } finally {
     await admin.disconnect();
   }
@@ -124,7 +131,7 @@ export async function startEventSource(options: RunnerOptions): Promise<EventSou
     throw error;
   }
   options.log(
-    `${source.functionKey}: consuming ${source.topic} as group ${source.consumerGroupId} (batchSize ${source.batchSize}, window ${source.maximumBatchingWindowMs} ms)`,
+    `${source.functionKey}: consuming ${source.topic} as group ${source.consumerGroupId} (batchSize ${source.batchSize}, window ${source.maximumBatchingWindowMs} ms${source.maximumPollers === undefined ? '' : `, at most ${source.maximumPollers} invocation${source.maximumPollers === 1 ? '' : 's'} at once`})`,
   );
   return { stop: () => state.stop() };
 }
@@ -143,7 +150,8 @@ export function superviseEventSource(options: RunnerOptions, retryMs = 2000): Ev
       try {
         runner = await startEventSource(options);
         options.observer?.started();
-        if (warned) options.log(`${options.source.functionKey}: ${options.source.topic} is reachable now`);
+        if (warned)
+          logAt(options, 'INFO', `${options.source.functionKey}: ${options.source.topic} is reachable now`);
         return;
       } catch (error) {
         options.observer?.startFailed(error);
@@ -213,6 +221,22 @@ async function setStartingOffsets(
   );
 }
 
+/** The level the source logs at: the plugin's setting, else the event's `loggingConfig`. */
+export function systemLogLevel(
+  options: Pick<RunnerOptions, 'source' | 'settings'>,
+): SystemLogLevel | undefined {
+  return options.settings.systemLogLevel ?? options.source.systemLogLevel;
+}
+
+/** One of the mapping's system-log lines, printed when its level lets it through (system-log.ts). */
+export function logAt(
+  options: Pick<RunnerOptions, 'source' | 'settings' | 'log'>,
+  level: SystemLogLevel,
+  line: string,
+): void {
+  if (logsAt(systemLogLevel(options), level)) options.log(line);
+}
+
 /** Serialized size of each buffered record, computed once: the buffer and the batch cut both need it. */
 const sizes = new WeakMap<SourceRecord, number>();
 /** When each buffered record arrived: the batching window runs from the oldest one waiting. */
@@ -230,6 +254,8 @@ function sizeOf(record: SourceRecord): number {
 class RunnerState {
   private readonly workers = new Map<number, PartitionWorker>();
   private stopping = false;
+  /** Provisioned mode's bound on the invocations in flight across partitions. */
+  readonly pollers: PollerSlots;
   readonly runConfig: ConsumerRunConfig = {
     autoCommit: false,
     eachBatchAutoResolve: false,
@@ -245,7 +271,9 @@ class RunnerState {
     readonly options: RunnerOptions,
     readonly consumer: Consumer,
     readonly producer: Producer | undefined,
-  ) {}
+  ) {
+    this.pollers = pollerSlots(options.source.maximumPollers);
+  }
 
   get running(): boolean {
     return !this.stopping;
@@ -358,6 +386,8 @@ class PartitionWorker {
   private bufferedBytes = 0;
   /** The offset after the last record seen (buffered or filtered out): where a commit may go when idle. */
   private nextOffset: number | undefined;
+  /** The first offset fetched since this worker started: where CommittedEventCount counts from at first. */
+  private firstSeen: number | undefined;
   private generation = 0;
   private paused = false;
   private loop: Promise<void> | undefined;
@@ -380,6 +410,7 @@ class PartitionWorker {
     let filteredOut = 0;
     for (const record of records) {
       if (this.nextOffset !== undefined && record.offset < this.nextOffset) continue;
+      this.firstSeen ??= record.offset;
       this.nextOffset = record.offset + 1;
       polled++;
       if (!matchesAny(this.source.filterPatterns, record)) {
@@ -514,9 +545,12 @@ class PartitionWorker {
       await this.state.consumer.commitOffsets([
         { topic: this.source.topic, partition: this.partition, offset: String(offset) },
       ]);
+      const from = this.committed ?? this.firstSeen ?? offset;
+      if (offset > from) this.state.options.observer?.committed(offset - from);
       this.committed = offset;
       this.state.onCommitted();
     } catch (error) {
+      this.state.options.observer?.error('CommitErrorCount');
       this.state.onCommitFailed(error);
       // A rebalance took the partition away: the next owner starts from the last committed offset.
       this.state.options.warn(
@@ -549,11 +583,13 @@ class PartitionWorker {
     return {
       source,
       invoke: (records) =>
-        invokeLambda({
-          endpoint: options.lambdaEndpoint,
-          functionName: source.functionName,
-          event: buildEvent(source, records),
-        }),
+        this.state.pollers.run(() =>
+          invokeLambda({
+            endpoint: options.lambdaEndpoint,
+            functionName: source.functionName,
+            event: buildEvent(source, records),
+          }),
+        ),
       sendToDestination: async (failed: FailedBatch) => {
         if (!producer || source.onFailure?.kind !== 'kafka') return;
         const messages = toDestinationMessages(failed, {
@@ -561,10 +597,15 @@ class PartitionWorker {
           bootstrapServers: source.bootstrapServers,
           failedAt: new Date(),
         });
-        await producer.send({ topic: source.onFailure.topic, acks: -1, messages });
+        try {
+          await producer.send({ topic: source.onFailure.topic, acks: -1, messages });
+        } catch (error) {
+          options.observer?.error('OnFailureDestinationDeliveryErrorCount');
+          throw error;
+        }
       },
       log: (entry: InvocationLog) => {
-        options.log(formatLog(entry));
+        logAt(options, invocationLevel(entry), formatLog(entry));
         options.observer?.invocation(entry);
       },
       now: () => Date.now(),

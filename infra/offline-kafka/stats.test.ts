@@ -23,9 +23,11 @@ function entry(overrides: Partial<InvocationLog>): InvocationLog {
   };
 }
 
+const allGroups = ['EventCount', 'ErrorCount', 'KafkaMetrics'] as const;
+
 describe('MappingStats', () => {
   it('counts as AWS counts: records polled and filtered out, invoked per invocation, failed, dropped and sent on', () => {
-    const stats = new MappingStats();
+    const stats = new MappingStats(allGroups);
 
     stats.polled(12, 2);
     stats.record(entry({ result: 'failed', failedRecords: 10, outcome: 'error Error: boom' }));
@@ -38,15 +40,59 @@ describe('MappingStats', () => {
     );
     stats.record(entry({ size: 2, result: 'discarded', condition: 'RetryAttemptsExhausted', durationMs: 0 }));
 
-    expect(stats.snapshot(7).metrics).toEqual({
-      PolledEventCount: 12,
-      InvokedEventCount: 23,
-      FilteredOutEventCount: 2,
-      FailedInvokeEventCount: 13,
-      DroppedEventCount: 2,
-      OnFailureDestinationDeliveredEventCount: 1,
-      OffsetLag: 7,
+    stats.committed(12);
+    stats.error('CommitErrorCount');
+    stats.error('PollingErrorCount');
+    stats.error('PollingErrorCount');
+
+    expect(stats.snapshot({ sum: 7, max: 4 })).toMatchObject({
+      metricsConfig: ['EventCount', 'ErrorCount', 'KafkaMetrics'],
+      metrics: {
+        PolledEventCount: 12,
+        InvokedEventCount: 23,
+        FilteredOutEventCount: 2,
+        FailedInvokeEventCount: 13,
+        DroppedEventCount: 2,
+        OnFailureDestinationDeliveredEventCount: 1,
+        CommittedEventCount: 12,
+        PollingErrorCount: 2,
+        // Per failed invocation, not per record.
+        InvokeErrorCount: 1,
+        OnFailureDestinationDeliveryErrorCount: 0,
+        SchemaRegistryErrorCount: 0,
+        CommitErrorCount: 1,
+        MaxOffsetLag: 4,
+        SumOffsetLag: 7,
+      },
     });
+  });
+
+  it('publishes only the groups metricsConfig lists, and nothing without one, as AWS does', () => {
+    const counted = (groups: ReadonlyArray<(typeof allGroups)[number]>) => {
+      const stats = new MappingStats(groups);
+      stats.polled(3, 0);
+      return Object.keys(stats.snapshot({ sum: 1, max: 1 }).metrics);
+    };
+
+    expect(counted(['EventCount'])).toEqual([
+      'PolledEventCount',
+      'FilteredOutEventCount',
+      'InvokedEventCount',
+      'FailedInvokeEventCount',
+      'DroppedEventCount',
+      'OnFailureDestinationDeliveredEventCount',
+      'CommittedEventCount',
+    ]);
+    expect(counted(['KafkaMetrics', 'ErrorCount'])).toEqual([
+      'MaxOffsetLag',
+      'SumOffsetLag',
+      'PollingErrorCount',
+      'InvokeErrorCount',
+      'OnFailureDestinationDeliveryErrorCount',
+      'SchemaRegistryErrorCount',
+      'CommitErrorCount',
+    ]);
+    expect(counted([])).toEqual([]);
   });
 
   it('lists the invocations newest first, with offsets as strings and dropped records marked failed', () => {
@@ -99,12 +145,12 @@ describe('MappingStats', () => {
   });
 
   it('keeps only the newest invocations', () => {
-    const stats = new MappingStats(3);
+    const stats = new MappingStats(allGroups, 3);
 
     for (let i = 0; i < 5; i++) stats.record(entry({ firstOffset: i, lastOffset: i, size: 1 }));
 
-    expect(stats.snapshot(0).invocations.map((e) => e.firstOffset)).toEqual(['4', '3', '2']);
-    expect(stats.snapshot(0).metrics.InvokedEventCount).toBe(5);
+    expect(stats.snapshot({ sum: 0, max: 0 }).invocations.map((e) => e.firstOffset)).toEqual(['4', '3', '2']);
+    expect(stats.snapshot({ sum: 0, max: 0 }).metrics.InvokedEventCount).toBe(5);
   });
 
   it('reports the last processing result as AWS words it', () => {
@@ -128,7 +174,7 @@ describe('MappingStats', () => {
 });
 
 describe('offsetLag', () => {
-  it('sums, over the partitions, the records after the committed offset', () => {
+  it('sums, over the partitions, the records after the committed offset, and takes the largest', () => {
     expect(
       offsetLag(
         [
@@ -139,14 +185,14 @@ describe('offsetLag', () => {
         ],
         'TRIM_HORIZON',
       ),
-    ).toBe(30);
+    ).toEqual({ sum: 30, max: 20 });
   });
 
   it('counts a partition never committed from where the starting position begins', () => {
     const partitions = [{ partition: 0, low: 5, high: 25, committed: -1 }];
 
-    expect(offsetLag(partitions, 'TRIM_HORIZON')).toBe(20);
-    expect(offsetLag(partitions, 'AT_TIMESTAMP')).toBe(20);
-    expect(offsetLag(partitions, 'LATEST')).toBe(0);
+    expect(offsetLag(partitions, 'TRIM_HORIZON').sum).toBe(20);
+    expect(offsetLag(partitions, 'AT_TIMESTAMP').sum).toBe(20);
+    expect(offsetLag(partitions, 'LATEST').sum).toBe(0);
   });
 });

@@ -5,28 +5,63 @@
  * fetched and each line batch.ts logs, and the offset lag is computed from offsets read elsewhere.
  */
 import type { InvocationLog } from './batch.ts';
-import type { EventSource } from './options.ts';
+import type { EventSource, mappingMetrics } from './options.ts';
 
-/** AWS's event-source-mapping metrics, as sums since the start. */
-export interface MappingMetrics {
-  /** Records read from Kafka (a record fetched again after a rebalance or a re-enable counts again). */
-  PolledEventCount: number;
-  /** Records the function was invoked with, counted once per invocation that carried them (retries count). */
-  InvokedEventCount: number;
-  /** Records no filter pattern matched, which were skipped and committed. */
-  FilteredOutEventCount: number;
-  /**
-   * Records of invocations that failed (a function error, a timeout, an unreachable function, an invalid
-   * response), and records a partial batch response named.
-   */
-  FailedInvokeEventCount: number;
-  /** Records given up (retries exhausted, too old, too large) with no on-failure destination to take them. */
-  DroppedEventCount: number;
-  /** Records written to the on-failure destination. */
-  OnFailureDestinationDeliveredEventCount: number;
-  /** Records written to the topic that the consumer group has not committed past, over all partitions; null when Kafka cannot be read. */
-  OffsetLag: number | null;
-}
+/**
+ * The metrics AWS publishes for a Kafka event-source mapping, by the `MetricsConfig` group that turns them on
+ * (Lambda's "Event source mapping metrics"; `DeletedEventCount` is SQS's only). A group not listed in the
+ * event's `metricsConfig` is not published, on AWS nor here.
+ */
+export const metricGroups = {
+  EventCount: [
+    'PolledEventCount',
+    'FilteredOutEventCount',
+    'InvokedEventCount',
+    'FailedInvokeEventCount',
+    'DroppedEventCount',
+    'OnFailureDestinationDeliveredEventCount',
+    'CommittedEventCount',
+  ],
+  ErrorCount: [
+    'PollingErrorCount',
+    'InvokeErrorCount',
+    'OnFailureDestinationDeliveryErrorCount',
+    'SchemaRegistryErrorCount',
+    'CommitErrorCount',
+  ],
+  KafkaMetrics: ['MaxOffsetLag', 'SumOffsetLag'],
+} as const satisfies Record<MetricGroup, readonly string[]>;
+
+/** A `MetricsConfig.Metrics` value. */
+export type MetricGroup = (typeof mappingMetrics)[number];
+type CountName = (typeof metricGroups)['EventCount' | 'ErrorCount'][number];
+type LagName = (typeof metricGroups)['KafkaMetrics'][number];
+
+/**
+ * AWS's event-source-mapping metrics, as sums since the start (the lags as read now). Each is present only
+ * when its group is published.
+ *
+ * - `PolledEventCount`: records read from Kafka (a record fetched again after a rebalance or a re-enable
+ *   counts again). `FilteredOutEventCount`: those no filter pattern matched, skipped and committed.
+ * - `InvokedEventCount`: records the function was invoked with, once per invocation (retries count).
+ * - `FailedInvokeEventCount`: records of failed invocations (function error, timeout, unreachable, invalid
+ *   response) and records a partial batch response named.
+ * - `DroppedEventCount`: records given up (retries exhausted, too old, too large) with no destination.
+ * - `OnFailureDestinationDeliveredEventCount`: records written to the on-failure destination.
+ * - `CommittedEventCount`: the sum of how far each partition's committed offset moved.
+ * - `PollingErrorCount`: failed starts of the consumer (Kafka or the topic not there).
+ * - `InvokeErrorCount`: failed invocations, per batch (not per record).
+ * - `OnFailureDestinationDeliveryErrorCount`: failed writes to the destination.
+ * - `SchemaRegistryErrorCount`: schemas that could not be fetched or records not decoded (0 while the
+ *   registry is not emulated).
+ * - `CommitErrorCount`: commits Kafka refused.
+ * - `MaxOffsetLag`, `SumOffsetLag`: the largest and the total of the partitions' lags behind the committed
+ *   offsets; null when Kafka cannot be read.
+ */
+export type MappingMetrics = Partial<Record<CountName, number> & Record<LagName, number | null>>;
+
+/** The errors the runner reports, by their metric. */
+export type ErrorMetric = (typeof metricGroups)['ErrorCount'][number];
 
 /** One line of the invocation list. */
 export interface InvocationEntry {
@@ -50,6 +85,8 @@ export interface InvocationEntry {
 
 /** What the `local-stats` route answers. */
 export interface LocalStats {
+  /** The groups the mapping publishes (its `metricsConfig`); none when unset, as on AWS. */
+  metricsConfig: MetricGroup[];
   metrics: MappingMetrics;
   /** Newest first, at most {@link invocationLimit}. */
   invocations: InvocationEntry[];
@@ -60,24 +97,44 @@ export const invocationLimit = 200;
 
 /** The counters and the last invocations of one mapping. */
 export class MappingStats {
-  private readonly counts: Omit<MappingMetrics, 'OffsetLag'> = {
+  private readonly counts: Record<CountName, number> = {
     PolledEventCount: 0,
-    InvokedEventCount: 0,
     FilteredOutEventCount: 0,
+    InvokedEventCount: 0,
     FailedInvokeEventCount: 0,
     DroppedEventCount: 0,
     OnFailureDestinationDeliveredEventCount: 0,
+    CommittedEventCount: 0,
+    PollingErrorCount: 0,
+    InvokeErrorCount: 0,
+    OnFailureDestinationDeliveryErrorCount: 0,
+    SchemaRegistryErrorCount: 0,
+    CommitErrorCount: 0,
   };
   /** Oldest first; trimmed to the limit. */
   private readonly entries: InvocationEntry[] = [];
   private last: InvocationLog['result'] | undefined;
 
-  constructor(private readonly limit = invocationLimit) {}
+  /** @param published - the event's `metricsConfig` groups; the others are counted but not shown */
+  constructor(
+    private readonly published: readonly MetricGroup[] = [],
+    private readonly limit = invocationLimit,
+  ) {}
 
   /** Records read from Kafka, and how many of them the filters dropped. */
   polled(records: number, filteredOut: number): void {
     this.counts.PolledEventCount += records;
     this.counts.FilteredOutEventCount += filteredOut;
+  }
+
+  /** Records whose offsets were committed: how far a partition's committed offset moved. */
+  committed(records: number): void {
+    this.counts.CommittedEventCount += records;
+  }
+
+  /** One error of the kinds the ErrorCount group counts. */
+  error(metric: ErrorMetric): void {
+    this.counts[metric]++;
   }
 
   /** One line of batch.ts: an invocation, or records handed to the destination or dropped. */
@@ -88,6 +145,7 @@ export class MappingStats {
       case 'failed':
         this.counts.InvokedEventCount += entry.size;
         this.counts.FailedInvokeEventCount += entry.failedRecords;
+        if (entry.result === 'failed') this.counts.InvokeErrorCount++;
         this.last = entry.result;
         break;
       case 'sent-to-destination':
@@ -123,9 +181,25 @@ export class MappingStats {
     return this.last === 'failed' ? 'PROBLEM: Function call failed' : 'OK';
   }
 
-  /** The counters with the offset lag read elsewhere, and the invocations newest first. */
-  snapshot(offsetLag: number | null): LocalStats {
-    return { metrics: { ...this.counts, OffsetLag: offsetLag }, invocations: [...this.entries].reverse() };
+  /**
+   * The published groups' metrics, with the lags read elsewhere (null: Kafka could not be read), and the
+   * invocations newest first.
+   */
+  snapshot(lag: OffsetLag | null): LocalStats {
+    const all: MappingMetrics = {
+      ...this.counts,
+      MaxOffsetLag: lag?.max ?? null,
+      SumOffsetLag: lag?.sum ?? null,
+    };
+    const metrics: MappingMetrics = {};
+    for (const group of this.published) {
+      for (const name of metricGroups[group]) Object.assign(metrics, { [name]: all[name] });
+    }
+    return {
+      metricsConfig: [...this.published],
+      metrics,
+      invocations: [...this.entries].reverse(),
+    };
   }
 }
 
@@ -137,20 +211,29 @@ export interface PartitionOffsets {
   committed: number;
 }
 
+/** The lag of a mapping: the total over its partitions (`SumOffsetLag`) and the largest (`MaxOffsetLag`). */
+export interface OffsetLag {
+  sum: number;
+  max: number;
+}
+
 /**
- * AWS's `OffsetLag` at the topic level: over every partition, the records after the group's committed offset.
- * A partition the group never committed counts from where the starting position would begin: nothing for
- * `LATEST`, everything still in the topic otherwise (an upper bound for `AT_TIMESTAMP`).
+ * AWS's offset lags: over every partition, the records after the group's committed offset. A partition the
+ * group never committed counts from where the starting position would begin: nothing for `LATEST`,
+ * everything still in the topic otherwise (an upper bound for `AT_TIMESTAMP`).
  */
 export function offsetLag(
   partitions: readonly PartitionOffsets[],
   startingPosition: EventSource['startingPosition'],
-): number {
-  let lag = 0;
+): OffsetLag {
+  let sum = 0;
+  let max = 0;
   for (const p of partitions) {
     const from =
       p.committed >= 0 ? Math.max(p.committed, p.low) : startingPosition === 'LATEST' ? p.high : p.low;
-    lag += Math.max(0, p.high - from);
+    const lag = Math.max(0, p.high - from);
+    sum += lag;
+    max = Math.max(max, lag);
   }
-  return lag;
+  return { sum, max };
 }

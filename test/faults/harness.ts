@@ -184,6 +184,9 @@ export class FaultRun {
           LOCAL_EVENTBUS_RETRY_MAX_MS: '2000',
           FETCH_SCHEDULE_ENABLED: 'false',
           LOG_LEVEL: 'WARN',
+          // The event source's line per invocation (a DEBUG system log; serverless.yml logs at WARN), which
+          // the concurrency cases read.
+          OFFLINE_KAFKA_SYSTEM_LOG_LEVEL: 'DEBUG',
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         },
       },

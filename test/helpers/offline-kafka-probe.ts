@@ -16,7 +16,7 @@ export const probeServiceDir = join(repoRoot, 'test', 'fixtures', 'offline-kafka
 export const probe = { service: 'offline-kafka-probe', stage: 'probe', region: 'eu-west-1' } as const;
 
 /** The probe functions, by their keys in serverless.yml. */
-export type ProbeFunction = 'partial' | 'bisect' | 'timestamp' | 'filtered';
+export type ProbeFunction = 'partial' | 'bisect' | 'timestamp' | 'filtered' | 'pollers';
 
 /** The ports serverless-offline and the event-source-mapping API of one run listen on. */
 export interface ProbePorts {
@@ -41,7 +41,14 @@ export interface ProbeEntry {
 export interface ProbeRun {
   /** The run's unique name, which its topics and files start with. */
   name: string;
-  topics: { partial: string; bisect: string; timestamp: string; filter: string; failed: string };
+  topics: {
+    partial: string;
+    bisect: string;
+    timestamp: string;
+    filter: string;
+    pollers: string;
+    failed: string;
+  };
   logFile: string;
   ports: ProbePorts;
   /** What the probe service reads from the environment. */
@@ -60,6 +67,7 @@ export function probeRun(prefix: string, ports: ProbePorts, timestampSeconds: nu
     bisect: `${run}_bisect`,
     timestamp: `${run}_timestamp`,
     filter: `${run}_filter`,
+    pollers: `${run}_pollers`,
     failed: `${run}_failed`,
   };
   const logFile = join(repoRoot, '.local', `${run}.jsonl`);
@@ -80,6 +88,7 @@ export function probeRun(prefix: string, ports: ProbePorts, timestampSeconds: nu
       PROBE_TOPIC_BISECT: topics.bisect,
       PROBE_TOPIC_TIMESTAMP: topics.timestamp,
       PROBE_TOPIC_FILTER: topics.filter,
+      PROBE_TOPIC_POLLERS: topics.pollers,
       PROBE_TOPIC_FAILED: topics.failed,
       PROBE_TIMESTAMP_SECONDS: String(timestampSeconds),
     },
@@ -87,13 +96,16 @@ export function probeRun(prefix: string, ports: ProbePorts, timestampSeconds: nu
 }
 
 /**
- * Creates the run's topics (the timestamp topic with two partitions, the others with one) and the folder of
+ * Creates the run's topics (the timestamp topic with two partitions, the pollers one with three, the others
+ * with one) and the folder of
  * its log file (.local, which a fresh clone or worktree does not have yet).
  */
 export async function prepareProbeRun(run: ProbeRun): Promise<void> {
   mkdirSync(dirname(run.logFile), { recursive: true });
   await Promise.all(
-    Object.entries(run.topics).map(([name, topic]) => createTopic(topic, name === 'timestamp' ? 2 : 1)),
+    Object.entries(run.topics).map(([name, topic]) =>
+      createTopic(topic, name === 'timestamp' ? 2 : name === 'pollers' ? 3 : 1),
+    ),
   );
 }
 
@@ -137,7 +149,13 @@ export async function committedOffsets(
 export async function sendProbeRecords(
   kafka: Kafka,
   topic: string,
-  messages: Array<{ value: string; key?: string; timestamp?: number; headers?: Record<string, string> }>,
+  messages: Array<{
+    value: string;
+    key?: string;
+    partition?: number;
+    timestamp?: number;
+    headers?: Record<string, string>;
+  }>,
 ): Promise<RecordMetadata[]> {
   const producer = kafka.producer();
   await producer.connect();
@@ -148,6 +166,7 @@ export async function sendProbeRecords(
       messages: messages.map((m) => ({
         key: m.key ?? null,
         value: m.value,
+        ...(m.partition === undefined ? {} : { partition: m.partition }),
         ...(m.timestamp === undefined ? {} : { timestamp: String(m.timestamp) }),
         ...(m.headers ? { headers: m.headers } : {}),
       })),

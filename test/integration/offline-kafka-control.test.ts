@@ -76,9 +76,9 @@ beforeAll(async () => {
     env: { ...run.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });
   await eventually(
-    'the four event sources to consume and the mappings API to listen',
+    'the five event sources to consume and the mappings API to listen',
     async () =>
-      (offline.output().match(/offline-kafka: \w+: consuming /g)?.length ?? 0) >= 4 &&
+      (offline.output().match(/offline-kafka: \w+: consuming /g)?.length ?? 0) >= 5 &&
       offline.output().includes(`event-source mappings at http://127.0.0.1:${ports.control}/`)
         ? true
         : undefined,
@@ -113,7 +113,7 @@ describe('the event-source-mapping API of sls offline start', () => {
     );
     const byUuid = new Map((all.EventSourceMappings ?? []).map((m) => [m.UUID, m]));
 
-    expect(all.EventSourceMappings).toHaveLength(4);
+    expect(all.EventSourceMappings).toHaveLength(5);
     expect(partial.EventSourceMappings?.map((m) => m.UUID)).toEqual([uuidOf('partial', topics.partial)]);
     expect(byUuid.get(uuidOf('partial', topics.partial))).toMatchObject({
       FunctionArn: `arn:aws:lambda:${probe.region}:000000000000:function:${probeFunctionName('partial')}`,
@@ -191,6 +191,7 @@ describe('the event-source-mapping API of sls offline start', () => {
     expect(state).toBe('Enabled');
     // Offsets 2 to 4 twice (the replay), 5 to 9 once.
     expect(delivered.slice(5)).toEqual([2, 3, 4, 5, 6, 7, 8, 9].map((i) => id(base + i)));
+    expect(stats.metricsConfig).toEqual(['EventCount', 'ErrorCount', 'KafkaMetrics']);
     expect(stats.metrics).toEqual({
       PolledEventCount: 13,
       InvokedEventCount: 13,
@@ -198,7 +199,15 @@ describe('the event-source-mapping API of sls offline start', () => {
       FailedInvokeEventCount: 0,
       DroppedEventCount: 0,
       OnFailureDestinationDeliveredEventCount: 0,
-      OffsetLag: 0,
+      // 5 before the reset, then from base + 2 to base + 10.
+      CommittedEventCount: 13,
+      PollingErrorCount: 0,
+      InvokeErrorCount: 0,
+      OnFailureDestinationDeliveryErrorCount: 0,
+      SchemaRegistryErrorCount: 0,
+      CommitErrorCount: 0,
+      SumOffsetLag: 0,
+      MaxOffsetLag: 0,
     });
     expect(stats.invocations.reduce((sum, e) => sum + e.records, 0)).toBe(13);
     expect(stats.invocations.every((e) => e.outcome === 'ok' && e.partition === 0)).toBe(true);
@@ -231,7 +240,10 @@ describe('the event-source-mapping API of sls offline start', () => {
       FailedInvokeEventCount: invocations.filter((e) => e.poison).reduce((sum, e) => sum + e.ids.length, 0),
       OnFailureDestinationDeliveredEventCount: 1,
       DroppedEventCount: 0,
-      OffsetLag: 0,
+      CommittedEventCount: 8,
+      // One per failed invocation, however many records it carried.
+      InvokeErrorCount: invocations.filter((e) => e.poison).length,
+      SumOffsetLag: 0,
     });
     // The local stats list the invocations the probe saw, and the hand-off.
     expect(stats.invocations.filter((e) => e.outcome !== 'sent-to-destination')).toHaveLength(
@@ -247,5 +259,19 @@ describe('the event-source-mapping API of sls offline start', () => {
     ]);
     expect(sent[0]?.bisections).toBeGreaterThanOrEqual(3);
     expect(Math.max(...stats.invocations.map((e) => e.retries))).toBe(1);
+  });
+
+  it('publishes only the metric groups metricsConfig lists: the pollers mapping (KafkaMetrics) shows its offset lags alone', async () => {
+    const uuid = uuidOf('pollers', topics.pollers);
+    await sendProbeRecords(kafka, topics.pollers, [{ key: 'only', partition: 1, value: '{"n":0}' }]);
+    await eventually('the pollers function to commit its record', async () =>
+      (await committedOffsets(kafka, 'pollers', topics.pollers)).get(1) === 1 ? true : undefined,
+    );
+
+    const stats = await localStats(uuid);
+
+    expect(stats.metricsConfig).toEqual(['KafkaMetrics']);
+    expect(stats.metrics).toEqual({ MaxOffsetLag: 0, SumOffsetLag: 0 });
+    expect(stats.invocations).toHaveLength(1);
   });
 });

@@ -23,6 +23,7 @@ import {
   type ProbeFunction,
   prepareProbeRun,
   probeEntries,
+  probeFunctionName,
   probeRun,
   probeServiceDir,
   sendProbeRecords,
@@ -66,9 +67,9 @@ beforeAll(async () => {
     env: run.env,
   });
   await eventually(
-    'the four event sources to consume',
+    'the five event sources to consume',
     async () =>
-      (offline.output().match(/offline-kafka: \w+: consuming /g)?.length ?? 0) >= 4 ? true : undefined,
+      (offline.output().match(/offline-kafka: \w+: consuming /g)?.length ?? 0) >= 5 ? true : undefined,
     120_000,
   );
 }, 180_000);
@@ -116,6 +117,13 @@ describe('offline-kafka on sls package', () => {
       FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ value: { kind: ['keep'] } }) }] },
     });
     expect(byTopic(topics.timestamp)).not.toHaveProperty('MaximumRetryAttempts');
+    // osls drops a window of 0; provisioned mode's low-latency setting must reach AWS all the same.
+    expect(byTopic(topics.pollers)).toMatchObject({
+      MaximumBatchingWindowInSeconds: 0,
+      ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 1 },
+      LoggingConfig: { SystemLogLevel: 'INFO' },
+      MetricsConfig: { Metrics: ['KafkaMetrics'] },
+    });
     expect(pack.output()).toContain(
       'functions.partial.events[0].kafka: maximumRetryAttempts 5 with no onFailureDestination discards records after their last retry',
     );
@@ -239,6 +247,38 @@ describe('offline-kafka under sls offline start', () => {
 
     expect(wanted).toHaveLength(6);
     expect(got).toEqual(new Set(wanted.map((r) => `${r.topic}-${r.partition}@${r.offset}`)));
+  });
+
+  it('in provisioned mode with maximumPollers 1: one invocation at a time across three partitions, and system logs at INFO leave out each successful invocation', async () => {
+    const perPartition = 10;
+    await send(
+      topics.pollers,
+      Array.from({ length: 3 * perPartition }, (_, i) => ({
+        key: `p${i}`,
+        partition: i % 3,
+        value: JSON.stringify({ n: i }),
+      })),
+    );
+
+    await eventually('the pollers function to commit all thirty', async () => {
+      const offsets = await committed('pollers', topics.pollers);
+      return [0, 1, 2].every((p) => (offsets.get(p) ?? 0) >= perPartition) ? true : undefined;
+    });
+    const byStart = [...entries('pollers')].sort((a, b) => a.started - b.started);
+    const overlaps = byStart.filter((e, i) => i > 0 && e.started < (byStart[i - 1]?.ended ?? 0));
+    const partitions = new Set(byStart.flatMap((e) => e.ids.map((id) => id.split('@')[0])));
+    const output = offline.output();
+
+    // Three partitions' batches were ready together; one poller took them one after another.
+    expect(partitions.size).toBe(3);
+    expect(byStart.length).toBeGreaterThanOrEqual(6);
+    expect(overlaps).toEqual([]);
+    expect(output).toContain(
+      `offline-kafka: pollers: consuming ${topics.pollers} as group ${probeFunctionName('pollers')} (batchSize 5, window 0 ms, at most 1 invocation at once)`,
+    );
+    // Each success is a DEBUG line: left out at INFO, printed for a function without loggingConfig.
+    expect(output).not.toMatch(new RegExp(`pollers ${topics.pollers}-\\d+ \\d+ records? @[^\\n]*: ok`));
+    expect(output).toMatch(new RegExp(`partial ${topics.partial}-0 \\d+ records? @[^\\n]*: ok`));
   });
 
   it('on an msk event: delivers only records matching the filter, sends records past the maximum age on without invoking, and commits past everything', async () => {

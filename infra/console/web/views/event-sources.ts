@@ -27,13 +27,39 @@ const outcomeTone: Record<InvocationView['outcome'], Tone> = {
   'sent-to-destination': 'bad',
 };
 
-const metricNames: Array<[keyof EventSourceView['metrics'], string]> = [
-  ['PolledEventCount', 'Polled'],
-  ['InvokedEventCount', 'Invoked'],
-  ['FilteredOutEventCount', 'Filtered out'],
-  ['FailedInvokeEventCount', 'Failed'],
-  ['OnFailureDestinationDeliveredEventCount', 'Sent to the on-failure destination'],
-  ['OffsetLag', 'Offset lag'],
+/** AWS's metrics by the MetricsConfig group that publishes them (infra/offline-kafka/stats.ts). */
+const metricNames: Array<
+  [EventSourceView['metricsConfig'][number], Array<[keyof EventSourceView['metrics'], string]>]
+> = [
+  [
+    'EventCount',
+    [
+      ['PolledEventCount', 'Polled'],
+      ['FilteredOutEventCount', 'Filtered out'],
+      ['InvokedEventCount', 'Invoked'],
+      ['FailedInvokeEventCount', 'Failed'],
+      ['DroppedEventCount', 'Dropped'],
+      ['OnFailureDestinationDeliveredEventCount', 'Sent to the on-failure destination'],
+      ['CommittedEventCount', 'Committed'],
+    ],
+  ],
+  [
+    'ErrorCount',
+    [
+      ['PollingErrorCount', 'Polling errors'],
+      ['InvokeErrorCount', 'Failed invocations'],
+      ['OnFailureDestinationDeliveryErrorCount', 'Destination write errors'],
+      ['SchemaRegistryErrorCount', 'Schema registry errors'],
+      ['CommitErrorCount', 'Commit errors'],
+    ],
+  ],
+  [
+    'KafkaMetrics',
+    [
+      ['SumOffsetLag', 'Offset lag'],
+      ['MaxOffsetLag', 'Largest partition lag'],
+    ],
+  ],
 ];
 
 export function EventSourcesView() {
@@ -93,12 +119,24 @@ function Mapping({
     <p class="muted small">Mapping <code>${s.uuid}</code>, consumer group <code>${s.groupId}</code>.
       ${paused ? html` Paused: its group can be <a href=${href('/kafka')}>reset</a>.` : ''}</p>
     <h3>AWS metrics <span class="muted small">(counted since the start)</span></h3>
+    ${s.metricsConfig.length === 0 ? html`<p class="muted small">None published: the event sets no <code>metricsConfig</code>, so AWS publishes none either.</p>` : ''}
     <dl class="metrics">
-      ${metricNames.map(
-        ([key, label]) =>
-          html`<div><dt>${label} <span class="muted small">${key}</span></dt><dd>${count(s.metrics[key])}</dd></div>`,
-      )}
+      ${metricNames
+        .filter(([group]) => s.metricsConfig.includes(group))
+        .flatMap(([, names]) => names)
+        .map(
+          ([key, label]) =>
+            html`<div><dt>${label} <span class="muted small">${key}</span></dt><dd>${count(s.metrics[key] ?? null)}</dd></div>`,
+        )}
     </dl>
+    ${
+      s.metricsConfig.length > 0 && s.metricsConfig.length < metricNames.length
+        ? html`<p class="muted small">Not published (not in <code>metricsConfig</code>): ${metricNames
+            .map(([group]) => group)
+            .filter((group) => !s.metricsConfig.includes(group))
+            .join(', ')}.</p>`
+        : ''
+    }
     <table>
       <caption>Recent invocations, newest first</caption>
       <thead><tr>
