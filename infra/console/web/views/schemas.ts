@@ -109,13 +109,13 @@ function Subject({ subject, query }: { subject: string; query: URLSearchParams }
         `
       }
     </section>
-    ${shown !== null ? html`<${Version} key=${`${subject}/${shown}`} subject=${subject} version=${shown} />` : ''}
     ${
       view &&
       (pair
         ? html`<${Compare} subject=${subject} versions=${versions} pair=${pair} shown=${shown} />`
         : html`<p class="muted">Only one version: nothing to compare yet.</p>`)
     }
+    ${shown !== null ? html`<${Version} key=${`${subject}/${shown}`} subject=${subject} version=${shown} />` : ''}
   `;
 }
 
@@ -190,6 +190,9 @@ function Compare({
 }
 
 function Comparison({ comparison: c }: { comparison: SchemaComparison }) {
+  // The texts are rendered only while open: Chromium lays out a closed <details>' content, and a focusable
+  // box there would be counted as a control the Tab key cannot reach.
+  const [open, setOpen] = useState(false);
   const what = `version ${c.from.version} (id ${c.from.id}) to version ${c.to.version} (id ${c.to.id})`;
   return html`
     <p class="compare-summary"><strong>From ${what}:</strong> ${c.summary}</p>
@@ -204,9 +207,11 @@ function Comparison({ comparison: c }: { comparison: SchemaComparison }) {
       </table>`
     }
     ${c.lines.length > 0 && html`<${LineDiff} lines=${c.lines} from=${c.from.version} to=${c.to.version} />`}
-    <details class="side-by-side">
+    <details class="side-by-side" onToggle=${(e: Event) => setOpen(e.currentTarget instanceof HTMLDetailsElement && e.currentTarget.open)}>
       <summary>Both texts side by side</summary>
-      <div class="columns">
+      ${
+        open &&
+        html`<div class="columns">
         <div>
           <h3>Version ${c.from.version}</h3>
           <pre class="value schema" tabindex="0" role="region" aria-label=${`Compared schema of version ${c.from.version}`}><code>${c.from.schema}</code></pre>
@@ -215,7 +220,8 @@ function Comparison({ comparison: c }: { comparison: SchemaComparison }) {
           <h3>Version ${c.to.version}</h3>
           <pre class="value schema" tabindex="0" role="region" aria-label=${`Compared schema of version ${c.to.version}`}><code>${c.to.schema}</code></pre>
         </div>
-      </div>
+      </div>`
+      }
     </details>
   `;
 }
