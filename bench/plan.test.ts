@@ -18,6 +18,18 @@ describe('parseBenchArgs', () => {
     expect(args).toMatchObject({ plan: quickPlan, out: '/tmp/b', only: 'console' });
   });
 
+  it('runs the console phase with as many ABBA pairs as asked, and refuses a count that is not one', () => {
+    const args = parseBenchArgs(['--only', 'console', '--pairs', '8', '--out', '/tmp/b']);
+
+    expect(args.plan.console).toEqual({ ...fullPlan.console, pairs: 8 });
+    expect(fullPlan.console.pairs).toBe(4);
+    for (const bad of ['0', '2.5', 'many']) {
+      expect(() => parseBenchArgs(['--pairs', bad])).toThrow(
+        /--pairs .*: give the console phase's ABBA pairs/,
+      );
+    }
+  });
+
   it('refuses a phase that cannot run alone, and a phase alone without --out', () => {
     expect(() => parseBenchArgs(['--only', 'sink', '--out', '/tmp/b'])).toThrow(
       /--only sink: the phases that run alone are console/,

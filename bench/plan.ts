@@ -1,6 +1,6 @@
 /**
  * What `npm run bench` runs: the size and length of each phase in a full and a quick run, and the command
- * line that picks one (`--quick`, `--out`, `--label`, `--only`).
+ * line that picks one (`--quick`, `--out`, `--label`, `--only`, `--pairs`).
  */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -101,6 +101,7 @@ export function parseBenchArgs(args: readonly string[]): Args {
       out: { type: 'string' },
       label: { type: 'string', default: '' },
       only: { type: 'string' },
+      pairs: { type: 'string' },
     },
   });
   const only = onlyPhases.find((p) => p === values.only);
@@ -112,8 +113,18 @@ export function parseBenchArgs(args: readonly string[]): Args {
       `--only ${only} needs --out DIR: a run of one phase must not replace the recorded report in bench/results`,
     );
   }
+  const plan = values.quick ? quickPlan : fullPlan;
+  let pairs = plan.console.pairs;
+  if (values.pairs !== undefined) {
+    pairs = Number(values.pairs);
+    if (!Number.isInteger(pairs) || pairs < 1 || pairs > 50) {
+      throw new BenchArgsError(
+        `--pairs ${values.pairs}: give the console phase's ABBA pairs as a whole number, 1 to 50`,
+      );
+    }
+  }
   return {
-    plan: values.quick ? quickPlan : fullPlan,
+    plan: pairs === plan.console.pairs ? plan : { ...plan, console: { ...plan.console, pairs } },
     out: resolve(values.out ?? join(repoRoot, 'bench', 'results')),
     label: values.label,
     only,
