@@ -7,22 +7,29 @@
  * sink's group to a time, made possible by pausing the event source from the page, replays the topic and
  * leaves Cassandra as it was; poison records reach the dead-letter view, a corrected one re-driven from the
  * page arrives in Cassandra and an uncorrected one comes back; a user is found at every hop; an action without
- * the token is refused; the keyboard reaches every control; axe-core finds no serious violation. The tests
+ * the token is refused; the Schemas view shows a subject's versions and rule and compares two versions; the
+ * keyboard reaches every control; axe-core finds no serious violation. The tests
  * run in order, each on the state the previous one left, and save a screenshot of each view in
  * .local/screenshots/ (and in docs/images/ when CONSOLE_SCREENSHOTS=docs asks; see test/README.md).
  */
+
+import { readFileSync } from 'node:fs';
 import type cassandra from 'cassandra-driver';
 import type { Admin } from 'kafkajs';
 import pg from 'pg';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createSchemaRegistry } from '../../functions/lib/registry.ts';
 import { userCreated } from '../../functions/lib/users-created.ts';
 import { tokenHeader } from '../../infra/console/api.ts';
 import { invokeFunction } from '../../infra/dev/offline.ts';
 import { busCounts } from '../../infra/eventbus/store.ts';
+import { schemaRegistryUrl } from '../../infra/local/config.ts';
 import { resolvePostgres, stackConnection } from '../../infra/local/endpoints.ts';
 import { portHolder, portOpen } from '../../infra/local/proc.ts';
 import { status } from '../../infra/local/stack.ts';
+import { usersCreatedSchemaFile } from '../../infra/migrations/migrate.ts';
 import type { Kafka } from '../../lib/kafkajs.ts';
 import { ports, sinkGroupId } from '../../lib/topology.ts';
 import { axeViolations, isPng, launchChromium, saveScreenshot, tabThrough } from '../helpers/browser.ts';
@@ -65,6 +72,10 @@ let cql: cassandra.Client;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
+/** A subject of the run's in the Schema Registry, with two versions (the Schemas view's test registers them). */
+const schemaSubject = `${run}_schemas-value`;
+/** The ids the registry gave its two versions. */
+const schemaIds: number[] = [];
 /** When the second seed was asked for: the time the replay starts from. */
 let secondSeededAt: Date;
 
@@ -880,6 +891,62 @@ describe('the console in chromium, on a private run under npm start', () => {
     }
   });
 
+  it('shows the registry’s subjects, opens one with its versions and rule, and compares two versions', async () => {
+    const registry = createSchemaRegistry({ url: schemaRegistryUrl(cfg) });
+    const v1Text = readFileSync(usersCreatedSchemaFile, 'utf8');
+    // Records keep the file's key order, so the versions' texts differ only where the field is added.
+    const v1 = z.record(z.string(), z.unknown()).parse(JSON.parse(v1Text));
+    const v1Properties = z.record(z.string(), z.unknown()).parse(v1.properties);
+    const v2Text = JSON.stringify({
+      ...v1,
+      properties: { ...v1Properties, schemaNote: { type: 'string', maxLength: 200 } },
+    });
+    await registry.setCompatibility(schemaSubject, 'BACKWARD');
+    schemaIds.push((await registry.register(schemaSubject, v1Text)).id);
+    schemaIds.push((await registry.register(schemaSubject, v2Text)).id);
+    const subjectSection = page.locator('section[aria-labelledby="subject-title"]');
+    const versionSection = page.locator('section[aria-labelledby="version-title"]');
+    const compareSection = page.locator('section[aria-labelledby="compare-title"]');
+
+    await openView('Schemas');
+    await page.getByLabel('Filter subjects by name').fill(run);
+    await page.getByRole('link', { name: schemaSubject, exact: true }).click();
+    const versions = page.getByRole('navigation', { name: `Versions of ${schemaSubject}` }).getByRole('link');
+    await expect.poll(() => versions.allTextContents(), poll).toEqual(['Version 1', 'Version 2']);
+    // The latest version is shown first, its schema formatted.
+    await expect.poll(() => versionSection.locator('h2').textContent(), poll).toBe('Version 2');
+    await expect.poll(() => versionSection.locator('dl').textContent(), poll).toContain(String(schemaIds[1]));
+    const latestText = (await versionSection.locator('pre').textContent()) ?? '';
+    const rule = (await subjectSection.locator('dl').textContent()) ?? '';
+
+    await versions.filter({ hasText: 'Version 1' }).click();
+    await expect.poll(() => versionSection.locator('h2').textContent(), poll).toBe('Version 1');
+    await expect.poll(() => versionSection.locator('dl').textContent(), poll).toContain(String(schemaIds[0]));
+    const firstText = (await versionSection.locator('pre').textContent()) ?? '';
+    await compareSection.getByLabel('From version').selectOption('1');
+    await compareSection.getByLabel('To version').selectOption('2');
+    await compareSection.getByRole('button', { name: 'Compare', exact: true }).click();
+    await expect.poll(() => page.url(), poll).toContain('from=1&to=2');
+    await expect
+      .poll(() => compareSection.locator('.compare-summary').textContent(), poll)
+      .toContain('schemaNote: added (optional)');
+    const fields = await compareSection
+      .locator('table.fields tbody tr')
+      .evaluateAll((rows) => rows.map((r) => r.textContent?.trim()));
+    const added = await compareSection
+      .locator('table.diff tr.added td:last-child')
+      .evaluateAll((cells) => cells.map((c) => c.textContent?.trim()));
+    const removed = await compareSection.locator('table.diff tr.removed').count();
+
+    expect(rule).toContain('BACKWARD');
+    expect(rule).toContain('the subject’s own');
+    expect(latestText).toBe(JSON.stringify(JSON.parse(v2Text), null, 2));
+    expect(firstText).toBe(JSON.stringify(v1, null, 2));
+    expect(fields).toEqual(['schemaNoteadded (optional)']);
+    expect(added).toEqual(expect.arrayContaining(['"schemaNote": {', '"maxLength": 200']));
+    expect(removed).toBe(0);
+  });
+
   /** Each view, made to show its controls (a trace, a page of records, an open dead letter) before it is walked. */
   const views: Array<{ title: string; name: string; prepare?: () => Promise<void> }> = [
     // Its screenshot is taken while users flow, above.
@@ -918,6 +985,17 @@ describe('the console in chromium, on a private run under npm start', () => {
       name: 'event-sources',
       prepare: async () => {
         await expect.poll(async () => (await eventSourceCard()).state, poll).toBe('Enabled');
+      },
+    },
+    {
+      title: 'Schemas',
+      name: 'schemas',
+      prepare: async () => {
+        await page.getByLabel('Filter subjects by name').fill(run);
+        await page.getByRole('link', { name: schemaSubject, exact: true }).click();
+        await expect.poll(() => page.locator('table.diff tr.added').count(), poll).toBeGreaterThan(0);
+        await page.getByText('Both texts side by side', { exact: true }).click();
+        await expect.poll(() => page.locator('details.side-by-side pre').count(), poll).toBe(2);
       },
     },
     {

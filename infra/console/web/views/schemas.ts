@@ -199,7 +199,7 @@ function Comparison({ comparison: c }: { comparison: SchemaComparison }) {
     ${
       c.differences.length > 0 &&
       html`<table class="fields">
-        <caption>${plural(c.differences.length, 'field change')}, as the registry’s compatibility check would name them</caption>
+        <caption>${plural(c.differences.length, 'field change')} from version ${c.from.version} to version ${c.to.version}</caption>
         <thead><tr><th scope="col">Field</th><th scope="col">Change</th></tr></thead>
         <tbody>
           ${c.differences.map((d) => html`<tr><th scope="row"><code>${d.field}</code></th><td>${d.change}</td></tr>`)}
