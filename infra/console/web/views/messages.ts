@@ -202,10 +202,11 @@ function Message({ message: m, onFindUser }: { message: MessageView; onFindUser:
 
 /** The schema a value in the Confluent wire format names: its registry id and version. */
 function SchemaNote({ schema }: { schema: NonNullable<MessageView['schema']> }) {
-  return html`<p class="small schema-id">
-    Wire format: schema id <code>${schema.id}</code>,
-    ${schema.version === null ? html`<span class="muted">version unknown to the registry</span>` : html`version <strong>${schema.version}</strong>`}
-  </p>`;
+  const version =
+    schema.version === null
+      ? html`<span class="muted">version unknown to the registry</span>`
+      : html`version <strong>${schema.version}</strong>`;
+  return html`<p class="small schema-id">Wire format: schema id <code>${schema.id}</code>, ${version}</p>`;
 }
 
 function Hop({ n, name, found, children }: { n: number; name: string; found: boolean; children: unknown }) {
