@@ -30,6 +30,9 @@ const gauges: ReadonlyArray<[keyof Omit<StageCounts, 'lag'>, string, string]> = 
   ['busDeadLettered', 'pipeline_bus_dead_lettered', 'Deliveries the local EventBridge dead-lettered.'],
 ];
 
+/** How long a scrape waits for the event-source mappings before leaving their series out. */
+const eventSourcesTimeoutMs = 2_000;
+
 /**
  * Builds the registry; `labels` go on every metric (the run's topic, keyspace and database).
  *
@@ -51,10 +54,19 @@ export function createMetrics(
       this.reset();
       if (!eventSources) return;
       let mappings: EventSourceView[];
+      let timer: NodeJS.Timeout | undefined;
       try {
-        mappings = await eventSources();
+        // A mapping API that does not answer must not hold the scrape: its series are left out instead.
+        mappings = await Promise.race([
+          eventSources(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error('no answer')), eventSourcesTimeoutMs);
+          }),
+        ]);
       } catch {
         return;
+      } finally {
+        clearTimeout(timer);
       }
       for (const m of mappings) {
         for (const [metric, value] of Object.entries(m.metrics)) {

@@ -222,9 +222,13 @@ describe('the console server', () => {
     const down = createMetrics({ topic: 't' }, async () => {
       throw new Error('ECONNREFUSED');
     });
+    const silent = createMetrics({ topic: 't' }, () => new Promise(() => {}));
 
     const text = await published.registry.metrics();
     const none = await down.registry.metrics();
+    const started = Date.now();
+    const hung = await silent.registry.metrics();
+    const waitedMs = Date.now() - started;
 
     expect(text).toContain(
       'pipeline_event_source_mapping_metric{function="sink-users",uuid="u-1",metric="SumOffsetLag",topic="t"} 7',
@@ -232,6 +236,10 @@ describe('the console server', () => {
     // A lag Kafka could not read is left out, not shown as 0.
     expect(text).not.toContain('metric="MaxOffsetLag"');
     expect(none).not.toContain('pipeline_event_source_mapping_metric{');
+    // A mapping API that never answers costs the scrape its series, not the scrape itself.
+    expect(hung).toContain('pipeline_cassandra_rows');
+    expect(hung).not.toContain('pipeline_event_source_mapping_metric{');
+    expect(waitedMs).toBeLessThan(5_000);
   });
 });
 
