@@ -231,6 +231,8 @@ export interface DeadLetterPage {
   low: string;
   high: string;
   deadLetters: DeadLetterView[];
+  /** Why the schema versions of the page are unknown, when the registry could not be asked; else null. */
+  registryError: string | null;
 }
 
 /** Re-drive dead letters (by their offset on the dead-letter topic), optionally with corrected values. */

@@ -14,7 +14,7 @@ import type { BusDeadLetter, DeadLetterPage, DeadLetterView, RedriveResult } fro
 import { maskCredentials, maskText } from './decode.ts';
 import { badRequest } from './errors.ts';
 import { readPartition } from './kafka-read.ts';
-import { messageView, pageStart, watermarks } from './messages.ts';
+import { messageView, pageStart, type SchemaVersionOf, watermarks, withSchemaVersions } from './messages.ts';
 import { partitionFor } from './partition.ts';
 
 /** Dead letters re-driven in one request at most. */
@@ -48,15 +48,24 @@ export function deadLetterView(topic: string, partition: number, m: KafkaMessage
   };
 }
 
-/** One page of the dead-letter topic's `partition`, from `offset` or its newest records. */
+/**
+ * One page of the dead-letter topic's `partition`, from `offset` or its newest records.
+ *
+ * @param versionOf - the registry's version of a schema id, for dead letters in the wire format (as the
+ *   message browser shows them); without it their versions stay unknown
+ */
 export async function deadLetterPage(
   kafka: Kafka,
   admin: Admin,
   q: { topic: string; partition: number; offset?: string | undefined; limit: number },
+  versionOf?: SchemaVersionOf,
 ): Promise<DeadLetterPage> {
   const marks = await watermarks(admin, q.topic, q.partition);
   const from = await pageStart(admin, q, marks);
   const read = await readPartition(kafka, { ...q, from, until: marks.high });
+  const views = read.map((m) => deadLetterView(q.topic, q.partition, m));
+  const { views: deadLetters, registryError } =
+    versionOf === undefined ? { views, registryError: null } : await withSchemaVersions(views, versionOf);
   const last = read.at(-1);
   const next = last === undefined ? null : BigInt(last.offset) + 1n;
   return {
@@ -65,7 +74,8 @@ export async function deadLetterPage(
     next: next !== null && next < marks.high ? String(next) : null,
     low: String(marks.low),
     high: String(marks.high),
-    deadLetters: read.map((m) => deadLetterView(q.topic, q.partition, m)),
+    deadLetters,
+    registryError,
   };
 }
 

@@ -266,7 +266,12 @@ export function createApp(deps: RouteDeps): { app: FastifyInstance; endStreams()
 
   app.get('/api/dead-letters', async (request) => {
     const q = parse(deadLettersQuery, request.query, 'query');
-    return deadLetterPage(sources.kafka, await admin(), { topic: sources.names.deadLetterTopic, ...q });
+    return deadLetterPage(
+      sources.kafka,
+      await admin(),
+      { topic: sources.names.deadLetterTopic, ...q },
+      sources.schemaVersionOf,
+    );
   });
 
   app.post('/api/dead-letters/redrive', async (request) => {

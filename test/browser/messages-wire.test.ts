@@ -4,6 +4,7 @@
  * framed with the id the migrations registered for the run's value subject, one framed with an id the registry
  * never gave out, and one in plain JSON. The page shows each value decoded, the schema id and version of the
  * first, the second's version as unknown, and no schema for the third; axe-core finds no serious violation.
+ * The run's dead-letter topic holds a framed dead letter, whose detail shows its schema id and version too.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,9 +22,10 @@ import { closedPort, kafkaClient, stackConfig, uniqueName } from '../helpers/sta
 
 const run = uniqueName('browser_wire');
 const topic = `${run}_users`;
+const deadLetterTopic = `${topic}.dlq`;
 const base = stackConfig();
-// The run's topic; the stack's database and keyspace, which the other views read and this test leaves alone.
-const cfg = { ...base, pipeline: { ...base.pipeline, topic } };
+// The run's topics; the stack's database and keyspace, which the other views read and this test leaves alone.
+const cfg = { ...base, pipeline: { ...base.pipeline, topic, deadLetterTopic } };
 const kafka = kafkaClient(cfg);
 const [framed, stray] = freshUsers(2);
 const batch = { batchId: `${run}:1`, fetchedAt: '2026-01-01T00:00:00.000Z' };
@@ -68,6 +70,25 @@ beforeAll(async () => {
       { partition: 0, key: 'plain', value: JSON.stringify(userCreated(stray, batch)) },
     ],
   });
+  await producer.send({
+    topic: deadLetterTopic,
+    acks: -1,
+    messages: [
+      {
+        key: framed.login.uuid,
+        value: frameValue(registeredId, JSON.stringify(userCreated(framed, batch))),
+        headers: {
+          'dlq.error.type': 'CASSANDRA_INVALID',
+          'dlq.error.message': 'Cassandra refused the row',
+          'dlq.source.topic': topic,
+          'dlq.source.partition': '0',
+          'dlq.source.offset': '0',
+          'dlq.attempts': '1',
+          'dlq.failed.at': '2026-01-01T00:00:00.000Z',
+        },
+      },
+    ],
+  });
   await producer.disconnect();
   const admin = kafka.admin();
   await admin.connect();
@@ -86,7 +107,7 @@ afterAll(async () => {
   await sources?.close();
   const admin = kafka.admin();
   await admin.connect();
-  await admin.deleteTopics({ topics: [topic] }).catch(() => {});
+  await admin.deleteTopics({ topics: [topic, deadLetterTopic] }).catch(() => {});
   await admin.disconnect();
 }, 120_000);
 
@@ -130,5 +151,26 @@ describe('the message browser on the Confluent wire format, in chromium', () => 
     expect(values.every((text) => text.includes('UserCreated'))).toBe(true);
     expect(await axeViolations(page)).toEqual([]);
     expect(screenshots.every(isPng)).toBe(true);
+  });
+
+  it('shows a dead letter in the wire format with its schema id and version in its detail', async () => {
+    await page
+      .getByRole('navigation', { name: 'Views' })
+      .getByRole('link', { name: 'Dead letters', exact: true })
+      .click();
+    await expect.poll(() => page.locator('h1').textContent(), poll).toBe('Dead letters');
+    const section = page.locator('section[aria-labelledby="dlt-title"]');
+    await expect
+      .poll(() => section.locator('tbody tr').first().locator('code').first().textContent(), poll)
+      .toBe('CASSANDRA_INVALID');
+
+    await section.getByRole('button', { name: 'Value…' }).first().click();
+    const note = section.locator('tr.detail .schema-id');
+    await expect.poll(() => note.count(), poll).toBe(1);
+
+    expect((await note.textContent())?.replace(/\s+/g, ' ').trim()).toBe(
+      `Wire format: schema id ${registeredId}, version ${registeredVersion}`,
+    );
+    expect(await axeViolations(page)).toEqual([]);
   });
 });

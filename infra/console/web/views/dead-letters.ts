@@ -31,6 +31,7 @@ import {
   useConfirm,
   ValueView,
 } from '../ui.ts';
+import { SchemaNote } from './messages.ts';
 
 const pageSize = 50;
 type Confirm = (q: Question) => Promise<boolean>;
@@ -123,6 +124,7 @@ function TopicDeadLetters({ confirm }: { confirm: Confirm }) {
     <h2 id="dlt-title">Dead-letter topic${data ? html` <span class="muted">${data.topic}</span>` : ''}</h2>
     <${RefreshBar} loaded=${page} />
     <${ErrorNote} error=${page.error} />
+    ${data?.registryError ? html`<p class="muted small" role="note">Schema versions unknown: ${data.registryError}</p>` : ''}
     ${!data && page.loading ? html`<${Loading} />` : ''}
     ${
       data &&
@@ -191,6 +193,7 @@ function LetterRows({ letter: r, selected, open, correction, onSelect, onOpen, o
         <div class="columns">
           <div>
             <h3>Original value <span class="muted">(${r.value.kind})</span></h3>
+            ${r.schema === null ? '' : html`<${SchemaNote} schema=${r.schema} />`}
             <${ValueView} value=${r.value} />
             <p class="small">Key: ${r.key === null ? 'none' : html`<code>${r.key}</code>`}</p>
           </div>

@@ -201,7 +201,7 @@ function Message({ message: m, onFindUser }: { message: MessageView; onFindUser:
 }
 
 /** The schema a value in the Confluent wire format names: its registry id and version. */
-function SchemaNote({ schema }: { schema: NonNullable<MessageView['schema']> }) {
+export function SchemaNote({ schema }: { schema: NonNullable<MessageView['schema']> }) {
   const version =
     schema.version === null
       ? html`<span class="muted">version unknown to the registry</span>`
