@@ -218,6 +218,9 @@ export async function startOffline(
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       // No rebuild mid-measurement when a file of the repository is edited (serverless.yml custom.esbuild.watch).
       ESBUILD_WATCH_PATTERN: esbuildWatchOff,
+      // The event source's line per invocation is DEBUG under the mapping's loggingConfig (WARN in serverless.yml);
+      // the report counts invocations from those lines (sinkInvocations).
+      OFFLINE_KAFKA_SYSTEM_LOG_LEVEL: 'DEBUG',
       ...env,
     },
   });
