@@ -13,7 +13,13 @@ import type { EventSource } from './options.ts';
 import { type InvokeOutcome, readPartialResult } from './response.ts';
 
 /** Why records left the batch without succeeding; AWS's names for the conditions. */
-export type FailureCondition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded' | 'PayloadSizeExceeded';
+// `SchemaValidationFailed` is the local name for a record the schema registry step rejected (registry.ts):
+// AWS's documentation names no condition for it.
+export type FailureCondition =
+  | 'RetryAttemptsExhausted'
+  | 'RecordAgeExceeded'
+  | 'PayloadSizeExceeded'
+  | 'SchemaValidationFailed';
 
 /** Records handed to the on-failure destination, with what AWS records about the failure. */
 export interface FailedBatch {

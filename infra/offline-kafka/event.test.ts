@@ -243,6 +243,21 @@ describe('recordJsonBytes and envelopeBytes', () => {
     }
   });
 
+  it('count the schema metadata a registry-validated record carries', () => {
+    const record = sourceRecord({
+      keySchemaMetadata: { dataFormat: 'JSON', schemaId: '7' },
+      valueSchemaMetadata: { dataFormat: 'JSON', schemaId: '1234' },
+    });
+
+    expect(toEventRecord(record)).toMatchObject({
+      valueSchemaMetadata: { dataFormat: 'JSON', schemaId: '1234' },
+    });
+    expect(recordJsonBytes(record)).toBe(Buffer.byteLength(JSON.stringify(toEventRecord(record))) + 1);
+    expect(recordJsonBytes({ ...record, keySchemaMetadata: undefined })).toBe(
+      Buffer.byteLength(JSON.stringify(toEventRecord({ ...record, keySchemaMetadata: undefined }))) + 1,
+    );
+  });
+
   it('count the envelope of an event with one empty group', () => {
     expect(envelopeBytes(selfManaged, 'users_created', 2)).toBe(
       Buffer.byteLength(

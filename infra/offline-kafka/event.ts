@@ -19,6 +19,19 @@ export interface SourceRecord {
   key: Buffer | null;
   value: Buffer | null;
   headers: Array<[name: string, value: Buffer]>;
+  /** Set by the schema registry step (registry.ts) on a key it validated; the key is then the delivered form. */
+  keySchemaMetadata?: SchemaMetadata;
+  /** Set by the schema registry step on a value it validated; the value is then the delivered form. */
+  valueSchemaMetadata?: SchemaMetadata;
+}
+
+/**
+ * What a mapping with a schema registry says of a key or value it validated, as AWS documents it: the data
+ * format (`JSON` for a JSON Schema, `AVRO`, `PROTOBUF`) and the schema's id in the registry, as a string.
+ */
+export interface SchemaMetadata {
+  dataFormat: string;
+  schemaId: string;
 }
 
 /** One record of the event, in AWS's shape: base64 key and value, headers as byte arrays. */
@@ -31,6 +44,8 @@ export interface EventRecord {
   key?: string;
   value?: string;
   headers: Array<Record<string, number[]>>;
+  keySchemaMetadata?: SchemaMetadata;
+  valueSchemaMetadata?: SchemaMetadata;
 }
 
 /** The event of a self-managed Kafka source, or of MSK (which adds the cluster's ARN). */
@@ -62,6 +77,8 @@ export function toEventRecord(record: SourceRecord): EventRecord {
     ...(record.key === null ? {} : { key: record.key.toString('base64') }),
     ...(record.value === null ? {} : { value: record.value.toString('base64') }),
     headers: record.headers.map(([name, value]) => ({ [name]: [...value] })),
+    ...(record.keySchemaMetadata ? { keySchemaMetadata: record.keySchemaMetadata } : {}),
+    ...(record.valueSchemaMetadata ? { valueSchemaMetadata: record.valueSchemaMetadata } : {}),
   };
 }
 
@@ -127,7 +144,12 @@ export function recordJsonBytes(record: SourceRecord): number {
     }
     bytes += 2;
   });
-  return bytes + 2 /* ]} */ + 1 /* the comma */;
+  bytes += 1; // ]
+  for (const name of ['keySchemaMetadata', 'valueSchemaMetadata'] as const) {
+    const metadata = record[name];
+    if (metadata) bytes += `,"${name}":`.length + Buffer.byteLength(JSON.stringify(metadata));
+  }
+  return bytes + 1 /* } */ + 1 /* the comma */;
 }
 
 function base64Length(bytes: number): number {

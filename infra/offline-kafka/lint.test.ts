@@ -67,7 +67,7 @@ describe('lintEventSource', () => {
     );
   });
 
-  it('says what the emulation does not do with the registry yet, and nothing of pollers, metrics and logging', () => {
+  it('says nothing of an emulated registry, pollers, metrics and logging', () => {
     const warnings = lintEventSource(
       kafkaSource({
         maximumBatchingWindow: 1,
@@ -78,8 +78,24 @@ describe('lintEventSource', () => {
       }),
     );
 
+    expect(warnings).toEqual([]);
+  });
+
+  it('says a Glue registry and registry credentials are not emulated', () => {
+    const warnings = lintEventSource(
+      kafkaSource({
+        maximumBatchingWindow: 1,
+        provisionedPollerConfig: { minimumPollers: 1 },
+        schemaRegistryConfig: {
+          schemaRegistryUri: 'arn:aws:glue:eu-west-1:123456789012:registry/users',
+          accessConfigs: [{ type: 'BASIC_AUTH', uri: 'arn:aws:secretsmanager:x' }],
+        },
+      }),
+    );
+
     expect(warnings).toEqual([
-      `${where}.schemaRegistryConfig: not emulated yet; records reach the function as they are on the topic, unvalidated`,
+      `${where}.schemaRegistryConfig: only a Confluent-compatible registry's http(s) URL is emulated; this event source will not start locally`,
+      `${where}.schemaRegistryConfig.accessConfigs: not emulated; the local registry client connects without authentication`,
     ]);
   });
 

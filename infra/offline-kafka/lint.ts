@@ -40,9 +40,15 @@ export function lintEventSource(source: EventSource): string[] {
       `${where}: AWS accepts ${needsProvisioned.join(', ')} on Kafka sources only in provisioned mode; add provisionedPollerConfig or the deploy is refused`,
     );
   }
-  if (source.schemaRegistry !== undefined) {
+  const registryUri = source.schemaRegistry?.schemaRegistryUri;
+  if (registryUri !== undefined && !(typeof registryUri === 'string' && /^https?:\/\//.test(registryUri))) {
     warnings.push(
-      `${where}.schemaRegistryConfig: not emulated yet; records reach the function as they are on the topic, unvalidated`,
+      `${where}.schemaRegistryConfig: only a Confluent-compatible registry's http(s) URL is emulated; this event source will not start locally`,
+    );
+  }
+  if (source.schemaRegistry?.accessConfigs !== undefined) {
+    warnings.push(
+      `${where}.schemaRegistryConfig.accessConfigs: not emulated; the local registry client connects without authentication`,
     );
   }
   const auth = Object.keys(

@@ -44,6 +44,12 @@ import { functionArn } from './mapping.ts';
 import { createMembershipWatch } from './membership.ts';
 import { awsLimits, type EventSource, type PluginSettings } from './options.ts';
 import { type PollerSlots, pollerSlots } from './pollers.ts';
+import {
+  createRecordValidator,
+  localRegistryUrl,
+  type RecordValidator,
+  RegistryUnavailableError,
+} from './registry.ts';
 import type { ErrorMetric } from './stats.ts';
 import { invocationLevel, logsAt, type SystemLogLevel } from './system-log.ts';
 
@@ -256,6 +262,8 @@ class RunnerState {
   private stopping = false;
   /** Provisioned mode's bound on the invocations in flight across partitions. */
   readonly pollers: PollerSlots;
+  /** The schema registry step, only when the event has `schemaRegistryConfig` (registry.ts). */
+  private readonly validator: RecordValidator | undefined;
   readonly runConfig: ConsumerRunConfig = {
     autoCommit: false,
     eachBatchAutoResolve: false,
@@ -273,6 +281,9 @@ class RunnerState {
     readonly producer: Producer | undefined,
   ) {
     this.pollers = pollerSlots(options.source.maximumPollers);
+    const registry = options.source.schemaRegistry;
+    this.validator =
+      registry === undefined ? undefined : createRecordValidator(registry, localRegistryUrl(registry));
   }
 
   get running(): boolean {
@@ -282,12 +293,64 @@ class RunnerState {
   async onBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
     if (this.stopping) return;
     const worker = this.worker(batch.partition);
-    const records = batch.messages.map((m) => toSourceRecord(batch.topic, batch.partition, m));
-    worker.push(records);
+    let records = batch.messages.map((m) => toSourceRecord(batch.topic, batch.partition, m));
+    let rejected: ReadonlySet<SourceRecord> | undefined;
+    if (this.validator) {
+      const validated = await this.validateAll(this.validator, worker, records, heartbeat);
+      // Shutdown began while the registry was unreachable: nothing is resolved, so it is all fetched again.
+      if (validated === undefined) return;
+      ({ records, rejected } = validated);
+    }
+    worker.push(records, rejected);
     // Moves the fetch position only; the group's offset is committed by the worker after the invocation.
     const last = batch.messages.at(-1);
     if (last) resolveOffset(last.offset);
     await heartbeat();
+  }
+
+  /**
+   * Each record through the registry step, in offset order: a record that passes is replaced by its delivered
+   * form; one that fails is handed to the on-failure destination (or dropped) before anything commits past
+   * it, and counted in SchemaRegistryErrorCount. While the registry does not answer, the same record is
+   * asked about again with the retry backoff (each failed ask counted too), as AWS's mapping keeps retrying
+   * a registry it cannot reach rather than failing records for it.
+   *
+   * @returns undefined when shutdown began meanwhile
+   */
+  private async validateAll(
+    validator: RecordValidator,
+    worker: PartitionWorker,
+    fetched: SourceRecord[],
+    heartbeat: () => Promise<void>,
+  ): Promise<{ records: SourceRecord[]; rejected: Set<SourceRecord> } | undefined> {
+    const { observer, settings, source } = this.options;
+    const records: SourceRecord[] = [];
+    const rejected = new Set<SourceRecord>();
+    for (const record of fetched) {
+      for (let attempt = 1; ; attempt++) {
+        if (this.stopping) return undefined;
+        try {
+          const result = await validator.validate(record);
+          if (result.ok) {
+            records.push(result.record);
+          } else {
+            observer?.error('SchemaRegistryErrorCount');
+            await worker.reject(record, result.reason);
+            records.push(record);
+            rejected.add(record);
+          }
+          break;
+        } catch (error) {
+          if (!(error instanceof RegistryUnavailableError)) throw error;
+          observer?.error('SchemaRegistryErrorCount');
+          const delay = Math.min(settings.retryMaxDelayMs, settings.retryBaseDelayMs * 2 ** (attempt - 1));
+          if (attempt === 1) logAt(this.options, 'WARN', `${source.functionKey}: ${error.message}; retrying`);
+          await new Promise((resolve) => setTimeout(resolve, delay));
+          await heartbeat();
+        }
+      }
+    }
+    return { records, rejected };
   }
 
   /** After a rebalance kafkajs fetches again from the committed offsets, so buffered records are dropped. */
@@ -405,7 +468,8 @@ class PartitionWorker {
     return this.state.options.source;
   }
 
-  push(records: SourceRecord[]): void {
+  /** Buffers what the filters let through; `rejected` records (the registry step's) only move the offset. */
+  push(records: SourceRecord[], rejected?: ReadonlySet<SourceRecord>): void {
     let polled = 0;
     let filteredOut = 0;
     for (const record of records) {
@@ -413,6 +477,7 @@ class PartitionWorker {
       this.firstSeen ??= record.offset;
       this.nextOffset = record.offset + 1;
       polled++;
+      if (rejected?.has(record)) continue;
       if (!matchesAny(this.source.filterPatterns, record)) {
         filteredOut++;
         continue;
@@ -430,6 +495,21 @@ class PartitionWorker {
       this.loop = undefined;
     });
     this.wake();
+  }
+
+  /**
+   * A record that failed the registry step: to the on-failure destination when there is one, else dropped,
+   * with its log line and counts, as records given up after their retries are.
+   */
+  async reject(record: SourceRecord, reason: string): Promise<void> {
+    await giveUp(
+      [record],
+      'SchemaValidationFailed',
+      0,
+      { errorType: 'SchemaValidationError', errorMessage: reason },
+      this.deps(),
+      emptyResult(),
+    );
   }
 
   /** Forgets buffered records; kafkajs fetches them again from the committed offset. */
