@@ -52,8 +52,8 @@ type LagName = (typeof metricGroups)['KafkaMetrics'][number];
  * - `PollingErrorCount`: failed starts of the consumer (Kafka or the topic not there).
  * - `InvokeErrorCount`: failed invocations, per batch (not per record).
  * - `OnFailureDestinationDeliveryErrorCount`: failed writes to the destination.
- * - `SchemaRegistryErrorCount`: schemas that could not be fetched or records not decoded (0 while the
- *   registry is not emulated).
+ * - `SchemaRegistryErrorCount`: records the schema registry step rejected (registry.ts), and asks of a
+ *   registry that did not answer.
  * - `CommitErrorCount`: commits Kafka refused.
  * - `MaxOffsetLag`, `SumOffsetLag`: the largest and the total of the partitions' lags behind the committed
  *   offsets; null when Kafka cannot be read.
