@@ -90,8 +90,15 @@ export function describeIssues(source: readonly Issue[] | { readonly issues: rea
     .join('; ');
 }
 
-// Socket-level failures: the peer is down, unreachable or gone mid-request.
-const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+/** Socket-level failures' codes: the peer is down, unreachable or gone mid-request. */
+export const networkCodes: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /** Whether a thrown value is a socket-level failure (refused, reset, timed out, unresolvable), by its `code`. */
 export function isNetworkError(error: unknown): boolean {

@@ -17,7 +17,7 @@ import apiModule, {
   type SchemaRegistryAPIClient,
 } from '@kafkajs/confluent-schema-registry/dist/api/index.js';
 import { z } from 'zod';
-import { errorText, PipelineError } from '../../lib/errors.ts';
+import { errorText, networkCodes, PipelineError } from '../../lib/errors.ts';
 import { serviceName } from '../../lib/topology.ts';
 
 /** The compatibility rules of a Confluent-compatible registry. */
@@ -121,9 +121,10 @@ export interface SchemaRegistryClient {
 
 /**
  * A registry call failed. `status` is the HTTP status: 409 when a compatibility rule refuses a version, 422
- * for an invalid schema, 5xx when the registry fails. The library reports a connection that failed as a 400
- * with the socket error's text (mappersmith's convention for client-side failures), so a caller that must
- * tell "no registry there" apart probes it first, as the migrations do.
+ * for an invalid schema, 5xx when the registry fails, none when no answer came. The library reports a
+ * connection that failed as a 400 with the socket error's text (mappersmith's convention for client-side
+ * failures); {@link statusOf} takes such a 400 for no answer, so it is retryable. A caller that must tell "no
+ * registry there" from "a registry that is down for a moment" probes the port first, as the migrations do.
  */
 export class SchemaRegistryError extends PipelineError {
   override readonly name: string = 'SchemaRegistryError';
@@ -188,11 +189,15 @@ interface Answer {
   data(): unknown;
 }
 
-/** What the library's client rejects with: its `ResponseError`, which carries the HTTP status. */
+/**
+ * The HTTP status of what the library's client rejects with (its `ResponseError`), or undefined when no answer
+ * came: mappersmith turns a socket failure into a 400 whose text names the socket's error code.
+ */
 function statusOf(error: unknown): number | undefined {
-  return error instanceof Error && 'status' in error && typeof error.status === 'number'
-    ? error.status
-    : undefined;
+  if (!(error instanceof Error && 'status' in error && typeof error.status === 'number')) return undefined;
+  const text = error.message;
+  if (error.status === 400 && [...networkCodes].some((code) => text.includes(code))) return undefined;
+  return error.status;
 }
 
 /**
