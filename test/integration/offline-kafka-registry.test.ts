@@ -6,7 +6,8 @@
  * JSON. Two mappings read it: `registryJson` (JSON, a filter on the decoded value, a kafka:// on-failure
  * destination) and `registrySource` (SOURCE, no destination). Each must get exactly the valid records in its
  * format with their schema metadata, the rejected ones must go to the destination (or be dropped) and be
- * counted, and both groups must commit to the end of the topic: nothing lost, nothing delivered twice.
+ * counted, and both groups must commit to the end of the topic: nothing lost, nothing delivered twice. A third,
+ * `registryDown`, names a registry that never answers: it must deliver, drop and commit nothing.
  */
 
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -27,11 +28,18 @@ import { repoRoot } from '../../lib/paths.ts';
 import { readAll } from '../helpers/kafka-events.ts';
 import type { ProbeEntry } from '../helpers/offline-kafka-probe.ts';
 import { type GroupProcess, startGroup } from '../helpers/process.ts';
-import { createTopic, eventually, kafkaClient, stackConfig, uniqueName } from '../helpers/stack.ts';
+import {
+  closedPort,
+  createTopic,
+  eventually,
+  kafkaClient,
+  stackConfig,
+  uniqueName,
+} from '../helpers/stack.ts';
 
 const serviceDir = join(repoRoot, 'test', 'fixtures', 'offline-kafka-registry-service');
 const service = { name: 'offline-kafka-registry-probe', stage: 'probe' } as const;
-type Fn = 'registryJson' | 'registrySource';
+type Fn = 'registryJson' | 'registrySource' | 'registryDown';
 const functionName = (fn: Fn) => `${service.name}-${service.stage}-${fn}`;
 
 const cfg = stackConfig();
@@ -108,6 +116,7 @@ beforeAll(async () => {
   kafka = kafkaClient(cfg);
   mkdirSync(join(repoRoot, '.local'), { recursive: true });
   await Promise.all([createTopic(topic, 1, cfg), createTopic(failedTopic, 1, cfg)]);
+  const downUrl = `http://127.0.0.1:${await closedPort()}`;
   schemaId = (await createSchemaRegistry({ url: registryUrl }).register(subject, schema)).id;
 
   const producer = kafka.producer();
@@ -145,6 +154,7 @@ beforeAll(async () => {
       PROBE_TOPIC: topic,
       PROBE_TOPIC_FAILED: failedTopic,
       PROBE_REGISTRY_URL: registryUrl,
+      PROBE_REGISTRY_DOWN_URL: downUrl,
     },
   });
   await eventually(
@@ -237,6 +247,19 @@ describe('offline-kafka with schemaRegistryConfig', () => {
     });
     expect(offline.output()).toMatch(
       /registrySource .* 1 record @\d+ in \d+ ms: SchemaValidationFailed: DISCARDED/,
+    );
+  });
+
+  it('holds the records while the registry does not answer: none delivered, dropped or committed', async () => {
+    const stats = await localStats('registryDown');
+
+    expect(entries('registryDown')).toEqual([]);
+    // The starting position may commit offset 0 for a new group; nothing may move past the first record.
+    expect((await committed('registryDown')) ?? 0).toBe(0);
+    expect(stats.metrics?.SchemaRegistryErrorCount).toBeGreaterThan(0);
+    expect(stats.metrics).toMatchObject({ DroppedEventCount: 0, OnFailureDestinationDeliveredEventCount: 0 });
+    expect(offline.output()).toMatch(
+      /registryDown: schema registry at http:\/\/127\.0\.0\.1:\d+ did not answer: .*; retrying/,
     );
   });
 });
