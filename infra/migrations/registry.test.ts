@@ -85,6 +85,39 @@ describe('migrateRegistry', () => {
     expect(calls).toEqual(['register', 'set BACKWARD']);
   });
 
+  it('takes the version and the rule another run registered at the same moment as its own', async () => {
+    const { client, calls } = fakeRegistry();
+    // The other run registers the same file, and sets the rule, just before this run's own calls.
+    const racing: SchemaRegistryClient = {
+      ...client,
+      register: async (subject, schema) => {
+        await client.register(subject, schema);
+        throw new SchemaRegistryError('conflict', { status: 409 });
+      },
+      setCompatibility: async (subject, level) => {
+        await client.setCompatibility(subject, level);
+        throw new SchemaRegistryError('rule exists', { status: 409 });
+      },
+    };
+
+    const result = await migrateRegistry(optionsFor(racing));
+
+    expect(result).toMatchObject({ action: 'present', id: 1, version: 1, compatibility: 'BACKWARD' });
+    expect(calls).toEqual(['register', 'set BACKWARD']);
+  });
+
+  it('still fails when a register that failed left no version of the file', async () => {
+    const { client } = fakeRegistry();
+    const failing: SchemaRegistryClient = {
+      ...client,
+      register: async () => {
+        throw new SchemaRegistryError('registry down', { status: 503 });
+      },
+    };
+
+    await expect(migrateRegistry(optionsFor(failing))).rejects.toThrow('registry down');
+  });
+
   it('keeps a stricter rule, and raises a weaker one to BACKWARD', async () => {
     const { client, subjects } = fakeRegistry();
     await migrateRegistry(optionsFor(client));

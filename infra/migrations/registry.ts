@@ -116,7 +116,14 @@ export async function migrateRegistry(options: RegistryMigrationOptions): Promis
   try {
     ({ id } = await client.register(subject, schema));
   } catch (error) {
-    // A version registered by another run between the check and now can make the registry refuse ours.
+    // Another run (two `npm start`s, or the tests' concurrent migrations) may have registered the same file
+    // between our check and now, and the registry refuse our copy as a conflict: its version is ours too.
+    const theirs = await client.find(subject, schema).catch(() => undefined);
+    if (theirs) {
+      const ensured = rule ?? (await ensureRule(options));
+      return { endpoint, subject, action: 'present', id: theirs.id, version: theirs.version, ...ensured };
+    }
+    // A different version registered by another run meanwhile can make the registry refuse ours.
     if (latest && error instanceof Error && 'status' in error && error.status === 409) {
       throw refusal(options, latest, schema, rule?.compatibility ?? options.compatibility, [
         errorText(error),
@@ -150,7 +157,15 @@ async function ensureRule(
   const { client, subject } = options;
   const current = await client.compatibility(subject);
   if (current !== undefined && backwardOrStricter.has(current)) return { compatibility: current };
-  await client.setCompatibility(subject, options.compatibility);
+  try {
+    await client.setCompatibility(subject, options.compatibility);
+  } catch (error) {
+    // Another run setting the rule at the same moment can make the registry refuse ours (Apicurio: the rule
+    // exists); what counts is the rule the subject holds now.
+    const now = await client.compatibility(subject).catch(() => undefined);
+    if (now !== undefined && backwardOrStricter.has(now)) return { compatibility: now };
+    throw error;
+  }
   options.log(`set the compatibility of ${subject} to ${options.compatibility} (was ${current ?? 'none'})`);
   return { compatibility: options.compatibility, previousCompatibility: current ?? 'none' };
 }

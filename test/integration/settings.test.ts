@@ -51,6 +51,7 @@ const localEnv: Record<string, string> = {
   EVENT_BUS_NAME: 'settings-bus',
   EVENTBRIDGE_ENDPOINT: 'http://127.0.0.1:4999',
   RANDOMUSER_URL: 'http://127.0.0.1:4998/api/1.4/',
+  SCHEMA_REGISTRY_URL: 'http://127.0.0.1:4997/apis/ccompat/v7',
   FETCH_TOTAL: '2500',
   FETCH_PAGE_SIZE: '250',
   FETCH_NAT: 'GB,FR',
