@@ -6,9 +6,10 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { RecordMetadata } from 'kafkajs';
+import { portOpen } from '../../infra/local/proc.ts';
 import type { Kafka } from '../../lib/kafkajs.ts';
 import { repoRoot } from '../../lib/paths.ts';
-import { createTopic, stackConfig, uniqueName } from './stack.ts';
+import { createTopic, eventually, stackConfig, uniqueName } from './stack.ts';
 
 export const probeServiceDir = join(repoRoot, 'test', 'fixtures', 'offline-kafka-service');
 
@@ -116,9 +117,14 @@ export function probeFunctionName(fn: ProbeFunction): string {
 
 /** Every invocation of `fn` the probe logged so far, in order. */
 export function probeEntries(run: ProbeRun, fn: ProbeFunction): ProbeEntry[] {
+  return loggedInvocations(run.logFile, probeFunctionName(fn));
+}
+
+/** Every invocation of the function named `functionName` in a probe log (JSON lines), in order. */
+export function loggedInvocations(logFile: string, functionName: string): ProbeEntry[] {
   let text = '';
   try {
-    text = readFileSync(run.logFile, 'utf8');
+    text = readFileSync(logFile, 'utf8');
   } catch {
     return [];
   }
@@ -126,7 +132,16 @@ export function probeEntries(run: ProbeRun, fn: ProbeFunction): ProbeEntry[] {
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as ProbeEntry)
-    .filter((entry) => entry.fn === probeFunctionName(fn));
+    .filter((entry) => entry.fn === functionName);
+}
+
+/** Resolves once nothing listens on any of `ports` on 127.0.0.1 any more (a stopped probe service). */
+export async function portsFreed(ports: object): Promise<void> {
+  await eventually('the probe service to free its ports', async () =>
+    (await Promise.all((Object.values(ports) as number[]).map((p) => portOpen('127.0.0.1', p)))).some(Boolean)
+      ? undefined
+      : true,
+  );
 }
 
 /** Offsets the function's consumer group committed, per partition. */

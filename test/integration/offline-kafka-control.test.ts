@@ -15,7 +15,6 @@ import {
 } from '@aws-sdk/client-lambda';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { portOpen } from '../../infra/local/proc.ts';
 import { mappingUuid } from '../../infra/offline-kafka/mapping.ts';
 import type { LocalStats } from '../../infra/offline-kafka/stats.ts';
 import type { Kafka } from '../../lib/kafkajs.ts';
@@ -23,6 +22,7 @@ import { repoRoot } from '../../lib/paths.ts';
 import {
   committedOffsets,
   type ProbeFunction,
+  portsFreed,
   prepareProbeRun,
   probe,
   probeEntries,
@@ -98,11 +98,7 @@ afterAll(async () => {
   await admin?.disconnect();
   const code = await offline?.interrupt();
   expect(code).toBe(0);
-  await eventually('the probe service to free its ports', async () =>
-    (await Promise.all(Object.values(ports).map((p) => portOpen('127.0.0.1', p)))).some(Boolean)
-      ? undefined
-      : true,
-  );
+  await portsFreed(ports);
 });
 
 describe('the event-source-mapping API of sls offline start', () => {

@@ -10,7 +10,7 @@
  * `registryDown`, names a registry that never answers: it must deliver, drop and commit nothing.
  */
 
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { kafkaConsumer, SchemaType } from '@aws-lambda-powertools/kafka';
 import type { Context } from 'aws-lambda';
@@ -19,14 +19,13 @@ import { eventRecords, parseKafkaEvent } from '../../functions/lib/kafka-event.t
 import { createSchemaRegistry } from '../../functions/lib/registry.ts';
 import { frameValue } from '../../functions/lib/wire-format.ts';
 import { schemaRegistryUrl } from '../../infra/local/config.ts';
-import { portOpen } from '../../infra/local/proc.ts';
 import { failureHeaders } from '../../infra/offline-kafka/destination.ts';
 import { mappingUuid } from '../../infra/offline-kafka/mapping.ts';
 import type { LocalStats } from '../../infra/offline-kafka/stats.ts';
 import type { Kafka } from '../../lib/kafkajs.ts';
 import { repoRoot } from '../../lib/paths.ts';
 import { readAll } from '../helpers/kafka-events.ts';
-import type { ProbeEntry } from '../helpers/offline-kafka-probe.ts';
+import { loggedInvocations, type ProbeEntry, portsFreed } from '../helpers/offline-kafka-probe.ts';
 import { type GroupProcess, startGroup } from '../helpers/process.ts';
 import {
   closedPort,
@@ -78,17 +77,7 @@ let schemaId: number;
 const offsets: Record<string, number> = {};
 
 function entries(fn: Fn): ProbeEntry[] {
-  let text = '';
-  try {
-    text = readFileSync(logFile, 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as ProbeEntry)
-    .filter((entry) => entry.fn === functionName(fn));
+  return loggedInvocations(logFile, functionName(fn));
 }
 
 async function localStats(fn: Fn): Promise<LocalStats> {
@@ -168,11 +157,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const code = await offline?.interrupt();
   expect(code).toBe(0);
-  await eventually('the probe service to free its ports', async () =>
-    (await Promise.all(Object.values(ports).map((p) => portOpen('127.0.0.1', p)))).some(Boolean)
-      ? undefined
-      : true,
-  );
+  await portsFreed(ports);
 });
 
 describe('offline-kafka with schemaRegistryConfig', () => {

@@ -13,7 +13,6 @@ import {
 } from '@aws-lambda-powertools/parser/schemas/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKafkaEvent } from '../../functions/lib/kafka-event.ts';
-import { portOpen } from '../../infra/local/proc.ts';
 import { failureHeaders } from '../../infra/offline-kafka/destination.ts';
 import type { Kafka } from '../../lib/kafkajs.ts';
 import { repoRoot } from '../../lib/paths.ts';
@@ -21,6 +20,7 @@ import { readAll } from '../helpers/kafka-events.ts';
 import {
   committedOffsets,
   type ProbeFunction,
+  portsFreed,
   prepareProbeRun,
   probeEntries,
   probeFunctionName,
@@ -77,11 +77,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const code = await offline?.interrupt();
   expect(code).toBe(0);
-  await eventually('the probe service to free its ports', async () =>
-    (await Promise.all(Object.values(ports).map((p) => portOpen('127.0.0.1', p)))).some(Boolean)
-      ? undefined
-      : true,
-  );
+  await portsFreed(ports);
 });
 
 describe('offline-kafka on sls package', () => {
