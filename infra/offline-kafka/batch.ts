@@ -10,16 +10,18 @@
  */
 import { partitionKey, type SourceRecord } from './event.ts';
 import type { EventSource } from './options.ts';
+import type { RejectionCode } from './registry.ts';
 import { type InvokeOutcome, readPartialResult } from './response.ts';
 
-/** Why records left the batch without succeeding; AWS's names for the conditions. */
-// `SchemaValidationFailed` is the local name for a record the schema registry step rejected (registry.ts):
-// AWS's documentation names no condition for it.
+/**
+ * Why records left the batch without succeeding; AWS's names for the conditions, the registry step's
+ * reason codes (registry.ts) among them.
+ */
 export type FailureCondition =
   | 'RetryAttemptsExhausted'
   | 'RecordAgeExceeded'
   | 'PayloadSizeExceeded'
-  | 'SchemaValidationFailed';
+  | RejectionCode;
 
 /** Records handed to the on-failure destination, with what AWS records about the failure. */
 export interface FailedBatch {

@@ -48,7 +48,16 @@ export function jsonSchemaAjv(): Ajv {
 }
 
 /** What validating one record gave: the record as it is delivered, or why it is rejected. */
-export type Validated = { ok: true; record: SourceRecord } | { ok: false; reason: string };
+/**
+ * Why the registry step refused a record, in AWS's reason codes: an id the registry does not have is
+ * `SCHEMA_NOT_FOUND`; a value that cannot be decoded with its schema (not framed, not JSON, refused by the
+ * schema) is `DESERIALIZATION_ERROR` (the Lambda guide's "How Lambda performs schema validation").
+ */
+export type RejectionCode = 'SCHEMA_NOT_FOUND' | 'DESERIALIZATION_ERROR';
+
+export type Validated =
+  | { ok: true; record: SourceRecord }
+  | { ok: false; code: RejectionCode; reason: string };
 
 /** Decodes a wire-format payload with the schema of `id`; the library's `decode` in production. */
 export type Decoder = (bytes: Buffer) => Promise<unknown>;
@@ -99,12 +108,18 @@ export function createValidatorWith(
     name: 'key' | 'value',
     bytes: Buffer | null,
   ): Promise<
-    { ok: true; bytes: Buffer | null; metadata?: SchemaMetadata } | { ok: false; reason: string }
+    | { ok: true; bytes: Buffer | null; metadata?: SchemaMetadata }
+    | { ok: false; code: RejectionCode; reason: string }
   > => {
     // A tombstone (no value) or a record without a key has nothing to validate.
     if (bytes === null) return { ok: true, bytes };
     if (bytes.length < headerBytes || bytes[0] !== magicByte) {
-      return { ok: false, reason: `${name} is not in the wire format (magic byte 0 and a 4-byte schema id)` };
+      // No id to look up: AWS cannot deserialize it either.
+      return {
+        ok: false,
+        code: 'DESERIALIZATION_ERROR',
+        reason: `${name} is not in the wire format (magic byte 0 and a 4-byte schema id)`,
+      };
     }
     const schemaId = bytes.readInt32BE(1);
     let decoded: unknown;
@@ -115,7 +130,11 @@ export function createValidatorWith(
       // a 404 (the registry has no such id) and the schema's own verdicts are the record's fault; anything
       // else means the registry could not be asked.
       if ((error as { status?: unknown }).status === 404) {
-        return { ok: false, reason: `${name} schema id ${schemaId} is unknown to the registry` };
+        return {
+          ok: false,
+          code: 'SCHEMA_NOT_FOUND',
+          reason: `${name} schema id ${schemaId} is unknown to the registry`,
+        };
       }
       const paths = (error as { paths?: unknown }).paths;
       if (
@@ -123,7 +142,11 @@ export function createValidatorWith(
         (error instanceof Error && error.name === 'ConfluentSchemaRegistryValidationError')
       ) {
         const where = Array.isArray(paths) && paths.length > 0 ? ` at ${paths.map(String).join(', ')}` : '';
-        return { ok: false, reason: `${name} fails schema ${schemaId}${where}: ${errorText(error)}` };
+        return {
+          ok: false,
+          code: 'DESERIALIZATION_ERROR',
+          reason: `${name} fails schema ${schemaId}${where}: ${errorText(error)}`,
+        };
       }
       throw new RegistryUnavailableError(url, error);
     }

@@ -49,6 +49,7 @@ import {
   localRegistryUrl,
   type RecordValidator,
   RegistryUnavailableError,
+  type RejectionCode,
 } from './registry.ts';
 import type { ErrorMetric } from './stats.ts';
 import { invocationLevel, logsAt, type SystemLogLevel } from './system-log.ts';
@@ -335,7 +336,7 @@ class RunnerState {
             records.push(result.record);
           } else {
             observer?.error('SchemaRegistryErrorCount');
-            await worker.reject(record, result.reason);
+            await worker.reject(record, result.code, result.reason);
             records.push(record);
             rejected.add(record);
           }
@@ -501,15 +502,8 @@ class PartitionWorker {
    * A record that failed the registry step: to the on-failure destination when there is one, else dropped,
    * with its log line and counts, as records given up after their retries are.
    */
-  async reject(record: SourceRecord, reason: string): Promise<void> {
-    await giveUp(
-      [record],
-      'SchemaValidationFailed',
-      0,
-      { errorType: 'SchemaValidationError', errorMessage: reason },
-      this.deps(),
-      emptyResult(),
-    );
+  async reject(record: SourceRecord, code: RejectionCode, reason: string): Promise<void> {
+    await giveUp([record], code, 0, { errorType: code, errorMessage: reason }, this.deps(), emptyResult());
   }
 
   /** Forgets buffered records; kafkajs fetches them again from the committed offset. */
