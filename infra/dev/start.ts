@@ -33,7 +33,13 @@ import { ports, sinkGroupId } from '../../lib/topology.ts';
 import { type PacedSummary, pacedSummary } from '../console/counts.ts';
 import { type RunningConsole, startConsole } from '../console/server.ts';
 import { busSchema } from '../eventbus/store.ts';
-import { cassandraContactPoint, kafkaBroker, loadStackConfig, type StackConfig } from '../local/config.ts';
+import {
+  cassandraContactPoint,
+  kafkaBroker,
+  loadStackConfig,
+  type StackConfig,
+  schemaRegistryUrl,
+} from '../local/config.ts';
 import {
   eventBusPostgres,
   type PostgresEndpoint,
@@ -92,6 +98,13 @@ async function main(): Promise<number> {
   );
   console.log(
     `[start] pipeline: topic ${cfg.pipeline.topic}, dead letters ${cfg.pipeline.deadLetterTopic}, keyspace ${cfg.pipeline.keyspace}, database ${pgEndpoint.database}`,
+  );
+  // serverless.yml's local stage gives the functions the stack's registry unless the variable is set.
+  const registryUrl = process.env.SCHEMA_REGISTRY_URL ?? schemaRegistryUrl(cfg);
+  console.log(
+    registryUrl === ''
+      ? `[start] values on ${cfg.pipeline.topic}: plain JSON (SCHEMA_REGISTRY_URL is empty)`
+      : `[start] values on ${cfg.pipeline.topic}: Confluent wire format, schema ids from ${registryUrl} (\`SCHEMA_REGISTRY_URL=\` for plain JSON)`,
   );
 
   const child = spawn(

@@ -28,7 +28,7 @@ export interface FunctionRun {
 /**
  * The environment of the functions of `run` on `stack`: KAFKA_BROKERS, CASSANDRA_*, PG*, the topics, and
  * RANDOMUSER_URL and EVENTBRIDGE_ENDPOINT when the run names them; with the inputs of serverless.yml's local
- * stage (KAFKA_PORT, CASSANDRA_PORT, LOCAL_STACK_DIR, PIPELINE_PGDATABASE, LOCAL_EVENTBUS_PORT, and
+ * stage (KAFKA_PORT, CASSANDRA_PORT, REGISTRY_PORT, LOCAL_STACK_DIR, PIPELINE_PGDATABASE, LOCAL_EVENTBUS_PORT, and
  * LOCAL_EVENTBUS_PGHOST/PGPORT when the stack config sets them) set to the same values. `parseConfig` ignores the latter; serverless-offline
  * gives the functions only what serverless.yml sets, so the former do not bypass the stage.
  */
@@ -50,6 +50,9 @@ export function functionEnv(stack: StackConfig, run: FunctionRun = {}): Record<s
     ...(run.eventBridgeEndpoint === undefined ? {} : { EVENTBRIDGE_ENDPOINT: run.eventBridgeEndpoint }),
     KAFKA_PORT: String(stack.kafka.port),
     CASSANDRA_PORT: String(stack.cassandra.port),
+    // serverless.yml's default SCHEMA_REGISTRY_URL is the registry on this port. The URL itself is not set
+    // here: `SCHEMA_REGISTRY_URL=` (empty) in the caller's environment must still turn the format off.
+    REGISTRY_PORT: String(stack.registry.port),
     // serverless.yml reads PGHOST, PGPORT and PGUSER from the record in this folder before the variables.
     LOCAL_STACK_DIR: stack.stateDir,
     PIPELINE_PGDATABASE: database,

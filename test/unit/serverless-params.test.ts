@@ -18,6 +18,7 @@ import {
   localRandomuserUrl,
   ports,
   postgresDatabase,
+  schemaRegistryCompatPath,
   serviceName,
   topics,
 } from '../../lib/topology.ts';
@@ -130,6 +131,13 @@ function serverlessMismatches(text: string): string[] {
   expect(
     portFallback(local.KAFKA_BROKERS) === ports.kafka,
     `params.local.KAFKA_BROKERS: port ${ports.kafka}`,
+  );
+  expect(
+    portFallback(local.SCHEMA_REGISTRY_URL) === ports.registry &&
+      typeof local.SCHEMA_REGISTRY_URL === 'string' &&
+      local.SCHEMA_REGISTRY_URL.startsWith('${env:SCHEMA_REGISTRY_URL, ') &&
+      local.SCHEMA_REGISTRY_URL.endsWith(`${schemaRegistryCompatPath}'}`),
+    `params.local.SCHEMA_REGISTRY_URL: the stack's registry on port ${ports.registry}, under ${schemaRegistryCompatPath}`,
   );
   expect(
     portFallback(local.CASSANDRA_CONTACT_POINTS) === ports.cassandra,
