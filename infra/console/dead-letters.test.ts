@@ -1,5 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { frameValue } from '../../functions/lib/wire-format.ts';
 import { deadLetterView, redriveRecord } from './dead-letters.ts';
 
 const message = (
@@ -86,5 +87,16 @@ describe('redriveRecord', () => {
 
     expect(record.topic).toBe('users_created');
     expect(record.value?.toString()).toBe('{"fixed":true}');
+  });
+
+  it('puts the wire-format header of the dead letter, with its schema id, back in front of a correction', () => {
+    const framed = message({}, frameValue(7, '{"id":"broken"}'));
+
+    const record = redriveRecord(
+      { topic: 'd', partition: 0, message: framed },
+      { fallbackTopic: 'users_created', correction: '{"id":"fixed"}', now },
+    );
+
+    expect(record.value).toEqual(frameValue(7, '{"id":"fixed"}'));
   });
 });

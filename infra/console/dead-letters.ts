@@ -8,6 +8,7 @@
 import type { Admin, IHeaders, KafkaMessage, Producer } from 'kafkajs';
 import type pg from 'pg';
 import { deadLetterHeaders, redriveHeaders } from '../../functions/lib/users-created.ts';
+import { frameValue, readValue } from '../../functions/lib/wire-format.ts';
 import type { Kafka } from '../../lib/kafkajs.ts';
 import { listDeadLetters, redrive as redriveBus } from '../eventbus/store.ts';
 import type { BusDeadLetter, DeadLetterPage, DeadLetterView, RedriveResult } from './api.ts';
@@ -107,13 +108,26 @@ export function redriveRecord(
     topic: header(message.headers, deadLetterHeaders.sourceTopic) ?? options.fallbackTopic,
     key: message.key ?? null,
     value:
-      options.correction === undefined ? (message.value ?? null) : Buffer.from(options.correction, 'utf8'),
+      options.correction === undefined ? (message.value ?? null) : corrected(message, options.correction),
     headers: {
       ...own,
       [redriveHeaders.from]: Buffer.from(`${dead.topic}-${dead.partition}@${message.offset}`),
       [redriveHeaders.at]: Buffer.from(options.now.toISOString()),
     },
   };
+}
+
+/**
+ * A value corrected in the page, framed as the dead letter was: the page edits the JSON behind a wire-format
+ * header, so the header (and its schema id) goes back in front of it. Sent as plain JSON instead, it would be
+ * refused by a consumer that validates against the registry (AWS's event source with a schema registry
+ * delivers only framed values), and it would lose the id the producer wrote it with.
+ */
+function corrected(message: KafkaMessage, correction: string): Buffer {
+  const original = message.value === null ? undefined : readValue(message.value);
+  return original?.format === 'confluent'
+    ? frameValue(original.schemaId, correction)
+    : Buffer.from(correction, 'utf8');
 }
 
 /** What a re-drive request selects, checked against the topic. */
