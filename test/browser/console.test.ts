@@ -20,8 +20,10 @@ import pg from 'pg';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createSchemaRegistry } from '../../functions/lib/registry.ts';
-import { userCreated } from '../../functions/lib/users-created.ts';
+import { publishedSchemaText } from '../../functions/lib/published-schemas.ts';
+import { createSchemaRegistry, valueSubject } from '../../functions/lib/registry.ts';
+import { redriveHeaders, userCreated } from '../../functions/lib/users-created.ts';
+import { frameValue } from '../../functions/lib/wire-format.ts';
 import { tokenHeader } from '../../infra/console/api.ts';
 import { invokeFunction } from '../../infra/dev/offline.ts';
 import { busCounts } from '../../infra/eventbus/store.ts';
@@ -667,13 +669,23 @@ describe('the console in chromium, on a private run under npm start', () => {
     const [fixed] = freshUsers(1);
     if (!fixed) throw new Error('no user');
     const rowsBefore = await cassandraCount();
+    // The first in the wire format, as publish-users writes under `npm start`, with the run's registered id.
+    const registered = await createSchemaRegistry({ url: schemaRegistryUrl(cfg) }).find(
+      valueSubject(names.topic),
+      publishedSchemaText('users-created.value.v1.json'),
+    );
+    if (!registered) throw new Error(`npm start's migrations registered no ${valueSubject(names.topic)}`);
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({
       topic: names.topic,
       acks: -1,
       messages: [
-        { key: 'poison', value: 'this is not JSON', headers: { 'batch-id': `${run}:poison` } },
+        {
+          key: 'poison',
+          value: frameValue(registered.id, 'this is not JSON'),
+          headers: { 'batch-id': `${run}:poison` },
+        },
         {
           key: 'poison',
           value: JSON.stringify({ schemaVersion: 1, type: 'UserCreated', id: 'not-a-uuid' }),
@@ -752,7 +764,12 @@ describe('the console in chromium, on a private run under npm start', () => {
       }, poll)
       .toHaveLength(3);
     const rows = await deadLetterRows();
+    const redriven = (await readAll(kafka, names.topic)).filter(
+      (r) => r.headers[redriveHeaders.from]?.toString() === `${names.dlq}-0@${dead[0]?.offset}`,
+    );
     expect(row.get('first_name')).toBe(fixed.name.first);
+    // The correction went back behind the dead letter's header, with its schema id.
+    expect(redriven.map((r) => r.value)).toEqual([frameValue(registered.id, value)]);
     expect(await cassandraCount()).toBe(rowsBefore + 1);
     expect(rows[2]?.badges).toContain('re-driven before');
     expect(rows[2]?.errorType).toMatch(/^VALUE_/);
