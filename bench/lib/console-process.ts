@@ -70,7 +70,11 @@ export async function startConsoleProcess(
   port: number,
   timeoutMs = consoleProcessDefaults.startTimeoutMs,
 ): Promise<ConsoleProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'infra', 'console', 'cli.ts')], {
+  // BENCH_CONSOLE_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles the console (Node refuses
+  // --cpu-prof in NODE_OPTIONS); it writes the profile when it exits on the phase's SIGTERM.
+  const nodeArgs = (process.env.BENCH_CONSOLE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const cli = join(repoRoot, 'infra', 'console', 'cli.ts');
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', cli], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {

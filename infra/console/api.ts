@@ -86,8 +86,8 @@ export interface LiveSnapshot {
   at: string;
   counts: StageCounts;
   /**
-   * When each count was read. The counts that scan a table are read at a pace that keeps their cost to 1% of
-   * the time (counts.ts), so on large tables they can be older than `at`; absent for a count with no value.
+   * When each count was read. The counts are read at a pace that keeps their cost together to 1% of the time
+   * (counts.ts), so on large tables they can be older than `at`; absent for a count with no value.
    */
   countedAt: Partial<Record<keyof StageCounts, string>>;
   /** Per second, between each count's last two readings (a paced count keeps its rate until read again). */

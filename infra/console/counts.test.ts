@@ -78,18 +78,59 @@ describe('pacedSummary', () => {
         return { rowLength: cassandraReads * 100, pageState: null };
       },
     } as unknown as cassandra.Client;
-    const read = pacedSummary(src, { share: 0.01, waitMs: 50, now: () => now });
+    // Six stage reads share 6%: 1% each, and the first read of each is paced at the whole 6%.
+    const read = pacedSummary(src, { share: 0.06, waitMs: 50, now: () => now });
 
     const first = await read();
-    now += 60_000;
+    now += 40_000; // 2 s × 94 / 6 = 31.3 s after the first count ended: due again
     const second = await read();
-    now += 140_000; // 2 s × 99 = 198 s after the first count ended
+    now += 100_000;
     const third = await read();
+    now += 98_000; // 2 s × 99 = 198 s after the second count ended
+    const fourth = await read();
 
     expect(first).toMatchObject({ cassandraRows: 100, stored: 7, readAt: { cassandraRows: 2000 } });
-    expect(second).toMatchObject({ cassandraRows: 100, readAt: { cassandraRows: 2000 } });
-    expect(third).toMatchObject({ cassandraRows: 200, readAt: { cassandraRows: 204_000 } });
-    expect(cassandraReads).toBe(2);
+    expect(second).toMatchObject({ cassandraRows: 200, readAt: { cassandraRows: 44_000 } });
+    expect(third).toMatchObject({ cassandraRows: 200, readAt: { cassandraRows: 44_000 } });
+    expect(fourth).toMatchObject({ cassandraRows: 300, readAt: { cassandraRows: 244_000 } });
+    expect(cassandraReads).toBe(3);
+  });
+
+  it('keeps all the stage reads together within the share, each an equal part of it', async () => {
+    let now = 0;
+    let busy = 0;
+    /** A read that takes `ms` of the clock. */
+    const takes = <T>(ms: number, value: T) => {
+      now += ms;
+      busy += ms;
+      return value;
+    };
+    const src = sources({ query: async () => takes(5, { rows: [{ pending: '0', dead: '0' }] }) });
+    // The PostgreSQL counts take 40 ms, Cassandra's 3 s, Kafka's 2 ms.
+    src.pg = {
+      query: async () => takes(40, { rows: [{ n: '7', pending: '0', published: '7', dead: '0' }] }),
+    } as never;
+    src.cql = {
+      execute: async () => takes(3000, { rowLength: 7, pageState: null }),
+    } as unknown as cassandra.Client;
+    const kafka = src.admin;
+    src.admin = {
+      fetchTopicOffsets: async (topic: string) => takes(2, await kafka.fetchTopicOffsets(topic)),
+      fetchOffsets: async (request: never) => takes(2, await kafka.fetchOffsets(request)),
+    } as unknown as Admin;
+    const read = pacedSummary(src, { share: 0.01, waitMs: 50, now: () => now });
+    await read(); // the first reading reads everything
+    const start = now;
+    busy = 0;
+
+    for (let second = 0; second < 3 * 3600; second++) {
+      now += 1000;
+      await read();
+    }
+
+    // One reading a second for three hours: 1% of the time at most, for all six reads together.
+    expect(busy / (now - start)).toBeLessThanOrEqual(0.01);
+    expect(busy).toBeGreaterThan(0);
   });
 
   it('leaves out a stage whose read fails, without its time', async () => {

@@ -5,7 +5,7 @@
  *
  * Which users: a consumer of its own group tails the topic from its end and notes the `outbox-id` header,
  * key, partition and offset of at most `perSecond` new records a second. It fetches a small slice of each
- * partition, then skips to the partition's end and leaves it for a second, so its cost follows the
+ * partition, then skips to the partition's end and leaves it for three seconds, so its cost follows the
  * partitions, not the throughput. Every second the sampler looks up, by primary key only, the noted rows'
  * `created_at` in PostgreSQL and, once the sink's group has committed past a user's offset, its `WRITETIME`
  * in Cassandra, once; a user the sink has written becomes one sample. Primary-key lookups keep the cost flat
@@ -65,10 +65,18 @@ interface Noted {
 const forgetAfterMs = 5 * 60_000;
 const maxNoted = 5_000;
 const lookupChunk = 50;
-/** The most of a partition one fetch of the tail brings (about 60 records of ~1 KB). */
+/**
+ * The most of a partition one fetch of the tail brings (about 60 records of ~1 KB), or its first producer batch
+ * whole when that is larger, as Kafka returns it (the relay's batches hold a few hundred records).
+ */
 const tailBytesPerPartition = 64 * 1024;
-/** How long the tail leaves a partition alone after each fetch of it. */
-const tailRestMs = 1000;
+/**
+ * How long the tail leaves a partition alone after each fetch of it. One fetch brings a producer batch of a
+ * few hundred records, more than a second's samples, and decoding it is most of what the tail costs: resting
+ * 3 s rather than 1 s decodes a third as much (a profile of the console in `npm run bench`, at 39 ms of
+ * CPU a second, put about a fifth of it in the tail's fetches).
+ */
+const tailRestMs = 3000;
 
 /** Starts tailing `deps.topic`; a broker that is down is tried again every 10 s. */
 export function startLatencySampler(deps: LatencySamplerDeps): LatencySampler {
@@ -122,8 +130,8 @@ export function startLatencySampler(deps: LatencySamplerDeps): LatencySampler {
             const userId = message.key?.toString();
             if (outboxId && userId) note(outboxId, userId, batch.partition, BigInt(message.offset));
           }
-          // Skip what arrived meanwhile and rest the partition for a second: the tail then costs a fetch of
-          // at most tailBytesPerPartition per partition a second, however fast the pipeline runs. Measured
+          // Skip what arrived meanwhile and rest the partition: the tail then costs one fetch per partition
+          // every tailRestMs, however fast the pipeline runs. Measured
           // here: reading every record cost the console 137 ms of CPU a second at 6,600 records/s; this way,
           // 59 ms at 9,600/s, of which about 30 is the console's idle cost.
           const { topic, partition } = batch;
@@ -157,6 +165,8 @@ export function startLatencySampler(deps: LatencySamplerDeps): LatencySampler {
       const asked = new Set(unknown);
       noted = noted.filter((n) => n.createdAt !== undefined || !asked.has(n));
     }
+    // No user waits for its row: no need to ask Kafka for the sink group's offsets (a request a second, idle).
+    if (!noted.some((n) => n.createdAt !== undefined)) return;
     // Only the users the sink has committed past are looked up, each once: looking up every user still
     // waiting, every second, cost Cassandra hundreds of reads a second whenever the sink lagged (the users
     // noted while a burst arrives wait for as long as the lag lasts).

@@ -91,4 +91,22 @@ describe('PacedRead', () => {
   it('refuses a share outside (0, 1]', () => {
     expect(() => new PacedRead(async () => 1, { share: 0, retryMs: 1 })).toThrow(RangeError);
   });
+
+  it('paces the first read at its own share, as it connects and takes longer than the reads after it', async () => {
+    let now = 0;
+    const took = [300, 3];
+    const read = new PacedRead(
+      async () => {
+        now += took.shift() ?? 3;
+        return now;
+      },
+      { share: 0.001, firstShare: 0.01, retryMs: 5000, now: () => now },
+    );
+
+    await read.get(100);
+    now += 29_700; // 300 ms × 99: due again, where 0.1% would wait five minutes
+    expect(await read.get(100)).toEqual({ value: 30_003, at: 30_003 });
+    now += 2_000; // 3 ms × 999 = 3 s
+    expect(await read.get(100)).toEqual({ value: 30_003, at: 30_003 });
+  });
 });

@@ -20,6 +20,12 @@ export interface Timed<T> {
 export interface PaceOptions {
   /** The share of the time the read may take, in (0, 1]: 0.01 is 1%. */
   share: number;
+  /**
+   * The share the first read is paced at, in (0, 1]; `share` by default. The first read opens the clients'
+   * connections, often while the process is still starting, so it takes longer than the reads after it: paced
+   * at a small share, a count of an empty table that took 300 ms would not be read again for minutes.
+   */
+  firstShare?: number;
   /** After a failed read, wait at least this long (ms), and longer if the read took long before it failed. */
   retryMs: number;
   now?: () => number;
@@ -28,17 +34,21 @@ export interface PaceOptions {
 export class PacedRead<T> {
   readonly #read: () => Promise<T>;
   readonly #share: number;
+  readonly #firstShare: number;
   readonly #retryMs: number;
   readonly #now: () => number;
   #last: Timed<T> | undefined;
   #running: Promise<void> | undefined;
   #nextAt = 0;
+  #reads = 0;
 
   constructor(read: () => Promise<T>, options: PaceOptions) {
-    if (!(options.share > 0 && options.share <= 1))
-      throw new RangeError(`share must be in (0, 1], got ${options.share}`);
+    for (const share of [options.share, options.firstShare ?? options.share]) {
+      if (!(share > 0 && share <= 1)) throw new RangeError(`share must be in (0, 1], got ${share}`);
+    }
     this.#read = read;
     this.#share = options.share;
+    this.#firstShare = options.firstShare ?? options.share;
     this.#retryMs = options.retryMs;
     this.#now = options.now ?? Date.now;
   }
@@ -57,18 +67,19 @@ export class PacedRead<T> {
   }
 
   async #start(): Promise<void> {
+    const share = this.#reads++ === 0 ? this.#firstShare : this.#share;
     const started = this.#now();
     try {
       const value = await this.#read();
       const ended = this.#now();
       this.#last = { value, at: ended };
-      this.#nextAt = ended + ((ended - started) * (1 - this.#share)) / this.#share;
+      this.#nextAt = ended + ((ended - started) * (1 - share)) / share;
     } catch {
       const ended = this.#now();
       this.#last = undefined;
       // Paced like a success, but never sooner than retryMs: a count that timed out after 10 s of scanning
       // must not scan again five seconds later.
-      this.#nextAt = ended + Math.max(this.#retryMs, ((ended - started) * (1 - this.#share)) / this.#share);
+      this.#nextAt = ended + Math.max(this.#retryMs, ((ended - started) * (1 - share)) / share);
     } finally {
       this.#running = undefined;
     }
