@@ -725,6 +725,9 @@ describe('the console in chromium, on a private run under npm start', () => {
       null,
       2,
     );
+    await expect(page.getByText('Value to re-drive').textContent()).resolves.toContain(
+      `a correction goes behind the same wire-format header, schema id ${registered.id}`,
+    );
     await page.getByLabel('Value to re-drive').fill(value);
     await page.getByRole('checkbox', { name: 'Select the dead letter at offset 1' }).check();
     await expect

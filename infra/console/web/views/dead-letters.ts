@@ -198,7 +198,7 @@ function LetterRows({ letter: r, selected, open, correction, onSelect, onOpen, o
             <p class="small">Key: ${r.key === null ? 'none' : html`<code>${r.key}</code>`}</p>
           </div>
           <div class="field">
-            <label for=${`${detail}-edit`}>Value to re-drive (edit to correct it; unchanged, the original bytes are sent)</label>
+            <label for=${`${detail}-edit`}>Value to re-drive (edit to correct it; unchanged, the original bytes are sent${r.schema === null ? '' : `; a correction goes behind the same wire-format header, schema id ${r.schema.id}`})</label>
             <textarea id=${`${detail}-edit`} rows="14" spellcheck=${false} value=${correction ?? valueText(r.value)}
               onInput=${(e: Event) => onCorrect(inputValue(e))}></textarea>
             ${correction !== undefined ? html`<button type="button" onClick=${() => onCorrect(valueText(r.value))}>Undo the correction</button>` : ''}
