@@ -12,8 +12,7 @@
  * 1. stores its users in PostgreSQL as stored and relayed, so that the console's latency sampler finds their
  *    outbox rows, as it would in a running pipeline;
  * 2. in an on round, starts `npm run console` in a process of its own on the run's names, with a viewer that
- *    reads its live stream and scrapes its metrics every 5 s, and waits for the first snapshot that has
- *    counted every table (the one-off scans of a console just started are not its polling);
+ *    reads its live stream and scrapes its metrics every 5 s, and waits for the first snapshot;
  * 3. reads the process sampler and the machine, produces the users onto the topic, waits until the sink has
  *    consumed them, and reads them again: the console's, Cassandra's and everything else's CPU over the
  *    round, and whether the functions were rebuilt meanwhile (lib/pipeline.ts sinkBundleStamp);
@@ -295,7 +294,7 @@ async function readNow(sampler: ProcessSampler): Promise<RoundReading> {
 }
 
 /**
- * Opens the viewer on the console and waits for its first snapshot with every table counted.
+ * Opens the viewer on the console and waits for its first snapshot.
  *
  * @throws {@link ConsolePhaseError} `CONSOLE_VIEWER` when none comes
  */
@@ -307,7 +306,7 @@ async function openViewer(running: ConsoleProcess): Promise<Viewer> {
   } catch (error) {
     await viewer.stop().catch(() => undefined);
     throw new ConsolePhaseError(
-      `the console sent no snapshot with every table counted on /api/live: ${errorText(error)}\n${running.tail()}`,
+      `the console sent no first snapshot on /api/live: ${errorText(error)}\n${running.tail()}`,
       { code: 'CONSOLE_VIEWER', cause: error },
     );
   }

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { countsScannedStages } from './console-process.ts';
 import { SseEventCounter } from './sse.ts';
 
 const snapshot = (n: number) => `event: snapshot\ndata: {"n":${n}}\n\n`;
@@ -41,29 +40,5 @@ describe('SseEventCounter', () => {
     counter.feed('event: snapshot\r\ndata: {}\r\n\r\n');
 
     expect(counter.count).toBe(1);
-  });
-
-  it("hands each whole event's data to onEvent while it is set, and not other events", () => {
-    const data: string[] = [];
-    const counter = new SseEventCounter('snapshot', (d) => data.push(d));
-
-    counter.feed(`${snapshot(1)}event: other\ndata: x\n\nevent: snapshot\ndata: {"a":\ndata: 1}\n\n`);
-    counter.onEvent = undefined;
-    counter.feed(snapshot(3));
-
-    expect(data).toEqual(['{"n":1}', '{"a":\n1}']);
-    expect(counter.count).toBe(3);
-  });
-});
-
-describe('countsScannedStages', () => {
-  it('is true once a snapshot has counted users_raw, the outbox and created_users', () => {
-    const at = '2026-12-06T08:00:00.000Z';
-
-    expect(countsScannedStages(JSON.stringify({ countedAt: { stored: at, published: at } }))).toBe(false);
-    expect(
-      countsScannedStages(JSON.stringify({ countedAt: { stored: at, published: at, cassandraRows: at } })),
-    ).toBe(true);
-    expect(countsScannedStages('not JSON')).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Counting the events of a server-sent-events stream as its text arrives, in chunks that may end anywhere
  * (inside a line, between the two newlines that end an event). Pure: the console phase's viewer feeds it
- * what it reads from `/api/live`, and reads the data of the first snapshots only (`onEvent`).
+ * what it reads from `/api/live` and learns when the first snapshot came, without parsing the snapshots.
  */
 
 /** Counts the events named `event` in a stream fed chunk by chunk. */
@@ -9,11 +9,7 @@ export class SseEventCounter {
   #pending = '';
   #count = 0;
 
-  /** `onEvent` gets the data of each whole `event` event, its `data:` lines joined, while it is set. */
-  constructor(
-    readonly event: string,
-    public onEvent?: (data: string) => void,
-  ) {}
+  constructor(readonly event: string) {}
 
   /**
    * Takes the next chunk of the stream's text.
@@ -31,15 +27,7 @@ export class SseEventCounter {
         .find((line) => line.startsWith('event:'))
         ?.slice('event:'.length)
         .trim();
-      if (name !== this.event) continue;
-      completed++;
-      this.onEvent?.(
-        block
-          .split(/\r?\n/)
-          .filter((line) => line.startsWith('data:'))
-          .map((line) => line.slice('data:'.length).trimStart())
-          .join('\n'),
-      );
+      if (name === this.event) completed++;
     }
     this.#count += completed;
     return completed;

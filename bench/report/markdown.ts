@@ -230,9 +230,7 @@ function consoleSection(phase: ConsolePhase): string {
     `What \`npm run console\` costs the sink while it runs: rounds of ${formatCount(phase.usersPerRound)} users ` +
     'with the console off and on in ABBA order (off, on, on, off, …), each rate over the Cassandra write times ' +
     "of that round's users only. In an on round the console runs in its own process, read by a viewer that " +
-    'keeps `/api/live` open and scrapes `/metrics` every 5 s; the round starts once the console has counted ' +
-    'every table (a console just started scans them after its first snapshot), so its polling is measured, ' +
-    'not that one-off start. `created_users` held ' +
+    'keeps `/api/live` open and scrapes `/metrics` every 5 s. `created_users` held ' +
     `${formatCount(phase.cassandraRows.before)} rows before the first round and ` +
     `${formatCount(phase.cassandraRows.after)} after the last; \`users_raw\` and the outbox ` +
     `${formatCount(phase.postgresUsers.before)} and ${formatCount(phase.postgresUsers.after)}.`;
