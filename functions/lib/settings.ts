@@ -285,15 +285,16 @@ const envSchema = z.object({
     meaning: "the Secrets Manager secret holding PostgreSQL's password, read at run time",
     readBy: postgresClients,
   }),
-  // Unset keeps the values plain JSON; a stage turns the wire format on by naming its registry.
+  // Unset keeps the values plain JSON; a stage turns the wire format on by naming its registry (serverless.yml's
+  // local stage names the stack's).
   SCHEMA_REGISTRY_URL: documented(z.url({ protocol: /^https?$/ }).optional(), {
     meaning:
       "a Confluent-compatible Schema Registry's API (e.g. Apicurio's `/apis/ccompat/v7`); set: publish-users " +
       "writes values in the Confluent wire format with the registered schema's id, and sink-users checks each " +
-      'id there; unset: plain JSON, and ids are not checked',
+      'id there; unset or empty: plain JSON, and ids are not checked',
     readBy: kafkaClients,
     local:
-      "unset: plain JSON; set it to the stack's (`http://127.0.0.1:8081/apis/ccompat/v7`) to turn the wire format on",
+      "the stack's registry (`http://127.0.0.1:8081/apis/ccompat/v7`, following `REGISTRY_PORT`); empty (`SCHEMA_REGISTRY_URL=`): plain JSON",
   }),
   SECRETS_MAX_AGE_SECONDS: documented(
     z.coerce.number().int().min(0).max(86_400).default(limits.secretsMaxAgeSeconds),
