@@ -47,7 +47,6 @@ export function jsonSchemaAjv(): Ajv {
   return addFormats(new Ajv({ strict: false, allErrors: true }));
 }
 
-/** What validating one record gave: the record as it is delivered, or why it is rejected. */
 /**
  * Why the registry step refused a record, in AWS's reason codes: an id the registry does not have is
  * `SCHEMA_NOT_FOUND`; a value that cannot be decoded with its schema (not framed, not JSON, refused by the
@@ -55,6 +54,7 @@ export function jsonSchemaAjv(): Ajv {
  */
 export type RejectionCode = 'SCHEMA_NOT_FOUND' | 'DESERIALIZATION_ERROR';
 
+/** What validating one record gave: the record as it is delivered, or why it is rejected. */
 export type Validated =
   | { ok: true; record: SourceRecord }
   | { ok: false; code: RejectionCode; reason: string };
