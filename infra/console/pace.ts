@@ -40,7 +40,7 @@ export class PacedRead<T> {
   #last: Timed<T> | undefined;
   #running: Promise<void> | undefined;
   #nextAt = 0;
-  #reads = 0;
+  #readBefore = false;
 
   constructor(read: () => Promise<T>, options: PaceOptions) {
     for (const share of [options.share, options.firstShare ?? options.share]) {
@@ -67,19 +67,22 @@ export class PacedRead<T> {
   }
 
   async #start(): Promise<void> {
-    const share = this.#reads++ === 0 ? this.#firstShare : this.#share;
+    const share = this.#readBefore ? this.#share : this.#firstShare;
+    this.#readBefore = true;
+    // The rest after a read that took `elapsed`, so that reading takes `share` of the time.
+    const restAfter = (elapsed: number) => (elapsed * (1 - share)) / share;
     const started = this.#now();
     try {
       const value = await this.#read();
       const ended = this.#now();
       this.#last = { value, at: ended };
-      this.#nextAt = ended + ((ended - started) * (1 - share)) / share;
+      this.#nextAt = ended + restAfter(ended - started);
     } catch {
       const ended = this.#now();
       this.#last = undefined;
       // Paced like a success, but never sooner than retryMs: a count that timed out after 10 s of scanning
       // must not scan again five seconds later.
-      this.#nextAt = ended + Math.max(this.#retryMs, ((ended - started) * (1 - share)) / share);
+      this.#nextAt = ended + Math.max(this.#retryMs, restAfter(ended - started));
     } finally {
       this.#running = undefined;
     }
