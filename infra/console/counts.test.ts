@@ -133,6 +133,57 @@ describe('pacedSummary', () => {
     expect(busy).toBeGreaterThan(0);
   });
 
+  it('brings the figures read while users flowed up to date once the pipeline goes quiet, once', async () => {
+    let now = 0;
+    let high = 4;
+    let cassandraReads = 0;
+    const src = sources({ query: async () => ({ rows: [{ pending: '0', dead: '0' }] }) });
+    src.pg = {
+      query: async (sql: string) => ({
+        rows: [sql.includes('FROM outbox') ? { pending: '0', published: '7', dead: '0' } : { n: '7' }],
+      }),
+    } as never;
+    // The sink's group has committed offset 4; the topic's end moves while users flow.
+    src.admin = {
+      fetchTopicOffsets: async () => [{ partition: 0, offset: String(high), high: String(high), low: '0' }],
+      fetchOffsets: async () => [{ topic: 't', partitions: [{ partition: 0, offset: '4' }] }],
+    } as unknown as Admin;
+    // Under load Cassandra's count takes 300 ms (after the other reads have ended, so only it is slow): a
+    // sixth of 1% rests it 180 s.
+    src.cql = {
+      execute: async () => {
+        cassandraReads++;
+        await new Promise((resolve) => setImmediate(resolve));
+        now += 300;
+        return { rowLength: cassandraReads, pageState: null };
+      },
+    } as unknown as cassandra.Client;
+    const read = pacedSummary(src, { share: 0.01, waitMs: 1000, now: () => now });
+    const readings = async (seconds: number) => {
+      for (let s = 0; s < seconds; s++) {
+        now += 1000;
+        await read();
+      }
+    };
+    await read();
+    high = 10; // users flow: 6 records wait
+    await readings(40);
+    const whileFlowing = cassandraReads;
+    await readings(35); // still flowing: no count is due
+    expect(cassandraReads).toBe(whileFlowing);
+
+    high = 4; // (the test's stand-in for the group catching up) nothing waits any more
+    await readings(35); // within 1% of the 300 ms count: 30 s after it
+    const afterQuiet = cassandraReads;
+    await readings(60); // quiet on: paced as before, no second catch-up
+    const later = await read();
+
+    expect(afterQuiet).toBe(whileFlowing + 1);
+    expect(cassandraReads).toBe(afterQuiet);
+    expect(later.cassandraRows).toBe(afterQuiet);
+    expect(later.lag).toEqual([{ partition: 0, lag: 0 }]);
+  });
+
   it('leaves out a stage whose read fails, without its time', async () => {
     const bus = {
       query: async () => {

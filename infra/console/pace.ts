@@ -41,6 +41,8 @@ export class PacedRead<T> {
   #running: Promise<void> | undefined;
   #nextAt = 0;
   #readBefore = false;
+  /** When the last read started and ended, to pace a catch-up from it. */
+  #lastRead: { started: number; ended: number } | undefined;
 
   constructor(read: () => Promise<T>, options: PaceOptions) {
     for (const share of [options.share, options.firstShare ?? options.share]) {
@@ -66,27 +68,44 @@ export class PacedRead<T> {
     return this.#last;
   }
 
+  /**
+   * Brings the next read forward to when the first share's pacing would allow it, if that is sooner: for a
+   * value the caller knows is out of date and can afford to refresh (counts.ts calls it when the pipeline
+   * has gone quiet, so there is no throughput left to protect). Even so the read takes at most the first
+   * share of the time, so a scan of a huge table is not repeated at every lull.
+   */
+  catchUp(): void {
+    const last = this.#lastRead;
+    if (last === undefined || this.#running !== undefined) return;
+    this.#nextAt = Math.min(this.#nextAt, last.ended + restAfter(last.ended - last.started, this.#firstShare));
+  }
+
   async #start(): Promise<void> {
     const share = this.#readBefore ? this.#share : this.#firstShare;
     this.#readBefore = true;
-    // The rest after a read that took `elapsed`, so that reading takes `share` of the time.
-    const restAfter = (elapsed: number) => (elapsed * (1 - share)) / share;
     const started = this.#now();
     try {
       const value = await this.#read();
       const ended = this.#now();
       this.#last = { value, at: ended };
-      this.#nextAt = ended + restAfter(ended - started);
+      this.#lastRead = { started, ended };
+      this.#nextAt = ended + restAfter(ended - started, share);
     } catch {
       const ended = this.#now();
       this.#last = undefined;
+      this.#lastRead = undefined;
       // Paced like a success, but never sooner than retryMs: a count that timed out after 10 s of scanning
       // must not scan again five seconds later.
-      this.#nextAt = ended + Math.max(this.#retryMs, restAfter(ended - started));
+      this.#nextAt = ended + Math.max(this.#retryMs, restAfter(ended - started, share));
     } finally {
       this.#running = undefined;
     }
   }
+}
+
+/** The rest after a read that took `elapsed`, so that reading takes `share` of the time. */
+function restAfter(elapsed: number, share: number): number {
+  return (elapsed * (1 - share)) / share;
 }
 
 /** Waits for `promise` (which never rejects) or `ms`, whichever comes first, leaving no timer behind. */
