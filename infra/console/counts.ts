@@ -201,7 +201,9 @@ class Settling {
       if ((waiting[stage] ?? 0) > 0) this.#movedAt = Math.max(this.#movedAt ?? 0, readAt[stage] ?? 0);
     }
     // Quiet: every flow read has a value, shows nothing waiting, and was read after the last movement.
-    const quiet = flowReads.every((stage) => waiting[stage] === 0 && (readAt[stage] ?? 0) > (this.#movedAt ?? 0));
+    const quiet = flowReads.every(
+      (stage) => waiting[stage] === 0 && (readAt[stage] ?? 0) > (this.#movedAt ?? 0),
+    );
     if (quiet && this.#movedAt !== undefined) {
       this.#settledAt = Math.max(...flowReads.map((stage) => readAt[stage] ?? 0));
       this.#movedAt = undefined;

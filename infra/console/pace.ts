@@ -77,7 +77,10 @@ export class PacedRead<T> {
   catchUp(): void {
     const last = this.#lastRead;
     if (last === undefined || this.#running !== undefined) return;
-    this.#nextAt = Math.min(this.#nextAt, last.ended + restAfter(last.ended - last.started, this.#firstShare));
+    this.#nextAt = Math.min(
+      this.#nextAt,
+      last.ended + restAfter(last.ended - last.started, this.#firstShare),
+    );
   }
 
   async #start(): Promise<void> {
