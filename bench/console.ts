@@ -83,14 +83,6 @@ export interface ConsolePlan {
   fillUsers: number;
 }
 
-/** Issue 15's goals, which the run's targets check. */
-export const consoleGoals = {
-  /** The sink with the console running, as a fraction of without: its polling costs at most 2%. */
-  costRatio: 0.98,
-  /** The page's first contentful paint, in milliseconds. */
-  firstPaintMs: 1000,
-};
-
 /** The process sampler's name for Cassandra, as the runner watches it. */
 const cassandraProcessName: (typeof watchedServers)[number] = 'cassandra';
 

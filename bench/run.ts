@@ -25,7 +25,7 @@ import { repoRoot } from '../lib/paths.ts';
 import { cassandraInsertBaseline } from './baselines/cassandra.ts';
 import { kafkaConsumerBaseline, kafkaProducerBaseline } from './baselines/kafka.ts';
 import { postgresBulkBaseline } from './baselines/postgres.ts';
-import { consoleGoals, runConsolePhase } from './console.ts';
+import { runConsolePhase } from './console.ts';
 import { type ProfileSpec, profiles, runProfile } from './e2e.ts';
 import { functionConfig } from './lib/config.ts';
 import {
@@ -48,15 +48,15 @@ import {
 } from './lib/pipeline.ts';
 import {
   type Baseline,
-  type ConsolePhase,
   type Profile,
   type Results,
   resultsSchemaVersion,
   type ScalingPoint,
   type Stage,
-  type Target,
 } from './lib/results.ts';
 import { produceMessages, relayRecord, waitForRows, writeTimes } from './lib/seed.ts';
+import { serialLimitOf } from './lib/serial-limit.ts';
+import { consoleTargets, pipelineTargets } from './lib/targets.ts';
 import {
   benchUsers,
   createdUserRows,
@@ -121,83 +121,6 @@ class Progress {
   stop(): void {
     this.#bar.stop();
   }
-}
-
-function target(
-  id: string,
-  description: string,
-  measured: number,
-  goal: number,
-  comparison: '>=' | '<=',
-  unit: 'x' | 'ms',
-): Target {
-  return {
-    id,
-    description,
-    measured,
-    goal,
-    comparison,
-    unit,
-    met: comparison === '>=' ? measured >= goal : measured <= goal,
-  };
-}
-
-function targetsOf(
-  baselines: readonly Baseline[],
-  stages: readonly Stage[],
-  endToEnd: readonly Profile[],
-): Target[] {
-  const rate = (list: ReadonlyArray<{ id: string; perSecond: number }>, id: string) =>
-    list.find((x) => x.id === id)?.perSecond ?? 0;
-  const raw = rate(baselines, 'cassandra-insert');
-  const sink = rate(stages, 'sink');
-  const relay = rate(stages, 'relay');
-  const lowLatency = endToEnd.find((p) => p.id === 'low-latency');
-  const e2e = lowLatency?.sustained.perSecond ?? 0;
-  const half = lowLatency?.latency.find((l) => l.loadFraction === 0.5);
-  const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
-  return [
-    target('sink-vs-cassandra', 'sink-users ÷ raw cassandra-driver loop', ratio(sink, raw), 0.8, '>=', 'x'),
-    target('relay-vs-e2e', 'relay ÷ end-to-end sustained rate', ratio(relay, e2e), 3, '>=', 'x'),
-    target(
-      'e2e-vs-cassandra',
-      'end-to-end sustained ÷ raw cassandra-driver loop',
-      ratio(e2e, raw),
-      0.5,
-      '>=',
-      'x',
-    ),
-    target('low-latency-p50', 'low-latency profile, 50% load: p50 (ms)', half?.p50 ?? 0, 75, '<=', 'ms'),
-    target('low-latency-p99', 'low-latency profile, 50% load: p99 (ms)', half?.p99 ?? 0, 300, '<=', 'ms'),
-  ];
-}
-
-/** Issue 15's two targets: the console's cost to the sink, and its page's first paint when it was measured. */
-function consoleTargets(phase: ConsolePhase): Target[] {
-  const targets = [
-    target(
-      'console-cost',
-      'sink with the console running ÷ without (median of ABBA pairs)',
-      phase.medianRatio,
-      consoleGoals.costRatio,
-      '>=',
-      'x',
-    ),
-  ];
-  const paint = phase.firstPaint.firstContentfulPaintMs;
-  if (paint !== null) {
-    targets.push(
-      target(
-        'console-first-paint',
-        "console page's first contentful paint (ms)",
-        paint,
-        consoleGoals.firstPaintMs,
-        '<=',
-        'ms',
-      ),
-    );
-  }
-  return targets;
 }
 
 /**
@@ -436,7 +359,10 @@ async function main(): Promise<number> {
       sample.reduce((s, r) => s + Buffer.byteLength(r.value), 0) / sample.length,
     );
 
-    let measured: Pick<Results, 'baselines' | 'stages' | 'endToEnd' | 'scaling' | 'console' | 'targets'>;
+    let measured: Pick<
+      Results,
+      'baselines' | 'stages' | 'endToEnd' | 'scaling' | 'serialLimit' | 'console' | 'targets'
+    >;
     if (only === 'console') {
       const phase = await consolePhase();
       measured = {
@@ -495,13 +421,15 @@ async function main(): Promise<number> {
         const base = baselines.find((b) => b.id === stage.baseline);
         if (base && base.perSecond > 0) stage.ratio = stage.perSecond / base.perSecond;
       }
+      const serialLimit = serialLimitOf(baselines, endToEnd);
       measured = {
         baselines,
         stages,
         endToEnd,
         scaling,
+        serialLimit,
         console: phase,
-        targets: [...targetsOf(baselines, stages, endToEnd), ...consoleTargets(phase)],
+        targets: [...pipelineTargets({ baselines, stages, endToEnd, serialLimit }), ...consoleTargets(phase)],
       };
     }
 
@@ -524,6 +452,16 @@ async function main(): Promise<number> {
     const written = await writeReport(results, out, { history: only === undefined });
     progress.stop();
     console.log(`\nbench: done in ${results.durationSeconds} s`);
+    const limit = results.serialLimit;
+    if (limit !== undefined) {
+      const e2e = limit.endToEnd;
+      console.log(
+        `  serial limit of this machine: ${Math.round(limit.perSecond)} users/s` +
+          (e2e === undefined
+            ? ''
+            : `; end to end (${e2e.profile} profile) ${Math.round(e2e.perSecond)} users/s, ${e2e.fraction.toFixed(2)} of it`),
+      );
+    }
     for (const t of results.targets) {
       const v = t.unit === 'x' ? `${t.measured.toFixed(2)}×` : `${Math.round(t.measured)} ms`;
       console.log(

@@ -26,6 +26,25 @@ export const baselineSchema = z.object({
 });
 export type Baseline = z.infer<typeof baselineSchema>;
 
+/**
+ * CPU milliseconds per 1000 users over one measured span, for each process the run watches (the names of
+ * `processes`), so a change shows where it saved. Absent from runs recorded before it existed.
+ */
+export const cpuBreakdownSchema = z.object({
+  /** Users the span carried through the measured part of the pipeline. */
+  users: z.number().int().nonnegative(),
+  seconds,
+  /** Every watched process that used CPU in the span, in the order the run watches them. */
+  processes: z.array(
+    z.object({ name: z.string(), cpuMs: z.number().nonnegative(), msPerThousand: z.number().nonnegative() }),
+  ),
+  /** The sum over `processes`. */
+  totalMsPerThousand: z.number().nonnegative(),
+  /** CPU the machine spent busy outside the watched processes, per 1000 users: other work sharing it. */
+  otherMsPerThousand: z.number().nonnegative(),
+});
+export type CpuBreakdown = z.infer<typeof cpuBreakdownSchema>;
+
 /** One of our stages, with its ratio to the raw tool it is compared with. */
 export const stageSchema = z.object({
   /** `fetch`, `store`, `relay`, `sink`. */
@@ -38,6 +57,8 @@ export const stageSchema = z.object({
   baseline: z.string().optional(),
   ratio: z.number().finite().nonnegative().optional(),
   details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  /** The sink's: CPU per 1000 users while it drained the stage's records. */
+  cpu: cpuBreakdownSchema.optional(),
 });
 export type Stage = z.infer<typeof stageSchema>;
 
@@ -80,6 +101,8 @@ export const profileSchema = z.object({
     samples: z.array(lagSampleSchema),
   }),
   latency: z.array(latencySchema),
+  /** CPU per 1000 users over the sustained run's load (the attempt reported in `sustained`). */
+  cpu: cpuBreakdownSchema.optional(),
 });
 export type Profile = z.infer<typeof profileSchema>;
 
@@ -162,6 +185,23 @@ export const consolePhaseSchema = z.object({
 });
 export type ConsolePhase = z.infer<typeof consolePhaseSchema>;
 
+/**
+ * The serial limit (issue 17): one user's cost at each raw tool's own speed, added up, which is as fast as one
+ * machine whose cores every stage shares can carry users through all of them: 1 / (1/postgres-bulk +
+ * 1/kafka-producer + 1/kafka-consumer + 1/cassandra-insert), from this run's baselines (the faster round where
+ * one ran twice). Absent from runs without those baselines.
+ */
+export const serialLimitSchema = z.object({
+  perSecond: rate,
+  /** Baseline id → the records/s the limit adds up. */
+  baselines: z.record(z.string(), rate),
+  /** The end-to-end profile set against it (`low-latency`), when one ran: its sustained rate and its fraction of the limit. */
+  endToEnd: z
+    .object({ profile: z.string(), perSecond: rate, fraction: z.number().finite().nonnegative() })
+    .optional(),
+});
+export type SerialLimit = z.infer<typeof serialLimitSchema>;
+
 export const targetSchema = z.object({
   id: z.string(),
   description: z.string(),
@@ -208,6 +248,8 @@ export const resultsSchema = z.object({
   stages: z.array(stageSchema),
   endToEnd: z.array(profileSchema),
   scaling: z.array(scalingPointSchema),
+  /** Optional, so runs recorded before it existed (and `--only` runs) stay valid under version 1. */
+  serialLimit: serialLimitSchema.optional(),
   /** The console phase; optional, so the runs recorded before it existed stay valid under version 1. */
   console: consolePhaseSchema.optional(),
   targets: z.array(targetSchema),
