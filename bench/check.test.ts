@@ -107,6 +107,16 @@ describe('checkOutputs', () => {
     ]);
   });
 
+  it('flags a Spark peer whose rows do not match its records, and markdown without its section', () => {
+    const short = withResults((results) => {
+      if (results.sparkPeer) results.sparkPeer.rowsWritten = results.sparkPeer.records - 1;
+    });
+    const noSection = good.md.replace('## Peer: Spark parity job', '## Peer');
+
+    expect(checkOutputs(short)).toEqual(['latest.json Spark peer wrote 49999 rows for its 50000 records']);
+    expect(checkOutputs({ ...good, md: noSection })).toEqual(['latest.md has no Spark peer section']);
+  });
+
   it('flags markdown without the console section in a run that has the phase', () => {
     const noSection = good.md.replace('## Console', '## Consoles');
 

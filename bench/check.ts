@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describeIssues } from '../lib/errors.ts';
 import { type Results, resultsSchema } from './lib/results.ts';
 import { reportFiles } from './report/files.ts';
-import { consoleHeading, targetsTableHeader } from './report/markdown.ts';
+import { consoleHeading, sparkPeerHeading, targetsTableHeader } from './report/markdown.ts';
 import { xmlProblem } from './report/xml.ts';
 
 /** The report's three files, as text. */
@@ -69,6 +69,12 @@ function checkJson(text: string): { problems: string[]; results?: Results } {
     }
   }
   problems.push(...checkConsole(results));
+  const peer = results.sparkPeer;
+  if (peer !== undefined && peer.rowsWritten !== peer.records) {
+    problems.push(
+      `${reportFiles.json} Spark peer wrote ${peer.rowsWritten} rows for its ${peer.records} records`,
+    );
+  }
   return { problems, results };
 }
 
@@ -119,6 +125,9 @@ function checkMarkdown(md: string, results: Results | undefined): string[] {
   }
   if (results.console !== undefined && !md.includes(`\n${consoleHeading}\n`)) {
     problems.push(`${reportFiles.md} has no console section`);
+  }
+  if (results.sparkPeer !== undefined && !md.includes(`\n${sparkPeerHeading}\n`)) {
+    problems.push(`${reportFiles.md} has no Spark peer section`);
   }
   const { hostname, cpuModel } = results.machine;
   if (!md.includes(hostname) || !md.includes(cpuModel)) {

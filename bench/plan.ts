@@ -17,6 +17,11 @@ export interface Plan {
   postgresUsers: number;
   fetchUsers: number;
   stageUsers: number;
+  /**
+   * The Spark peer's records per micro-batch (`maxOffsetsPerTrigger`), on `stageUsers` records: small enough
+   * for several batches after the first, whose rows per second are its steady rate.
+   */
+  sparkRecordsPerBatch: number;
   profiles: readonly ProfileSpec[];
   probes: number;
   probeSeconds: number;
@@ -36,6 +41,8 @@ export const fullPlan: Plan = {
   postgresUsers: 50_000,
   fetchUsers: 25_000,
   stageUsers: 30_000,
+  // The batch size spark.test.ts measured its recorded figures with (infra/spark/README.md): 8 batches.
+  sparkRecordsPerBatch: 4000,
   profiles,
   probes: 5,
   probeSeconds: 15,
@@ -63,6 +70,7 @@ export const quickPlan: Plan = {
   postgresUsers: 5_000,
   fetchUsers: 5_000,
   stageUsers: 3_000,
+  sparkRecordsPerBatch: 500,
   profiles: profiles.slice(0, 1),
   probes: 0,
   probeSeconds: 0,

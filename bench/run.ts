@@ -64,12 +64,16 @@ import {
   userCreatedMessages,
   withFreshIds,
 } from './lib/users.ts';
+import { runSparkPeer } from './peer-spark.ts';
 import { type Plan, parseBenchArgs } from './plan.ts';
 import { writeReport } from './report/write.ts';
 import { measureFetch, measureRelay, measureSink, measureStore } from './stages.ts';
 
 /** The window the scaling sweep runs with: the low-latency profile's. */
 const scalingWindowMs = 50;
+
+/** The settings the sink stage runs with (the low-latency profile's), and its partitions the Spark peer's topic. */
+const stageProfile = profiles[0] as ProfileSpec;
 
 function gitInfo(): Results['git'] {
   const git = (...args: string[]) => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).trim();
@@ -210,7 +214,7 @@ async function runStages(
   const fetched = await measureFetch(plan.fetchUsers);
   const stages: Stage[] = [fetched.stage];
 
-  const spec = profiles[0] as ProfileSpec;
+  const spec = stageProfile;
   const names = runNames('stages');
   const run = await prepareRun(cfg, names, spec.partitions);
   let offline: OfflinePipeline | undefined;
@@ -311,14 +315,20 @@ async function main(): Promise<number> {
   const onOffline = (o: OfflinePipeline) => {
     offlinePid = o.pid;
   };
+  let sparkPid: number | undefined;
+  sampler.watch({
+    name: 'spark job (the peer: its local[2] driver, executors included)',
+    pids: () => (sparkPid === undefined ? [] : [sparkPid]),
+  });
   let consolePid: number | undefined;
-  // serverless-offline runs in its own process group, and the console phase's console in a process of its own;
-  // Ctrl-C must not leave them running. (The phase's topics, keyspace and database stay behind; the next run
-  // drops them.)
+  // serverless-offline runs in its own process group, the console phase's console and the Spark peer's driver in
+  // processes of their own; Ctrl-C must not leave them running. (The phase's topics, keyspace and database stay
+  // behind; the next run drops them.)
   process.once('SIGINT', () => {
     const kills: Array<() => void> = [];
     if (offlinePid !== undefined) kills.push(() => process.kill(-(offlinePid as number), 'SIGKILL'));
     if (consolePid !== undefined) kills.push(() => process.kill(consolePid as number, 'SIGKILL'));
+    if (sparkPid !== undefined) kills.push(() => process.kill(sparkPid as number, 'SIGKILL'));
     for (const kill of kills) {
       try {
         kill();
@@ -334,8 +344,10 @@ async function main(): Promise<number> {
     console.log(`  dropped ${leftovers} topics, keyspaces and databases left by an interrupted run`);
   sampler.start();
 
-  // Baselines, stages, profiles, scaling points, the console phase, the two baselines run again, the report.
-  const steps = only === 'console' ? 1 + 1 : 4 + 4 + plan.profiles.length + plan.scaling.length + 1 + 2 + 1;
+  // Baselines, stages, the Spark peer, profiles, scaling points, the console phase, the two baselines run again,
+  // the report.
+  const steps =
+    only === 'console' ? 1 + 1 : 4 + 4 + 2 + plan.profiles.length + plan.scaling.length + 1 + 2 + 1;
   const progress = new Progress(steps);
   const consolePhase = () => {
     const { pairs, usersPerRound } = plan.console;
@@ -361,7 +373,7 @@ async function main(): Promise<number> {
 
     let measured: Pick<
       Results,
-      'baselines' | 'stages' | 'endToEnd' | 'scaling' | 'serialLimit' | 'console' | 'targets'
+      'baselines' | 'stages' | 'sparkPeer' | 'endToEnd' | 'scaling' | 'serialLimit' | 'console' | 'targets'
     >;
     if (only === 'console') {
       const phase = await consolePhase();
@@ -381,6 +393,30 @@ async function main(): Promise<number> {
       // end, the stages share the machine with each other and with the load).
       const rateOf = (id: string) => stages.find((s) => s.id === id)?.perSecond ?? 0;
       const candidate = Math.max(100, 0.6 * Math.min(rateOf('relay'), rateOf('sink')));
+
+      // The peer right after the sink, on as many records: sink-users ÷ Spark in the same minutes.
+      const sparkPeer = await runSparkPeer(
+        cfg,
+        {
+          records: plan.stageUsers,
+          recordsPerBatch: plan.sparkRecordsPerBatch,
+          partitions: stageProfile.partitions,
+        },
+        rateOf('sink'),
+        {
+          phase: (label) => progress.phase(label),
+          detail: (label) => progress.detail(label),
+          log: (line) => progress.log(line),
+          running: (pid) => {
+            sparkPid = pid;
+          },
+        },
+      );
+      progress.log(
+        `peer: Spark parity job ${Math.round(sparkPeer.steadyPerSecond)} rows/s steady, first batch done ` +
+          `${(sparkPeer.firstBatch.sinceStartMs / 1000).toFixed(1)} s after its driver started; sink-users ÷ Spark ` +
+          `${sparkPeer.sinkRatio.toFixed(2)}×`,
+      );
       const templates = storableUsers(benchUsers(2000, 'bench-load'));
       const endToEnd: Profile[] = [];
       for (const spec of plan.profiles) {
@@ -425,11 +461,15 @@ async function main(): Promise<number> {
       measured = {
         baselines,
         stages,
+        sparkPeer,
         endToEnd,
         scaling,
         serialLimit,
         console: phase,
-        targets: [...pipelineTargets({ baselines, stages, endToEnd, serialLimit }), ...consoleTargets(phase)],
+        targets: [
+          ...pipelineTargets({ baselines, stages, sparkPeer, endToEnd, serialLimit }),
+          ...consoleTargets(phase),
+        ],
       };
     }
 

@@ -1,8 +1,8 @@
 /**
- * Typed errors of the benchmark's runner: its command line, and the console phase (bench/console.ts). None is
- * retryable within a run: a console that does not start, exits or stops answering mid-round would spoil the
- * round it ran in, and a benchmark that quietly ran the round again would measure something else. Each
- * carries a stable `code` to branch on.
+ * Typed errors of the benchmark's runner: its command line, the console phase (bench/console.ts) and the Spark
+ * peer (bench/peer-spark.ts). None is retryable within a run: a console that does not start, exits or stops
+ * answering mid-round would spoil the round it ran in, and a benchmark that quietly ran the round again would
+ * measure something else. Each carries a stable `code` to branch on.
  */
 import { PipelineError } from '../../lib/errors.ts';
 
@@ -32,5 +32,29 @@ export class BenchArgsError extends PipelineError {
 
   constructor(message: string) {
     super(message, { code: 'BENCH_ARGS_INVALID', retryable: false });
+  }
+}
+
+/** Why the Spark peer phase (bench/peer-spark.ts) could not measure. */
+export type SparkPeerFailure =
+  /** The driver exited before it had read every record. */
+  | 'SPARK_JOB_EXITED'
+  /** It had not read every record by the deadline. */
+  | 'SPARK_TIMEOUT'
+  /** It skipped records as invalid: the bench's records are all valid, so the job and sink-users disagree. */
+  | 'SPARK_REJECTED'
+  /** Its keyspace does not hold one `created_users` row per record. */
+  | 'SPARK_ROWS_MISSING'
+  /** Its `created_users` query printed no first batch. */
+  | 'SPARK_NO_FIRST_BATCH'
+  /** Its `created_users` query had fewer than two batches with data, so no steady rate. */
+  | 'SPARK_NO_STEADY_RATE';
+
+/** The Spark peer phase failed; `code` says how (see {@link SparkPeerFailure}). */
+export class SparkPeerError extends PipelineError {
+  override readonly name: string = 'SparkPeerError';
+
+  constructor(message: string, options: { code: SparkPeerFailure; cause?: unknown }) {
+    super(message, { ...options, retryable: false });
   }
 }

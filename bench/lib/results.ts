@@ -119,6 +119,40 @@ export const scalingPointSchema = z.object({
 });
 export type ScalingPoint = z.infer<typeof scalingPointSchema>;
 
+/**
+ * The peer (issue 17): the project's Spark Structured Streaming job in `--parity` mode, which writes the same
+ * `created_users` rows as sink-users, on as many records as the sink phase, in the same run (bench/peer-spark.ts).
+ */
+export const sparkPeerSchema = z.object({
+  /** Where the job ran: `local[2]`. */
+  master: z.string(),
+  /** Records on its topic: the sink phase's number. */
+  records: z.number().int().positive(),
+  /** Its `maxOffsetsPerTrigger`: records per micro-batch at most. */
+  recordsPerBatch: z.number().int().positive(),
+  /** `created_users` rows in its keyspace afterwards: the phase fails unless it equals `records`. */
+  rowsWritten: z.number().int().nonnegative(),
+  /** Batches of its `created_users` query that carried data. */
+  batches: z.number().int().positive(),
+  /** Rows per second over that query's batches after its first with data (the steady rate). */
+  steadyPerSecond: rate,
+  /** That query's first batch with data, every record being on the topic before the driver started. */
+  firstBatch: z.object({
+    /** From the driver JVM's start to the end of the batch. */
+    sinceStartMs: z.number().finite().nonnegative(),
+    /** The batch alone. */
+    durationMs: z.number().finite().nonnegative(),
+    rows: z.number().int().nonnegative(),
+  }),
+  /** From launching the driver until it had read every record, start-up included. */
+  wallSeconds: seconds,
+  /** sink-users' users per second in this run's sink phase. */
+  sinkPerSecond: rate,
+  /** `sinkPerSecond` ÷ `steadyPerSecond` (target `sink-vs-spark`). */
+  sinkRatio: z.number().finite().nonnegative(),
+});
+export type SparkPeer = z.infer<typeof sparkPeerSchema>;
+
 /** One round of the console phase: the sink's rate with the console off or on. */
 export const consoleRoundSchema = z.object({
   /** 1-based, in the order run (the warm-up round not counted). */
@@ -248,6 +282,8 @@ export const resultsSchema = z.object({
   stages: z.array(stageSchema),
   endToEnd: z.array(profileSchema),
   scaling: z.array(scalingPointSchema),
+  /** The Spark peer; optional, so runs recorded before it existed (and `--only` runs) stay valid under version 1. */
+  sparkPeer: sparkPeerSchema.optional(),
   /** Optional, so runs recorded before it existed (and `--only` runs) stay valid under version 1. */
   serialLimit: serialLimitSchema.optional(),
   /** The console phase; optional, so the runs recorded before it existed stay valid under version 1. */

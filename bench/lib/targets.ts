@@ -1,8 +1,9 @@
 /**
  * The benchmark's targets, pure: every goal, written once here, and the run measured against them. They are
  * goals the report shows, not test assertions. The pipeline's are issue 17's (the sink against the raw
- * Cassandra loop, end to end against the serial limit, the low-latency profile's latency at 50% load); the
- * console's are issue 15's. A new target is a goal in {@link goals} and a row in {@link pipelineTargets}.
+ * Cassandra loop and against the Spark peer, end to end against the serial limit, the low-latency profile's
+ * latency at 50% load); the console's are issue 15's. A new target is a goal in {@link goals} and a row in
+ * {@link pipelineTargets}.
  */
 import type { ConsolePhase, Results, Target } from './results.ts';
 import { serialLimitProfile } from './serial-limit.ts';
@@ -16,6 +17,8 @@ export const goals = {
   /** The low-latency profile at 50% of its sustained rate: p50 and p99, in ms. */
   lowLatencyP50Ms: 75,
   lowLatencyP99Ms: 300,
+  /** sink-users ÷ the Spark parity job's steady rows/s, measured in the same run (bench/peer-spark.ts). */
+  sinkVsSpark: 2,
   /** The sink with the console running ÷ without: the console's polling costs at most 2%. */
   consoleCost: 0.98,
   /** The console page's first contentful paint, in ms. */
@@ -47,7 +50,7 @@ export function target(
  * limit. A figure that was not measured counts as 0, so its target shows as missed rather than vanishing.
  */
 export function pipelineTargets(
-  run: Pick<Results, 'baselines' | 'stages' | 'endToEnd' | 'serialLimit'>,
+  run: Pick<Results, 'baselines' | 'stages' | 'sparkPeer' | 'endToEnd' | 'serialLimit'>,
 ): Target[] {
   const rate = (list: ReadonlyArray<{ id: string; perSecond: number }>, id: string) =>
     list.find((x) => x.id === id)?.perSecond ?? 0;
@@ -61,6 +64,14 @@ export function pipelineTargets(
       'sink-users ÷ raw cassandra-driver loop',
       ratio(sink, rate(run.baselines, 'cassandra-insert')),
       goals.sinkVsCassandra,
+      '>=',
+      'x',
+    ),
+    target(
+      'sink-vs-spark',
+      'sink-users ÷ Spark parity job (steady rows/s)',
+      run.sparkPeer?.sinkRatio ?? 0,
+      goals.sinkVsSpark,
       '>=',
       'x',
     ),

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryEntry } from '../lib/results.ts';
 import { historyEntry } from './history.ts';
-import { consoleHeading, historyLimit, renderMarkdown, targetsTableHeader } from './markdown.ts';
+import {
+  consoleHeading,
+  historyLimit,
+  renderMarkdown,
+  sparkPeerHeading,
+  targetsTableHeader,
+} from './markdown.ts';
 import { sampleQuickResults, sampleResults } from './sample.ts';
 
 /** The markdown table that follows `heading`, as its lines. */
@@ -102,6 +108,25 @@ describe('renderMarkdown', () => {
     expect(tableAfter(md, '### Baselines')).toContain(
       '| `kafka-producer` | kafka-producer-perf-test (acks=all, linger.ms=5) | 200,000 | 1.42 | 140,845 | acks=all, linger.ms=5 |',
     );
+  });
+
+  it('puts the Spark peer beside the sink: its steady rate, first batch, rows and the ratio', () => {
+    const md = renderMarkdown(sampleResults(), []);
+
+    const table = tableAfter(md, sparkPeerHeading);
+    expect(table[0]).toBe('| Engine | Rows/s | Rate taken over | First batch |');
+    expect(table).toContain(
+      "| sink-users → created_users (`sink`) | 13,889 | Cassandra's write times of its rows | — |",
+    );
+    expect(table).toContain(
+      '| Spark parity job, local[2] | 5,000 | the batches after the first | 8,120 ms after the driver started (the batch: 4,000 rows in 5,230 ms) |',
+    );
+    expect(md).toContain('which then held 50,000 rows');
+    expect(md).toContain("query's 12 batches after its first");
+    expect(md).toContain('sink-users ÷ Spark: **2.78×** (target `sink-vs-spark`)');
+    expect(md.indexOf(sparkPeerHeading)).toBeGreaterThan(md.indexOf('## Stages vs raw baselines'));
+    expect(md.indexOf(sparkPeerHeading)).toBeLessThan(md.indexOf('## End to end'));
+    expect(renderMarkdown({ ...sampleResults(), sparkPeer: undefined }, [])).not.toContain(sparkPeerHeading);
   });
 
   it('describes each end-to-end profile: settings, sustained rate, lag and latency per load', () => {

@@ -1,10 +1,11 @@
 /**
  * The benchmark's markdown report (`bench/results/latest.md`): what ran where, whether the targets were met,
- * each stage against the raw tool it is compared with, the end-to-end profiles, the scaling sweep, what the
- * console costs the sink and how fast its page paints, the processes' footprint and the recent history. A pure function of the results and the history, so the same
- * run always renders the same text.
+ * each stage against the raw tool it is compared with, the Spark peer beside the sink, the end-to-end
+ * profiles, the scaling sweep, what the console costs the sink and how fast its page paints, the processes'
+ * footprint and the recent history. A pure function of the results and the history, so the same run always
+ * renders the same text.
  */
-import type { ConsolePhase, HistoryEntry, Profile, Results, Target } from '../lib/results.ts';
+import type { ConsolePhase, HistoryEntry, Profile, Results, SparkPeer, Target } from '../lib/results.ts';
 import {
   formatCount,
   formatDuration,
@@ -30,6 +31,9 @@ export const targetsTableHeader = '| Target | Goal | Measured | Met |';
 /** The console phase's heading; `bench/check.ts` looks for it in a run that has the phase. */
 export const consoleHeading = '## Console';
 
+/** The Spark peer's heading; `bench/check.ts` looks for it in a run that has the peer. */
+export const sparkPeerHeading = '## Peer: Spark parity job';
+
 const none = '—';
 
 interface Column {
@@ -51,6 +55,7 @@ export function renderMarkdown(results: Results, history: HistoryEntry[]): strin
     header(results),
     targetsSection(results.targets),
     stagesSection(results),
+    results.sparkPeer === undefined ? undefined : sparkPeerSection(results.sparkPeer, results),
     endToEndSection(results.endToEnd),
     scalingSection(results),
     results.console === undefined ? undefined : consoleSection(results.console),
@@ -152,6 +157,46 @@ function stagesSection(results: Results): string {
     '### Baselines',
     baselinesTable,
   ].join('\n\n');
+}
+
+function sparkPeerSection(peer: SparkPeer, results: Results): string {
+  const sink = results.stages.find((s) => s.id === 'sink');
+  const intro =
+    "The project's Spark Structured Streaming job (`infra/spark`) in `--parity` mode, which writes the same " +
+    `\`created_users\` rows as sink-users, on ${cell(peer.master)}, right after the sink stage: a topic of its own ` +
+    `holding as many records as the sink's (${formatCount(peer.records)}, the same generator and record bytes), ` +
+    `read in micro-batches of at most ${formatCount(peer.recordsPerBatch)}, into a keyspace of its own, which then ` +
+    `held ${formatCount(peer.rowsWritten)} rows. Its steady rate is over its \`created_users\` query's ` +
+    `${formatCount(Math.max(0, peer.batches - 1))} batches after its first with data; the first batch's time runs ` +
+    "from the driver JVM's start, every record being on the topic before it started.";
+  const table = renderTable(
+    [
+      { title: 'Engine' },
+      { title: 'Rows/s', align: 'right' },
+      { title: 'Rate taken over' },
+      { title: 'First batch' },
+    ],
+    [
+      [
+        sink ? `${cell(sink.name)} (\`sink\`)` : 'sink-users (`sink`)',
+        formatRate(peer.sinkPerSecond),
+        "Cassandra's write times of its rows",
+        none,
+      ],
+      [
+        `Spark parity job, ${cell(peer.master)}`,
+        formatRate(peer.steadyPerSecond),
+        'the batches after the first',
+        `${formatMs(peer.firstBatch.sinceStartMs)} after the driver started (the batch: ` +
+          `${formatCount(peer.firstBatch.rows)} rows in ${formatMs(peer.firstBatch.durationMs)})`,
+      ],
+    ],
+  );
+  const ratio =
+    `sink-users ÷ Spark: **${formatRatio(peer.sinkRatio)}** (target \`sink-vs-spark\`). From launching the driver ` +
+    `until it had read every record, start-up included: ${formatSeconds(peer.wallSeconds)} s ` +
+    `(${formatRate(peer.wallSeconds > 0 ? peer.records / peer.wallSeconds : 0)} rows/s).`;
+  return [sparkPeerHeading, intro, table, ratio].join('\n\n');
 }
 
 function endToEndSection(profiles: readonly Profile[]): string {

@@ -4,7 +4,23 @@
  * copy freely.
  */
 import { abbaSchedule, median, pairRatios } from '../lib/abba.ts';
-import type { ConsolePhase, Results } from '../lib/results.ts';
+import type { ConsolePhase, Results, SparkPeer } from '../lib/results.ts';
+
+/** The Spark peer on the sink stage's 50,000 records: 5,000 rows/s steady, so the sink is at 2.78× of it. */
+export function sampleSparkPeer(): SparkPeer {
+  return {
+    master: 'local[2]',
+    records: 50_000,
+    recordsPerBatch: 4_000,
+    rowsWritten: 50_000,
+    batches: 13,
+    steadyPerSecond: 5_000,
+    firstBatch: { sinceStartMs: 8_120, durationMs: 5_230, rows: 4_000 },
+    wallSeconds: 19.4,
+    sinkPerSecond: 13_888.89,
+    sinkRatio: 13_888.89 / 5_000,
+  };
+}
 
 /**
  * A console phase of four ABBA pairs, the page measured in chromium: the console costs the sink about 1.5%
@@ -259,6 +275,7 @@ export function sampleResults(): Results {
         };
       }),
     ),
+    sparkPeer: sampleSparkPeer(),
     console: sampleConsolePhase(),
     targets: [
       {

@@ -38,7 +38,8 @@ function runBench(args: string[]): Promise<{ code: number | null; output: string
 }
 
 describe('npm run bench -- --quick', () => {
-  it('writes a complete report whose counts add up', { timeout: 420_000 }, async () => {
+  // The Spark peer adds about a minute to the quick run (its jar and runtime jars built and resolved before).
+  it('writes a complete report whose counts add up', { timeout: 540_000 }, async () => {
     out = await mkdtemp(join(tmpdir(), 'bench-smoke-'));
     const run = await runBench(['--quick', '--out', out, '--label', 'smoke test']);
     expect(run.code, run.output.slice(-3000)).toBe(0);
@@ -58,6 +59,15 @@ describe('npm run bench -- --quick', () => {
     for (const id of ['store', 'relay', 'sink'])
       expect(results.stages.find((s) => s.id === id)?.users).toBe(3000);
     for (const stage of results.stages) expect(stage.ratio).toBeGreaterThan(0);
+
+    // The Spark peer read as many records as the sink, in several micro-batches, and wrote a row for each.
+    const peer = results.sparkPeer;
+    expect(peer?.records).toBe(3000);
+    expect(peer?.rowsWritten).toBe(3000);
+    expect(peer?.batches).toBeGreaterThan(1);
+    expect(peer?.steadyPerSecond).toBeGreaterThan(0);
+    expect(peer?.sinkRatio).toBeGreaterThan(0);
+    expect(results.targets.map((t) => t.id)).toContain('sink-vs-spark');
 
     const [profile] = results.endToEnd;
     expect(profile?.id).toBe('low-latency');
@@ -86,6 +96,7 @@ describe('npm run bench -- --quick', () => {
         'cassandra',
         expect.stringMatching(/^sls offline/),
         expect.stringMatching(/^npm run console/),
+        expect.stringMatching(/^spark job/),
       ]),
     );
 
