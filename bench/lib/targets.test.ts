@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sampleConsolePhase, sampleResults } from '../report/sample.ts';
+import { sampleConsolePhase, sampleResults, sampleSparkPeer } from '../report/sample.ts';
 import { serialLimitOf } from './serial-limit.ts';
 import { consoleTargets, goals, pipelineTargets, target } from './targets.ts';
 
@@ -50,6 +50,25 @@ describe('pipelineTargets', () => {
       met: true,
     });
     expect(byId.get('low-latency-p99')).toMatchObject({ measured: 176.5, goal: 300, met: true });
+  });
+
+  it('sets the sink against the Spark peer of the same run: its ratio, at least 2x', () => {
+    const run = sampleResults();
+    const slow = { ...sampleSparkPeer(), sinkRatio: 1.5 };
+
+    const spark = pipelineTargets(run).find((t) => t.id === 'sink-vs-spark');
+    const missed = pipelineTargets({ ...run, sparkPeer: slow }).find((t) => t.id === 'sink-vs-spark');
+    const absent = pipelineTargets({ ...run, sparkPeer: undefined }).find((t) => t.id === 'sink-vs-spark');
+
+    expect(spark).toMatchObject({
+      measured: 13_888.89 / 5_000,
+      goal: goals.sinkVsSpark,
+      unit: 'x',
+      met: true,
+    });
+    expect(goals.sinkVsSpark).toBe(2);
+    expect(missed).toMatchObject({ measured: 1.5, met: false });
+    expect(absent).toMatchObject({ measured: 0, met: false });
   });
 
   it('shows a target whose figure was not measured as missed, at 0', () => {
