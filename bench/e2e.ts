@@ -20,6 +20,7 @@ import type { StackConfig } from '../infra/local/config.ts';
 import { resolvePostgres, stackConnection } from '../infra/local/endpoints.ts';
 import { localEventBusEndpoint } from '../infra/local/function-env.ts';
 import { functionConfig } from './lib/config.ts';
+import { type CpuReading, cpuBreakdown } from './lib/cpu.ts';
 import { runOpenLoop } from './lib/generator.ts';
 import { isFlat, latencySummary, perSecond } from './lib/measure.ts';
 import {
@@ -31,7 +32,7 @@ import {
   startOffline,
 } from './lib/pipeline.ts';
 import { startRelayTrigger } from './lib/relay-trigger.ts';
-import type { Latency, Profile } from './lib/results.ts';
+import type { CpuBreakdown, Latency, Profile } from './lib/results.ts';
 import { rowCount, writeTimes } from './lib/seed.ts';
 
 export interface ProfileSpec {
@@ -96,6 +97,8 @@ export interface ProfileHooks {
   progress(label: string): void;
   /** The profile's serverless-offline, for the process sampler. */
   started?(offline: OfflinePipeline): void;
+  /** Reads the process sampler; given, the profile carries its CPU per 1000 users over the sustained run. */
+  readCpu?(): Promise<CpuReading>;
   warn(message: string): void;
 }
 
@@ -201,6 +204,7 @@ export async function runProfile(
         slope: number;
         flat: boolean;
         samples: Profile['sustained']['samples'];
+        cpu?: CpuBreakdown;
       };
       // A probe gives up as soon as the backlog is clearly growing (more than `probeGiveUpSeconds` of arrivals
       // behind after the warm-up): the answer is known, and every further second only adds to the drain.
@@ -221,6 +225,9 @@ export async function runProfile(
             await sleep(what === 'probe' ? 1000 : 2000);
           }
         })();
+        // The CPU of the load itself: from its start to its end, over the users it committed (with the backlog
+        // flat, about as many as went through); the drain after it is left out.
+        const cpuStart = await hooks.readCpu?.();
         const load = await runOpenLoop({
           pool: run.pool,
           templates,
@@ -229,6 +236,7 @@ export async function runProfile(
           onCommit,
           stop: () => givenUp,
         });
+        const cpuEnd = await hooks.readCpu?.();
         sampling = false;
         await sampler;
         const steady = samples.filter((s) => s.seconds >= Math.min(plan.warmupSeconds, seconds / 3));
@@ -238,7 +246,11 @@ export async function runProfile(
         const flat = !givenUp && verdict.flat && achieved >= 0.95 * rate;
         attempts.push({ perSecond: achieved, flat, lagSlopePerSecond: verdict.slopePerSecond });
         await drain(`${Math.round(rate)}/s`);
-        return { perSecond: achieved, slope: verdict.slopePerSecond, flat, samples };
+        const cpu =
+          cpuStart === undefined || cpuEnd === undefined
+            ? undefined
+            : cpuBreakdown(cpuStart, cpuEnd, load.committed);
+        return { perSecond: achieved, slope: verdict.slopePerSecond, flat, samples, cpu };
       };
 
       let rate = plan.candidatePerSecond;
@@ -307,6 +319,7 @@ export async function runProfile(
           samples: sustained.samples,
         },
         latency,
+        ...(sustained.cpu === undefined ? {} : { cpu: sustained.cpu }),
       };
     } finally {
       await admin.disconnect();

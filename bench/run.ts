@@ -28,11 +28,13 @@ import { postgresBulkBaseline } from './baselines/postgres.ts';
 import { runConsolePhase } from './console.ts';
 import { type ProfileSpec, profiles, runProfile } from './e2e.ts';
 import { functionConfig } from './lib/config.ts';
+import type { CpuReading } from './lib/cpu.ts';
 import {
   machineInfo,
   ProcessSampler,
   postgresPids,
   processTree,
+  readCpu,
   toolVersions,
   watchedServers,
 } from './lib/machine.ts';
@@ -209,6 +211,7 @@ async function runStages(
   plan: Plan,
   progress: Progress,
   onOffline: (o: OfflinePipeline) => void,
+  cpu: () => Promise<CpuReading>,
 ): Promise<{ stages: Stage[]; fetchBaseline: Baseline }> {
   progress.phase(`stage: fetch-users (${plan.fetchUsers} users from the local API)`);
   const fetched = await measureFetch(plan.fetchUsers);
@@ -227,7 +230,7 @@ async function runStages(
     progress.phase('stage: sink-users through the local Kafka event source');
     offline = await startOffline(cfg, names, spec);
     onOffline(offline);
-    stages.push(await measureSink(run, offline, users.length, spec));
+    stages.push(await measureSink(run, offline, users.length, spec, cpu));
   } finally {
     await offline?.stop();
     await run.close();
@@ -387,7 +390,8 @@ async function main(): Promise<number> {
       };
     } else {
       const firstRound = await runBaselines(cfg, plan, progress, recordBytes, 'start');
-      const { stages, fetchBaseline } = await runStages(cfg, plan, progress, onOffline);
+      const cpu = () => readCpu(sampler);
+      const { stages, fetchBaseline } = await runStages(cfg, plan, progress, onOffline, cpu);
 
       // The first rate each profile tries: 60% of the slower of the relay and the sink on their own (end to
       // end, the stages share the machine with each other and with the load).
@@ -438,6 +442,7 @@ async function main(): Promise<number> {
             {
               progress: (line) => progress.detail(line),
               started: onOffline,
+              readCpu: cpu,
               warn: (m) => progress.log(`warning: ${m}`),
             },
           ),

@@ -30,8 +30,9 @@ import { busEvent } from '../infra/eventbus/server.ts';
 import type { StackConfig } from '../infra/local/config.ts';
 import { startRandomUserServer } from '../infra/randomuser/index.ts';
 import { functionConfig } from './lib/config.ts';
+import { type CpuReading, cpuBreakdown } from './lib/cpu.ts';
 import { perSecond, spanRate } from './lib/measure.ts';
-import { type OfflinePipeline, type RunClients, waitForConsumed } from './lib/pipeline.ts';
+import { type OfflinePipeline, type RunClients, sinkConsumed, waitForConsumed } from './lib/pipeline.ts';
 import type { Baseline, Stage } from './lib/results.ts';
 import { waitForRows, writeTimes } from './lib/seed.ts';
 
@@ -227,15 +228,26 @@ export async function measureRelay(cfg: StackConfig, run: RunClients, expected: 
 /**
  * sink-users under `sls offline start` draining `expected` records the topic already holds; the rate is
  * over the span of Cassandra's own write times, so start-up and polling are left out.
+ *
+ * @param readCpu - reads the process sampler; given, the stage carries its CPU per 1000 users per process,
+ *   from now until every record is consumed, over the records consumed in that span
  */
 export async function measureSink(
   run: RunClients,
   offline: OfflinePipeline,
   expected: number,
   label: { batchSize: number; batchingWindowMs: number; partitions: number },
+  readCpu?: () => Promise<CpuReading>,
 ): Promise<Stage> {
   const before = offline.sinkInvocations();
+  // The sink started draining as soon as it was up: the span counts only what it consumed after this reading.
+  const { cpuStart, consumedAtStart } = await startReading(run, readCpu);
   await waitForConsumed(run.kafka, run.names.topic, expected);
+  const cpuEnd = await readCpu?.();
+  const cpu =
+    cpuStart === undefined || cpuEnd === undefined
+      ? undefined
+      : cpuBreakdown(cpuStart, cpuEnd, Math.max(0, expected - consumedAtStart));
   await waitForRows(run.cql, expected, { timeoutMs: 60_000, intervalMs: 1000 });
   const span = spanRate([...(await writeTimes(run.cql)).values()]);
   const after = offline.sinkInvocations();
@@ -247,5 +259,23 @@ export async function measureSink(
     perSecond: span.perSecond,
     baseline: 'cassandra-insert',
     details: { ...label, invocations: after.invocations - before.invocations },
+    ...(cpu === undefined ? {} : { cpu }),
   };
+}
+
+/** The CPU reading that starts the sink's span, and the records consumed by then (committed offsets). */
+async function startReading(
+  run: RunClients,
+  readCpu: (() => Promise<CpuReading>) | undefined,
+): Promise<{ cpuStart?: CpuReading; consumedAtStart: number }> {
+  if (readCpu === undefined) return { consumedAtStart: 0 };
+  const admin = run.kafka.admin();
+  // Connected first, so the two readings follow each other closely.
+  await admin.connect();
+  try {
+    const cpuStart = await readCpu();
+    return { cpuStart, consumedAtStart: await sinkConsumed(admin, run.names.topic) };
+  } finally {
+    await admin.disconnect();
+  }
 }

@@ -10,6 +10,7 @@ import pidusage from 'pidusage';
 import { pomProperty, type StackConfig } from '../../infra/local/config.ts';
 import type { StatusRow } from '../../infra/local/stack.ts';
 import { repoRoot } from '../../lib/paths.ts';
+import type { CpuReading } from './cpu.ts';
 import type { ProcessUsage, Results } from './results.ts';
 
 export function machineInfo(): Results['machine'] {
@@ -142,6 +143,11 @@ export class ProcessSampler {
     return total;
   }
 
+  /** CPU milliseconds each watched name's processes have used, as of the latest sample, in the order watched. */
+  cpuMsByName(): Map<string, number> {
+    return new Map([...this.#usage.entries()].map(([name, u]) => [name, usedMs(u)]));
+  }
+
   /** CPU milliseconds the processes watched as `name` have used, as of the latest sample; 0 if never seen. */
   cpuMsOf(name: string): number {
     const usage = this.#usage.get(name);
@@ -172,6 +178,18 @@ function usedMs(u: Usage): number {
  */
 export function machineBusyMs(): number {
   return cpus().reduce((sum, { times }) => sum + times.user + times.nice + times.sys + times.irq, 0);
+}
+
+/** A sample of every watched process and of the machine, for one end of a measured span (see `cpuBreakdown`). */
+export async function readCpu(sampler: ProcessSampler): Promise<CpuReading> {
+  const before = performance.now();
+  await sampler.sample();
+  return {
+    // The middle of the time the sample took stands for the moment it read.
+    atMs: (before + performance.now()) / 2,
+    byProcess: sampler.cpuMsByName(),
+    machineBusyMs: machineBusyMs(),
+  };
 }
 
 /** The pids of a process and its descendants. */
