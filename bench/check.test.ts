@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkOutputs, type ReportOutputs, readOutputs } from './check.ts';
 import type { Results } from './lib/results.ts';
 import { renderChartSvg } from './report/chart.ts';
-import { renderMarkdown, targetsTableHeader } from './report/markdown.ts';
-import { sampleQuickResults } from './report/sample.ts';
+import { cpuHeading, renderMarkdown, serialLimitHeading, targetsTableHeader } from './report/markdown.ts';
+import { sampleQuickResults, sampleResults } from './report/sample.ts';
 import { writeReport } from './report/write.ts';
 
 let good: ReportOutputs;
@@ -207,5 +207,77 @@ describe('bench/check.ts', () => {
     expect(ok.stderr).toBe('');
     expect(ok.status).toBe(0);
     expect(ok.stdout).toBe(`bench check: ${join(dir, 'good')} holds a complete report\n`);
+  });
+});
+
+describe('checkOutputs: the serial limit and CPU per 1,000 users (issue 17)', () => {
+  /** The full sample's outputs, as changed by `edit`, with the markdown rendered from them. */
+  function fullOutputs(edit: (results: Results) => void = () => {}): ReportOutputs {
+    const results = sampleResults();
+    edit(results);
+    return { ...good, json: JSON.stringify(results), md: renderMarkdown(results, []) };
+  }
+  const withE2eTarget = (results: Results) => {
+    results.targets.push({
+      id: 'e2e-vs-serial-limit',
+      description: 'end-to-end sustained (low-latency profile) ÷ serial limit',
+      measured: results.serialLimit?.endToEnd?.fraction ?? 0,
+      goal: 0.8,
+      comparison: '>=',
+      unit: 'x',
+      met: false,
+    });
+  };
+
+  it('accepts a full run whose serial limit adds up its baselines and whose CPU totals add up', () => {
+    expect(checkOutputs(fullOutputs(withE2eTarget))).toEqual([]);
+  });
+
+  it('flags a serial limit that is not the sum of the run’s baselines, or a fraction that is not its profile’s', () => {
+    const problems = checkOutputs(
+      fullOutputs((results) => {
+        withE2eTarget(results);
+        const limit = results.serialLimit;
+        if (limit?.endToEnd === undefined) throw new Error('the sample has a serial limit');
+        limit.baselines['kafka-consumer'] = 1_000;
+        limit.endToEnd.fraction = 0.9;
+      }),
+    );
+    expect(problems).toEqual([
+      expect.stringMatching(/serial limit uses kafka-consumer at 1000\/s, the run measured 227272\.73\/s/),
+      expect.stringMatching(/serial limit is 11695\.91\/s, its baselines add up to /),
+      expect.stringMatching(/the fraction 0\.9 is not 4000 ÷ 11695\.91/),
+      expect.stringMatching(/target e2e-vs-serial-limit is not the serial limit's fraction/),
+    ]);
+  });
+
+  it('flags a run with the e2e-vs-serial-limit target but no limit, or no CPU for the sink and the profiles', () => {
+    const problems = checkOutputs(
+      fullOutputs((results) => {
+        withE2eTarget(results);
+        delete results.serialLimit;
+        for (const stage of results.stages) delete stage.cpu;
+        for (const profile of results.endToEnd) delete profile.cpu;
+      }),
+    );
+    expect(problems).toEqual([
+      'latest.json has the e2e-vs-serial-limit target but no serial limit',
+      'latest.json stage sink has no CPU per 1000 users',
+      'latest.json profile low-latency has no CPU per 1000 users',
+      'latest.json profile aws-defaults has no CPU per 1000 users',
+    ]);
+  });
+
+  it('flags a CPU total that is not the sum of its processes, and markdown without the two sections', () => {
+    const outputs = fullOutputs((results) => {
+      const cpu = results.stages.find((s) => s.id === 'sink')?.cpu;
+      if (cpu !== undefined) cpu.totalMsPerThousand += 1;
+    });
+    const md = outputs.md.replace(serialLimitHeading, '## Limit').replace(cpuHeading, '## CPU');
+    expect(checkOutputs({ ...outputs, md })).toEqual([
+      expect.stringMatching(/stage sink: CPU per 1000 users totals 406, its processes 405/),
+      'latest.md has no serial limit section',
+      'latest.md has no CPU per 1,000 users section',
+    ]);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * `tsx bench/check.ts [dir]`: the benchmark's smoke test, which CI runs after `npm run bench -- --quick --out
  * <dir>`. It checks that the run wrote a complete, well-formed report (valid JSON with baselines, stages,
- * ratios and targets; a console phase whose rounds and pairs add up, with its targets; a markdown report with
- * the targets table, the console section and the machine; an SVG that parses, with no NaN), never how fast
+ * ratios and targets; a console phase whose rounds and pairs add up, with its targets; a serial limit that adds
+ * up the run's own baselines, and CPU per 1,000 users whose totals add up; a markdown report with the targets
+ * table, the sections of what the run has and the machine; an SVG that parses, with no NaN), never how fast
  * anything was: CI machines vary too much for timing assertions. Exits 1 listing every problem.
  */
 import { readFile } from 'node:fs/promises';
@@ -10,8 +11,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeIssues } from '../lib/errors.ts';
 import { type Results, resultsSchema } from './lib/results.ts';
+import { serialLimitBaselines, serialRate } from './lib/serial-limit.ts';
 import { reportFiles } from './report/files.ts';
-import { consoleHeading, sparkPeerHeading, targetsTableHeader } from './report/markdown.ts';
+import {
+  consoleHeading,
+  cpuHeading,
+  serialLimitHeading,
+  sparkPeerHeading,
+  targetsTableHeader,
+} from './report/markdown.ts';
 import { xmlProblem } from './report/xml.ts';
 
 /** The report's three files, as text. */
@@ -68,7 +76,7 @@ function checkJson(text: string): { problems: string[]; results?: Results } {
       problems.push(`stage ${stage.id} has a baseline (${stage.baseline}) but no finite ratio`);
     }
   }
-  problems.push(...checkConsole(results));
+  problems.push(...checkConsole(results), ...checkSerialLimit(results), ...checkCpu(results));
   const peer = results.sparkPeer;
   if (peer !== undefined && peer.rowsWritten !== peer.records) {
     problems.push(
@@ -113,6 +121,79 @@ function checkConsole(results: Results): string[] {
   return problems;
 }
 
+/** Relative closeness, for figures the runner rounds nowhere but that pass through JSON. */
+const near = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
+
+/**
+ * The serial limit adds up the run's own baselines, and the end to end set against it is the profile's
+ * sustained rate, as the `e2e-vs-serial-limit` target reports it. A run with that target must have the limit.
+ */
+function checkSerialLimit(results: Results): string[] {
+  const limit = results.serialLimit;
+  const e2eTarget = results.targets.find((t) => t.id === 'e2e-vs-serial-limit');
+  const where = `${reportFiles.json} serial limit`;
+  if (limit === undefined) {
+    return e2eTarget === undefined
+      ? []
+      : [`${reportFiles.json} has the e2e-vs-serial-limit target but no serial limit`];
+  }
+  const problems: string[] = [];
+  const rates: number[] = [];
+  for (const id of serialLimitBaselines) {
+    const used = limit.baselines[id];
+    const measured = results.baselines.find((b) => b.id === id)?.perSecond;
+    if (used === undefined || measured === undefined || !near(used, measured)) {
+      problems.push(
+        `${where} uses ${id} at ${used ?? 'nothing'}/s, the run measured ${measured ?? 'nothing'}/s`,
+      );
+    }
+    rates.push(used ?? 0);
+  }
+  if (!near(limit.perSecond, serialRate(rates))) {
+    problems.push(`${where} is ${limit.perSecond}/s, its baselines add up to ${serialRate(rates)}/s`);
+  }
+  const e2e = limit.endToEnd;
+  if (e2e !== undefined) {
+    const profile = results.endToEnd.find((p) => p.id === e2e.profile);
+    if (profile === undefined || !near(profile.sustained.perSecond, e2e.perSecond)) {
+      problems.push(`${where}: its end to end is not the ${e2e.profile} profile's sustained rate`);
+    }
+    if (!near(e2e.fraction, limit.perSecond > 0 ? e2e.perSecond / limit.perSecond : 0)) {
+      problems.push(`${where}: the fraction ${e2e.fraction} is not ${e2e.perSecond} ÷ ${limit.perSecond}`);
+    }
+    if (e2eTarget !== undefined && !near(e2eTarget.measured, e2e.fraction)) {
+      problems.push(`${reportFiles.json} target e2e-vs-serial-limit is not the serial limit's fraction`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Each CPU breakdown's total is the sum of its processes; a run with issue 17's targets has one for the sink
+ * stage and for every end-to-end profile.
+ */
+function checkCpu(results: Results): string[] {
+  const problems: string[] = [];
+  const spans = [
+    ...results.stages.map((s) => ({ what: `stage ${s.id}`, cpu: s.cpu, required: s.id === 'sink' })),
+    ...results.endToEnd.map((p) => ({ what: `profile ${p.id}`, cpu: p.cpu, required: true })),
+  ];
+  const current = results.targets.some((t) => t.id === 'e2e-vs-serial-limit');
+  for (const { what, cpu, required } of spans) {
+    if (cpu === undefined) {
+      if (required && current) problems.push(`${reportFiles.json} ${what} has no CPU per 1000 users`);
+      continue;
+    }
+    const sum = cpu.processes.reduce((total, p) => total + p.msPerThousand, 0);
+    if (!near(sum, cpu.totalMsPerThousand)) {
+      problems.push(
+        `${reportFiles.json} ${what}: CPU per 1000 users totals ${cpu.totalMsPerThousand}, its processes ${sum}`,
+      );
+    }
+  }
+  return problems;
+}
+
 function checkMarkdown(md: string, results: Results | undefined): string[] {
   const problems: string[] = [];
   if (!md.includes(targetsTableHeader)) problems.push(`${reportFiles.md} has no targets table`);
@@ -125,6 +206,13 @@ function checkMarkdown(md: string, results: Results | undefined): string[] {
   }
   if (results.console !== undefined && !md.includes(`\n${consoleHeading}\n`)) {
     problems.push(`${reportFiles.md} has no console section`);
+  }
+  if (results.serialLimit !== undefined && !md.includes(`\n${serialLimitHeading}\n`)) {
+    problems.push(`${reportFiles.md} has no serial limit section`);
+  }
+  const hasCpu = [...results.stages, ...results.endToEnd].some((x) => x.cpu !== undefined);
+  if (hasCpu && !md.includes(`\n${cpuHeading}\n`)) {
+    problems.push(`${reportFiles.md} has no CPU per 1,000 users section`);
   }
   if (results.sparkPeer !== undefined && !md.includes(`\n${sparkPeerHeading}\n`)) {
     problems.push(`${reportFiles.md} has no Spark peer section`);

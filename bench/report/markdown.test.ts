@@ -3,8 +3,10 @@ import type { HistoryEntry } from '../lib/results.ts';
 import { historyEntry } from './history.ts';
 import {
   consoleHeading,
+  cpuHeading,
   historyLimit,
   renderMarkdown,
+  serialLimitHeading,
   sparkPeerHeading,
   targetsTableHeader,
 } from './markdown.ts';
@@ -204,5 +206,55 @@ describe('renderMarkdown', () => {
     const history = historyOf(3);
 
     expect(renderMarkdown(sampleResults(), history)).toBe(renderMarkdown(sampleResults(), history));
+  });
+});
+
+describe('renderMarkdown: the machine (issue 17)', () => {
+  it('sets end to end against the serial limit, with the baselines it adds up', () => {
+    const md = renderMarkdown(sampleResults(), []);
+
+    expect(md).toContain(`\n${serialLimitHeading}\n`);
+    expect(md).toContain(
+      '1 / (1/62,500 `postgres-bulk` + 1/140,845 `kafka-producer` + 1/227,273 `kafka-consumer` + ' +
+        '1/17,241 `cassandra-insert`) = **11,696 users/s**.',
+    );
+    expect(md).toContain(
+      'End to end (`low-latency` profile, sustained): 4,000 users/s, **0.34×** of the serial limit ' +
+        '(target `e2e-vs-serial-limit`).',
+    );
+    expect(md.indexOf(serialLimitHeading)).toBeLessThan(md.indexOf('## End to end'));
+  });
+
+  it('leaves the serial limit out of a run without one', () => {
+    expect(renderMarkdown(sampleQuickResults(), [])).not.toContain(serialLimitHeading);
+  });
+
+  it('renders CPU per 1,000 users per process: a column for the sink stage and for each profile', () => {
+    const md = renderMarkdown(sampleResults(), []);
+
+    const table = tableAfter(md, cpuHeading);
+    expect(table[0]).toBe(
+      '| Process | `sink` stage | `low-latency` end to end | `aws-defaults` end to end |',
+    );
+    // 9,600 ms over 48,000 users; 52,800 ms over 240,000; 86,400 over 360,000.
+    expect(table).toContain('| cassandra | 200 | 220 | 240 |');
+    // Only the end-to-end run had PostgreSQL in it; the rows follow the processes table's order.
+    expect(table).toContain('| postgres | — | 60 | 70 |');
+    expect(table.slice(2, 5).map((row) => row.split(' | ')[0])).toEqual([
+      '| kafka',
+      '| cassandra',
+      '| postgres',
+    ]);
+    expect(table).toContain('| **All watched processes** | **405** | **620** | **760** |');
+    expect(table).toContain('| Other work on the machine | 16 | 25 | 30 |');
+    expect(table).toContain('| Users in the span | 48,000 | 240,000 | 360,000 |');
+  });
+
+  it('leaves the CPU section out of a run recorded before it existed', () => {
+    const results = sampleResults();
+    for (const stage of results.stages) delete stage.cpu;
+    for (const profile of results.endToEnd) delete profile.cpu;
+
+    expect(renderMarkdown(results, [])).not.toContain(cpuHeading);
   });
 });

@@ -1,11 +1,20 @@
 /**
  * The benchmark's markdown report (`bench/results/latest.md`): what ran where, whether the targets were met,
  * each stage against the raw tool it is compared with, the Spark peer beside the sink, the end-to-end
- * profiles, the scaling sweep, what the console costs the sink and how fast its page paints, the processes'
- * footprint and the recent history. A pure function of the results and the history, so the same run always
- * renders the same text.
+ * profiles set against the machine's serial limit, the CPU per 1,000 users of each process, the scaling sweep,
+ * what the console costs the sink and how fast its page paints, the processes' footprint and the recent history.
+ * A pure function of the results and the history, so the same run always renders the same text.
  */
-import type { ConsolePhase, HistoryEntry, Profile, Results, SparkPeer, Target } from '../lib/results.ts';
+import type {
+  ConsolePhase,
+  CpuBreakdown,
+  HistoryEntry,
+  Profile,
+  Results,
+  SerialLimit,
+  SparkPeer,
+  Target,
+} from '../lib/results.ts';
 import {
   formatCount,
   formatDuration,
@@ -56,7 +65,9 @@ export function renderMarkdown(results: Results, history: HistoryEntry[]): strin
     targetsSection(results.targets),
     stagesSection(results),
     results.sparkPeer === undefined ? undefined : sparkPeerSection(results.sparkPeer, results),
+    results.serialLimit === undefined ? undefined : serialLimitSection(results.serialLimit),
     endToEndSection(results.endToEnd),
+    cpuSection(results),
     scalingSection(results),
     results.console === undefined ? undefined : consoleSection(results.console),
     processesSection(results),
@@ -244,6 +255,71 @@ function profileSection(profile: Profile): string {
     `${settingsLine}\\\n${sustainedLine}`,
     latency,
   ].join('\n\n');
+}
+
+/** The serial limit's heading; `bench/check.ts` looks for it in a run that has one. */
+export const serialLimitHeading = '## Serial limit';
+
+function serialLimitSection(limit: SerialLimit): string {
+  const terms = Object.entries(limit.baselines).map(([id, rate]) => `1/${formatRate(rate)} \`${cell(id)}\``);
+  const e2e = limit.endToEnd;
+  const lines = [
+    "One user's cost at each raw tool's own speed, added up: as fast as this machine can carry users through " +
+      "every stage when all of them share its cores, whatever the code does. From this run's baselines (the " +
+      `faster round of those run twice): 1 / (${terms.join(' + ')}) = **${formatRate(limit.perSecond)} users/s**.`,
+    e2e === undefined
+      ? 'No end-to-end profile to set against it in this run.'
+      : `End to end (\`${cell(e2e.profile)}\` profile, sustained): ${formatRate(e2e.perSecond)} users/s, ` +
+        `**${formatRatio(e2e.fraction)}** of the serial limit (target \`e2e-vs-serial-limit\`).`,
+  ];
+  return [serialLimitHeading, ...lines].join('\n\n');
+}
+
+/** The section on CPU per 1000 users; `bench/check.ts` looks for it in a run that has a breakdown. */
+export const cpuHeading = '## CPU per 1,000 users';
+
+/**
+ * CPU per 1000 users per process: one column for the sink stage and one per end-to-end profile, one row per
+ * process any of them saw; left out when none has a breakdown (runs recorded before it existed).
+ */
+function cpuSection(results: Results): string | undefined {
+  const spans: Array<{ title: string; cpu: CpuBreakdown }> = [];
+  for (const stage of results.stages) {
+    if (stage.cpu !== undefined) spans.push({ title: `\`${cell(stage.id)}\` stage`, cpu: stage.cpu });
+  }
+  for (const profile of results.endToEnd) {
+    if (profile.cpu !== undefined)
+      spans.push({ title: `\`${cell(profile.id)}\` end to end`, cpu: profile.cpu });
+  }
+  if (spans.length === 0) return undefined;
+  // In the order the run lists its processes, so the rows line up with the processes table.
+  const names = orderedKeys(
+    results.processes.map((p) => p.name),
+    spans.map((s) => Object.fromEntries(s.cpu.processes.map((p) => [p.name, p.msPerThousand]))),
+  );
+  const msOf = (cpu: CpuBreakdown, name: string) => cpu.processes.find((p) => p.name === name)?.msPerThousand;
+  const table = renderTable(
+    [{ title: 'Process' }, ...spans.map((s): Column => ({ title: s.title, align: 'right' }))],
+    [
+      ...names.map((name) => [
+        cell(name),
+        ...spans.map((s) => {
+          const ms = msOf(s.cpu, name);
+          return ms === undefined ? none : formatCount(ms);
+        }),
+      ]),
+      ['**All watched processes**', ...spans.map((s) => `**${formatCount(s.cpu.totalMsPerThousand)}**`)],
+      ['Other work on the machine', ...spans.map((s) => formatCount(s.cpu.otherMsPerThousand))],
+      ['Users in the span', ...spans.map((s) => formatCount(s.cpu.users))],
+      ['Span', ...spans.map((s) => `${formatSeconds(s.cpu.seconds)} s`)],
+    ],
+  );
+  const intro =
+    'CPU milliseconds per 1,000 users, for each process the run watches, so a change shows where it saved. ' +
+    'The sink stage: from sls offline being up until the sink had consumed every record of the stage, over the ' +
+    'records it consumed in that span. End to end: over the sustained run of the load reported above, divided ' +
+    'by the users it committed. Other work: what the machine spent busy outside those processes.';
+  return [cpuHeading, intro, table].join('\n\n');
 }
 
 function scalingSection(results: Results): string {

@@ -4,7 +4,7 @@
  * copy freely.
  */
 import { abbaSchedule, median, pairRatios } from '../lib/abba.ts';
-import type { ConsolePhase, Results, SparkPeer } from '../lib/results.ts';
+import type { ConsolePhase, CpuBreakdown, Results, SparkPeer } from '../lib/results.ts';
 
 /** The Spark peer on the sink stage's 50,000 records: 5,000 rows/s steady, so the sink is at 2.78× of it. */
 export function sampleSparkPeer(): SparkPeer {
@@ -54,6 +54,26 @@ export function sampleConsolePhase(): ConsolePhase {
     medianRatio: median(ratios),
     consoleCpuMsPerSecond: 86.2,
     firstPaint: { firstContentfulPaintMs: 212.4, firstSnapshotMs: 1_184.9, browser: '131.0.6778.204' },
+  };
+}
+
+/**
+ * A span's CPU per 1000 users from each process's CPU milliseconds, with 4% of the total spent by other work on
+ * the machine.
+ */
+export function sampleCpu(users: number, seconds: number, cpuMs: Record<string, number>): CpuBreakdown {
+  const perThousand = (ms: number) => (ms / users) * 1000;
+  const total = Object.values(cpuMs).reduce((sum, ms) => sum + ms, 0);
+  return {
+    users,
+    seconds,
+    processes: Object.entries(cpuMs).map(([name, ms]) => ({
+      name,
+      cpuMs: ms,
+      msPerThousand: perThousand(ms),
+    })),
+    totalMsPerThousand: perThousand(total),
+    otherMsPerThousand: perThousand(total * 0.04),
   };
 }
 
@@ -157,6 +177,12 @@ export function sampleResults(): Results {
         baseline: 'cassandra-insert',
         ratio: 0.8056,
         details: { batchSize: 100 },
+        cpu: sampleCpu(48_000, 3.5, {
+          cassandra: 9_600,
+          kafka: 1_200,
+          'sls offline start': 8_400,
+          bench: 240,
+        }),
       },
     ],
     endToEnd: [
@@ -214,6 +240,13 @@ export function sampleResults(): Results {
             max: 1_204.8,
           },
         ],
+        cpu: sampleCpu(240_000, 60, {
+          cassandra: 52_800,
+          kafka: 9_600,
+          postgres: 14_400,
+          'sls offline start': 60_000,
+          bench: 12_000,
+        }),
       },
       {
         id: 'aws-defaults',
@@ -257,6 +290,13 @@ export function sampleResults(): Results {
             max: 3_902.2,
           },
         ],
+        cpu: sampleCpu(360_000, 60, {
+          cassandra: 86_400,
+          kafka: 18_000,
+          postgres: 25_200,
+          'sls offline start': 129_600,
+          bench: 14_400,
+        }),
       },
     ],
     scaling: [1, 3, 6].flatMap((partitions) =>
@@ -276,6 +316,17 @@ export function sampleResults(): Results {
       }),
     ),
     sparkPeer: sampleSparkPeer(),
+    serialLimit: {
+      // 1 / (1/62,500 + 1/140,845.07 + 1/227,272.73 + 1/17,241.38)
+      perSecond: 11_695.91,
+      baselines: {
+        'postgres-bulk': 62_500,
+        'kafka-producer': 140_845.07,
+        'kafka-consumer': 227_272.73,
+        'cassandra-insert': 17_241.38,
+      },
+      endToEnd: { profile: 'low-latency', perSecond: 4_000, fraction: 4_000 / 11_695.91 },
+    },
     console: sampleConsolePhase(),
     targets: [
       {
@@ -362,6 +413,8 @@ export function sampleQuickResults(): Results {
     durationSeconds: 48.2,
     git: { commit: full.git.commit, dirty: true },
     baselines: full.baselines.filter((b) => b.id === 'cassandra-insert'),
+    // One baseline: too few for a serial limit.
+    serialLimit: undefined,
     stages: full.stages.filter((s) => s.id === 'sink'),
     endToEnd: lowLatency && half ? [{ ...lowLatency, latency: [half] }] : [],
     scaling: full.scaling.slice(0, 1),

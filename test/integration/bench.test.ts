@@ -90,7 +90,27 @@ describe('npm run bench -- --quick', () => {
     expect(phase?.pairRatios).toHaveLength(1);
     const painted = phase?.firstPaint.firstContentfulPaintMs != null;
     if (!painted) expect(phase?.firstPaint.reason).toBeTruthy();
-    expect(results.targets.map((t) => t.id)).toHaveLength(painted ? 7 : 6);
+    expect(results.targets.map((t) => t.id)).toEqual(
+      expect.arrayContaining([
+        'sink-vs-cassandra',
+        'e2e-vs-serial-limit',
+        'low-latency-p50',
+        'low-latency-p99',
+        'console-cost',
+        ...(painted ? ['console-first-paint'] : []),
+      ]),
+    );
+    // The serial limit adds up the run's four raw baselines; end to end is the low-latency profile's share of it.
+    expect(results.serialLimit?.perSecond).toBeGreaterThan(0);
+    expect(results.serialLimit?.endToEnd?.profile).toBe('low-latency');
+    expect(results.serialLimit?.endToEnd?.fraction).toBeGreaterThan(0);
+    // CPU per 1000 users for the sink stage and the profile, broken down by process. (The quick sink stage's
+    // 3000 users may be mostly consumed before its span starts, once sls offline is up: only its presence is.)
+    expect(results.stages.find((s) => s.id === 'sink')?.cpu).toBeDefined();
+    expect(profile?.cpu?.users).toBeGreaterThan(0);
+    expect(profile?.cpu?.processes.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['cassandra', expect.stringMatching(/^sls offline/)]),
+    );
     expect(results.processes.map((p) => p.name)).toEqual(
       expect.arrayContaining([
         'kafka',
