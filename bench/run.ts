@@ -5,7 +5,8 @@
  *
  * In order: the raw baselines (Kafka's ProducerPerformance and ConsumerPerformance, a cassandra-driver
  * `executeConcurrent` loop of the sink's INSERT, a PostgreSQL UNNEST bulk insert); our stages (fetch, store,
- * relay, sink); the end-to-end profiles (sustained rate, then latency at 50% and 80% of it); the scaling
+ * relay, sink); the peer, the Spark parity job on as many records as the sink (bench/peer-spark.ts); the
+ * end-to-end profiles (sustained rate, then latency at 50% and 80% of it); the scaling
  * sweep over partitions and batch sizes; the console phase (what `npm run console` costs the sink, in rounds
  * with it off and on, and its page's first paint); ProducerPerformance and the Cassandra loop again, on
  * servers warmed by the run, with the better round of each in the ratios. Every phase runs on its own topics,
