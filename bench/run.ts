@@ -29,7 +29,7 @@ import { postgresBulkBaseline } from './baselines/postgres.ts';
 import { runConsolePhase } from './console.ts';
 import { type ProfileSpec, profiles, runProfile } from './e2e.ts';
 import { functionConfig } from './lib/config.ts';
-import type { CpuReading } from './lib/cpu.ts';
+import type { CpuReading, ThreadSplit } from './lib/cpu.ts';
 import {
   machineInfo,
   ProcessSampler,
@@ -71,6 +71,16 @@ import { runSparkPeer } from './peer-spark.ts';
 import { type Plan, parseBenchArgs } from './plan.ts';
 import { writeReport } from './report/write.ts';
 import { measureFetch, measureRelay, measureSink, measureStore } from './stages.ts';
+
+/**
+ * The process sampler's name for `sls offline start` and its children, and how its CPU per 1000 users is split:
+ * its main thread runs serverless-offline and the event source, each function a worker thread of its own.
+ */
+const offlineThreads: ThreadSplit = {
+  process: 'sls offline start (serverless-offline, the functions, offline-kafka)',
+  mainThread: 'sls offline start: main thread (serverless-offline, offline-kafka, kafkajs)',
+  rest: "sls offline start: other threads (the functions' workers, V8 and libuv helpers) and child processes",
+};
 
 /** The window the scaling sweep runs with: the low-latency profile's. */
 const scalingWindowMs = 50;
@@ -313,7 +323,7 @@ async function main(): Promise<number> {
   sampler.watch({ name: 'bench (this process: load generator, relay trigger)', pids: () => [process.pid] });
   let offlinePid: number | undefined;
   sampler.watch({
-    name: 'sls offline start (serverless-offline, the functions, offline-kafka)',
+    name: offlineThreads.process,
     pids: () => (offlinePid === undefined ? [] : processTree(offlinePid)),
   });
   const onOffline = (o: OfflinePipeline) => {
@@ -391,7 +401,7 @@ async function main(): Promise<number> {
       };
     } else {
       const firstRound = await runBaselines(cfg, plan, progress, recordBytes, 'start');
-      const cpu = () => readCpu(sampler);
+      const cpu = () => readCpu(sampler, { split: offlineThreads, pid: () => offlinePid });
       const { stages, fetchBaseline } = await runStages(cfg, plan, progress, onOffline, cpu);
 
       // The first rate each profile tries: 60% of the slower of the relay and the sink on their own (end to

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CpuReading, cpuBreakdown } from './cpu.ts';
+import { type CpuReading, cpuBreakdown, splitMainThread } from './cpu.ts';
 
 const reading = (atMs: number, machineBusyMs: number, byProcess: Record<string, number>): CpuReading => ({
   atMs,
@@ -46,5 +46,60 @@ describe('cpuBreakdown', () => {
     expect(cpu.processes).toEqual([]);
     expect(cpu.totalMsPerThousand).toBe(0);
     expect(cpu.otherMsPerThousand).toBe(0);
+  });
+});
+
+describe('splitMainThread', () => {
+  const split = { process: 'sls', mainThread: 'sls: main thread', rest: 'sls: the rest' };
+
+  it("replaces the process's entry, where it stood, by its main thread and the rest", () => {
+    const byProcess = new Map([
+      ['kafka', 100],
+      ['sls', 1_000],
+      ['bench', 50],
+    ]);
+
+    const out = splitMainThread(byProcess, split, 300);
+
+    expect([...out]).toEqual([
+      ['kafka', 100],
+      ['sls: main thread', 300],
+      ['sls: the rest', 700],
+      ['bench', 50],
+    ]);
+  });
+
+  it('keeps the whole when the main thread could not be read, or the process was not seen', () => {
+    const byProcess = new Map([['sls', 1_000]]);
+    expect([...splitMainThread(byProcess, split, undefined)]).toEqual([['sls', 1_000]]);
+    expect([...splitMainThread(new Map([['kafka', 1]]), split, 10)]).toEqual([['kafka', 1]]);
+  });
+
+  it('never gives the main thread more than the whole process, read a moment before it', () => {
+    const out = splitMainThread(new Map([['sls', 1_000]]), split, 1_010);
+    expect([...out]).toEqual([
+      ['sls: main thread', 1_000],
+      ['sls: the rest', 0],
+    ]);
+  });
+
+  it('splits a span: each part of the breakdown is the difference of its own readings', () => {
+    const start = {
+      atMs: 0,
+      machineBusyMs: 0,
+      byProcess: splitMainThread(new Map([['sls', 1_000]]), split, 400),
+    };
+    const end = {
+      atMs: 1_000,
+      machineBusyMs: 2_000,
+      byProcess: splitMainThread(new Map([['sls', 2_000]]), split, 700),
+    };
+
+    const cpu = cpuBreakdown(start, end, 1_000);
+
+    expect(cpu.processes).toEqual([
+      { name: 'sls: main thread', cpuMs: 300, msPerThousand: 300 },
+      { name: 'sls: the rest', cpuMs: 700, msPerThousand: 700 },
+    ]);
   });
 });

@@ -17,6 +17,42 @@ export interface CpuReading {
   machineBusyMs: number;
 }
 
+/**
+ * Names to report one watched process's CPU under, split in two: its main thread, and everything else (its other
+ * threads and its child processes). `sls offline start` runs the event source and serverless-offline on its main
+ * thread and each function in a worker thread of the same process, so the split tells the two apart.
+ */
+export interface ThreadSplit {
+  /** The watched name whose CPU is split. */
+  process: string;
+  mainThread: string;
+  rest: string;
+}
+
+/**
+ * `byProcess` with the entry of `split.process` replaced, where it stood, by its main thread's CPU and the
+ * rest of it. Unchanged when the process was not seen or its main thread could not be read.
+ */
+export function splitMainThread(
+  byProcess: ReadonlyMap<string, number>,
+  split: ThreadSplit,
+  mainThreadMs: number | undefined,
+): Map<string, number> {
+  const total = byProcess.get(split.process);
+  if (total === undefined || mainThreadMs === undefined) return new Map(byProcess);
+  const out = new Map<string, number>();
+  for (const [name, ms] of byProcess) {
+    if (name !== split.process) out.set(name, ms);
+    else {
+      // Read a moment after the whole process, the main thread can be a tick ahead of it.
+      const main = Math.min(mainThreadMs, ms);
+      out.set(split.mainThread, main);
+      out.set(split.rest, ms - main);
+    }
+  }
+  return out;
+}
+
 const perThousand = (ms: number, users: number) => (users > 0 ? (ms / users) * 1000 : 0);
 
 /**

@@ -10,7 +10,7 @@ import pidusage from 'pidusage';
 import { pomProperty, type StackConfig } from '../../infra/local/config.ts';
 import type { StatusRow } from '../../infra/local/stack.ts';
 import { repoRoot } from '../../lib/paths.ts';
-import type { CpuReading } from './cpu.ts';
+import { type CpuReading, splitMainThread, type ThreadSplit } from './cpu.ts';
 import type { ProcessUsage, Results } from './results.ts';
 
 export function machineInfo(): Results['machine'] {
@@ -180,16 +180,49 @@ export function machineBusyMs(): number {
   return cpus().reduce((sum, { times }) => sum + times.user + times.nice + times.sys + times.irq, 0);
 }
 
-/** A sample of every watched process and of the machine, for one end of a measured span (see `cpuBreakdown`). */
-export async function readCpu(sampler: ProcessSampler): Promise<CpuReading> {
+/**
+ * A sample of every watched process and of the machine, for one end of a measured span (see `cpuBreakdown`).
+ *
+ * @param threads - a watched process to report as its main thread and the rest (see `splitMainThread`), and
+ *   its current pid
+ */
+export async function readCpu(
+  sampler: ProcessSampler,
+  threads?: { split: ThreadSplit; pid(): number | undefined },
+): Promise<CpuReading> {
   const before = performance.now();
   await sampler.sample();
+  const byProcess = sampler.cpuMsByName();
+  const pid = threads?.pid();
   return {
     // The middle of the time the sample took stands for the moment it read.
     atMs: (before + performance.now()) / 2,
-    byProcess: sampler.cpuMsByName(),
+    byProcess:
+      threads === undefined || pid === undefined
+        ? byProcess
+        : splitMainThread(byProcess, threads.split, mainThreadCpuMs(pid)),
     machineBusyMs: machineBusyMs(),
   };
+}
+
+let clockTicks: number | undefined;
+
+/**
+ * CPU milliseconds the main thread of `pid` has used (user and system), from Linux's `/proc`, as pidusage reads
+ * a whole process's; undefined where it cannot be read (another OS, a process gone).
+ */
+export function mainThreadCpuMs(pid: number): number | undefined {
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    // The fields after the command name, which may itself hold spaces and parentheses: utime and stime are the
+    // 14th and 15th of the line.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? (ticks * 1000) / clockTicks : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The pids of a process and its descendants. */
