@@ -43,7 +43,7 @@ describe('parseConfig', () => {
       topics: { usersCreated: 'users_created', deadLetter: 'users_created.dlq' },
       schemaRegistry: { url: undefined },
       relay: { batchSize: 500, maxMessageBytes: 1_048_000, timeMarginMs: 5_000 },
-      sink: { concurrency: 128, batchSize: 1, writeAttempts: 3 },
+      sink: { concurrency: 128, batchSize: 10, writeAttempts: 3 },
       kafkaSecurity: { tls: false, auth: { mechanism: 'none' } },
       cassandraSecurity: { tls: false, auth: { mechanism: 'none' } },
       postgresSecurity: { sslMode: 'disable', secretArn: undefined },

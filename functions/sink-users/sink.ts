@@ -226,13 +226,16 @@ async function settleConcurrently<T, R>(
  * Creates the {@link UserSink} over a driver client: the prepared INSERT of every row, with at most
  * `concurrency` writes in flight, then {@link upsertOutcome}.
  *
- * Rows are written one statement each by default (`batchSize` 1). Every row is its own partition here, so a
- * batch of them is a multi-partition batch: it saves round trips but makes one coordinator wait on every
- * partition, and one bad row fails its whole batch. Bounded concurrency gives the same throughput and keeps
- * failures per row. `batchSize` up to 30 (Keyspaces' limit) groups rows into unlogged batches for a stage
- * that wants fewer requests per connection; a batch refused for a row's values is then written again row by
- * row, so only the bad row is dead-lettered. Logged batches are never used: Keyspaces does not support them
- * as Cassandra does, and the upserts are idempotent, so atomicity buys nothing.
+ * Rows are grouped into unlogged batches of `batchSize` (the settings' default is 10; 1 writes each row as a
+ * statement of its own). Every row is its own partition here, so a batch is a multi-partition batch: one
+ * coordinator waits on every partition of it, and one bad row fails it. It was still measured worth it: on
+ * the local node a request's fixed cost (its framing, and the commit-log sync it waits on) was most of a
+ * row's, so batches of 10 about doubled the sink's rate and halved Cassandra's CPU per row (the raw driver
+ * loop gained as much; bench/results/optimizations.md). 10 is the most partitions Cassandra batches without
+ * a warning (`unlogged_batch_across_partitions_warn_threshold`); Keyspaces takes up to 30. A batch refused
+ * for a row's values is written again row by row, so only the bad row is dead-lettered. Logged batches are
+ * never used: Keyspaces does not support them as Cassandra does, and the upserts are idempotent, so
+ * atomicity buys nothing.
  *
  * Rows or batches that fail with {@link isThrottling} are tried again, up to `writeAttempts` in all, after a
  * jittered exponential backoff; what still fails goes to {@link upsertOutcome}, which fails the call.
