@@ -76,6 +76,45 @@ describe('checkOutputs', () => {
     ]);
   });
 
+  it('accepts a run without the batched loop, as before it existed or with a sink writing single rows', () => {
+    const results = sampleQuickResults();
+    results.baselines = results.baselines.filter((b) => b.id !== 'cassandra-batch');
+    for (const stage of results.stages) delete stage.batchRatio;
+
+    expect(checkOutputs({ ...good, json: JSON.stringify(results), md: renderMarkdown(results, []) })).toEqual(
+      [],
+    );
+  });
+
+  it("flags a batch ratio whose loop the run did not measure, of another batch size, or not the sink's rate over it", () => {
+    const missing = withResults((results) => {
+      results.baselines = results.baselines.filter((b) => b.id !== 'cassandra-batch');
+    });
+    const wrong = withResults((results) => {
+      for (const stage of results.stages) {
+        if (stage.batchRatio) stage.batchRatio = { ...stage.batchRatio, batchSize: 20, ratio: 0.7 };
+      }
+    });
+
+    expect(checkOutputs(missing)).toEqual([
+      'latest.json stage sink is set beside baseline cassandra-batch, which the run did not measure',
+    ]);
+    expect(checkOutputs(wrong)).toEqual([
+      'latest.json stage sink is set beside batches of 20, baseline cassandra-batch wrote batches of 10',
+      expect.stringMatching(
+        /^latest\.json stage sink: its ratio to cassandra-batch is 0\.7, its rate over the loop's 0\.5/,
+      ),
+    ]);
+  });
+
+  it('flags markdown without the batched line in a run that has the ratio', () => {
+    const md = good.md.replace(/^`sink` ÷ .*$/m, '');
+
+    expect(checkOutputs({ ...good, md })).toEqual([
+      'latest.md does not set stage sink beside cassandra-batch',
+    ]);
+  });
+
   it('flags a console phase whose rounds and pairs do not add up, or that lacks its targets or reasons', () => {
     const broken = withResults((results) => {
       const phase = results.console;

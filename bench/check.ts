@@ -1,9 +1,10 @@
 /**
  * `tsx bench/check.ts [dir]`: the benchmark's smoke test, which CI runs after `npm run bench -- --quick --out
  * <dir>`. It checks that the run wrote a complete, well-formed report (valid JSON with baselines, stages,
- * ratios and targets; a console phase whose rounds and pairs add up, with its targets; a serial limit that adds
- * up the run's own baselines, and CPU per 1,000 users whose totals add up; a markdown report with the targets
- * table, the sections of what the run has and the machine; an SVG that parses, with no NaN), never how fast
+ * ratios and targets; the sink's ratio to the raw loop writing its batches, when the run has one, against that
+ * loop; a console phase whose rounds and pairs add up, with its targets; a serial limit that adds up the run's
+ * own baselines, and CPU per 1,000 users whose totals add up; a markdown report with the targets table, the
+ * sections of what the run has and the machine; an SVG that parses, with no NaN), never how fast
  * anything was: CI machines vary too much for timing assertions. Exits 1 listing every problem.
  */
 import { readFile } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { type Results, resultsSchema } from './lib/results.ts';
 import { serialLimitBaselines, serialRate } from './lib/serial-limit.ts';
 import { reportFiles } from './report/files.ts';
 import {
+  batchRatioLead,
   consoleHeading,
   cpuHeading,
   serialLimitHeading,
@@ -76,6 +78,7 @@ function checkJson(text: string): { problems: string[]; results?: Results } {
       problems.push(`stage ${stage.id} has a baseline (${stage.baseline}) but no finite ratio`);
     }
   }
+  problems.push(...checkBatchRatios(results));
   problems.push(...checkConsole(results), ...checkSerialLimit(results), ...checkCpu(results));
   const peer = results.sparkPeer;
   if (peer !== undefined && peer.rowsWritten !== peer.records) {
@@ -123,6 +126,36 @@ function checkConsole(results: Results): string[] {
 
 /** Relative closeness, for figures the runner rounds nowhere but that pass through JSON. */
 const near = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a), Math.abs(b));
+
+/**
+ * A stage's ratio to the raw loop writing its unlogged batches, when the run has one (runs before it, and runs
+ * of a sink that writes single rows, have none): the loop was measured in the run, with that batch size, and
+ * the ratio is the stage's rate over the loop's.
+ */
+function checkBatchRatios(results: Results): string[] {
+  const problems: string[] = [];
+  for (const stage of results.stages) {
+    const batched = stage.batchRatio;
+    if (batched === undefined) continue;
+    const where = `${reportFiles.json} stage ${stage.id}`;
+    const loop = results.baselines.find((b) => b.id === batched.baseline);
+    if (loop === undefined) {
+      problems.push(`${where} is set beside baseline ${batched.baseline}, which the run did not measure`);
+      continue;
+    }
+    if (loop.details.batchSize !== batched.batchSize) {
+      problems.push(
+        `${where} is set beside batches of ${batched.batchSize}, baseline ${loop.id} wrote batches of ${String(loop.details.batchSize)}`,
+      );
+    }
+    if (loop.perSecond <= 0 || !near(batched.ratio, stage.perSecond / loop.perSecond)) {
+      problems.push(
+        `${where}: its ratio to ${loop.id} is ${batched.ratio}, its rate over the loop's ${stage.perSecond / loop.perSecond}`,
+      );
+    }
+  }
+  return problems;
+}
 
 /**
  * The serial limit adds up the run's own baselines, and the end to end set against it is the profile's
@@ -206,6 +239,11 @@ function checkMarkdown(md: string, results: Results | undefined): string[] {
   }
   if (results.console !== undefined && !md.includes(`\n${consoleHeading}\n`)) {
     problems.push(`${reportFiles.md} has no console section`);
+  }
+  for (const stage of results.stages) {
+    if (stage.batchRatio !== undefined && !md.includes(`\`${stage.id}\` ${batchRatioLead}`)) {
+      problems.push(`${reportFiles.md} does not set stage ${stage.id} beside ${stage.batchRatio.baseline}`);
+    }
   }
   if (results.serialLimit !== undefined && !md.includes(`\n${serialLimitHeading}\n`)) {
     problems.push(`${reportFiles.md} has no serial limit section`);

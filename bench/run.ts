@@ -4,14 +4,15 @@
  * (or DIR), appending a line to its `history.jsonl`.
  *
  * In order: the raw baselines (Kafka's ProducerPerformance and ConsumerPerformance, a cassandra-driver
- * `executeConcurrent` loop of the sink's INSERT, a PostgreSQL UNNEST bulk insert); our stages (fetch, store,
- * relay, sink); the peer, the Spark parity job on as many records as the sink (bench/peer-spark.ts); the
- * end-to-end profiles (sustained rate, then latency at 50% and 80% of it); the scaling
- * sweep over partitions and batch sizes; the console phase (what `npm run console` costs the sink, in rounds
- * with it off and on, and its page's first paint); ProducerPerformance and the Cassandra loop again, on
- * servers warmed by the run, with the better round of each in the ratios. Every phase runs on its own topics,
- * keyspace and database, dropped afterwards. `--quick` runs the same phases smaller and shorter (one profile,
- * one scaling point, one pair of console rounds): a smoke test of the outputs, not a measurement to quote.
+ * `executeConcurrent` loop of the sink's INSERT and the same INSERT in the sink's unlogged batches, a
+ * PostgreSQL UNNEST bulk insert); our stages (fetch, store, relay, sink); the peer, the Spark parity job on
+ * as many records as the sink (bench/peer-spark.ts); the end-to-end profiles (sustained rate, then latency at
+ * 50% and 80% of it); the scaling sweep over partitions and batch sizes; the console phase (what
+ * `npm run console` costs the sink, in rounds with it off and on, and its page's first paint);
+ * ProducerPerformance and the Cassandra loops again, on servers warmed by the run, with the better round of
+ * each in the ratios. Every phase runs on its own topics, keyspace and database, dropped afterwards. `--quick`
+ * runs the same phases smaller and shorter (one profile, one scaling point, one pair of console rounds): a
+ * smoke test of the outputs, not a measurement to quote.
  * `--only console --out DIR` runs the console phase alone, at the chosen size, into DIR (never into the
  * recorded results, and never into a history).
  */
@@ -23,7 +24,7 @@ import { readyStack } from '../infra/dev/ready.ts';
 import { loadStackConfig, type StackConfig } from '../infra/local/config.ts';
 import { status } from '../infra/local/stack.ts';
 import { repoRoot } from '../lib/paths.ts';
-import { cassandraInsertBaseline } from './baselines/cassandra.ts';
+import { batchRatioOf, cassandraInsertBaseline } from './baselines/cassandra.ts';
 import { kafkaConsumerBaseline, kafkaProducerBaseline } from './baselines/kafka.ts';
 import { postgresBulkBaseline } from './baselines/postgres.ts';
 import { runConsolePhase } from './console.ts';
@@ -141,9 +142,9 @@ class Progress {
 }
 
 /**
- * The raw tools. The first round (`start`) runs all four; the last (`end`) runs again the two that load a
- * JVM server, Kafka's ProducerPerformance and the Cassandra loop, once the servers are warm (see
- * {@link bestOfRounds}).
+ * The raw tools. The first round (`start`) runs all of them; the last (`end`) runs again those that load a
+ * JVM server, Kafka's ProducerPerformance and the Cassandra loops (one row per statement, and the sink's
+ * unlogged batches of `batchSize` when that is above 1), once the servers are warm (see {@link bestOfRounds}).
  */
 async function runBaselines(
   cfg: StackConfig,
@@ -151,6 +152,7 @@ async function runBaselines(
   progress: Progress,
   recordBytes: number,
   round: 'start' | 'end',
+  batchSize: number,
 ) {
   const baselines: Baseline[] = [];
   const brokers = `${cfg.kafka.host}:${cfg.kafka.port}`;
@@ -185,12 +187,32 @@ async function runBaselines(
     }
 
     progress.phase(`baseline${again}: cassandra-driver executeConcurrent (${plan.cassandraRows} rows)`);
+    const rows = createdUserRows(benchUsers(plan.cassandraRows, 'bench-raw'));
     const client = createCassandraClient(functionConfig(cfg, names));
     try {
-      const rows = createdUserRows(benchUsers(plan.cassandraRows, 'bench-raw'));
       baselines.push(await cassandraInsertBaseline({ client, rows }));
     } finally {
       await client.shutdown();
+    }
+
+    // The same rows again, written as the sink writes them: unlogged batches of its batch size, in a keyspace
+    // of their own (a sink that writes single rows has the loop above for that). The baseline's default
+    // concurrency of 128 counts batches here, not rows (13 batches of 10): the sink's SINK_CONCURRENCY counts
+    // batches too, and 128 was the faster of the two on this machine (batches of 10 on 50,000 rows: 8,107 and
+    // 9,095 rows/s against 7,371 and 7,660 with 13 in flight), so the sink is set beside the stronger loop.
+    if (batchSize > 1) {
+      progress.phase(
+        `baseline${again}: cassandra-driver unlogged batches of ${batchSize} (${plan.cassandraRows} rows)`,
+      );
+      const batchNames = runNames(round === 'start' ? 'rawbatch' : 'rawbatchagain');
+      await (await prepareRun(cfg, batchNames, 1)).close();
+      const batchClient = createCassandraClient(functionConfig(cfg, batchNames));
+      try {
+        baselines.push(await cassandraInsertBaseline({ client: batchClient, rows, batchSize }));
+      } finally {
+        await batchClient.shutdown();
+        await dropRun(cfg, batchNames);
+      }
     }
 
     if (round === 'start') {
@@ -207,6 +229,16 @@ async function runBaselines(
     await dropRun(cfg, names);
   }
   return baselines;
+}
+
+/**
+ * Rows per unlogged batch the sink writes in this run: CASSANDRA_BATCH_SIZE when this environment sets it
+ * (`sls offline start` inherits it), else the settings' default, read from their schema.
+ */
+function sinkBatchSize(cfg: StackConfig): number {
+  const set = process.env.CASSANDRA_BATCH_SIZE;
+  const env: Record<string, string> = set === undefined ? {} : { CASSANDRA_BATCH_SIZE: set };
+  return functionConfig(cfg, runNames('settings'), env).sink.batchSize;
 }
 
 /** Each baseline of `first` that `again` measured too, replaced by the better of its two rounds. */
@@ -358,10 +390,14 @@ async function main(): Promise<number> {
     console.log(`  dropped ${leftovers} topics, keyspaces and databases left by an interrupted run`);
   sampler.start();
 
-  // Baselines, stages, the Spark peer, profiles, scaling points, the console phase, the two baselines run again,
-  // the report.
+  // Baselines (the batched Cassandra loop when the sink batches), stages, the Spark peer, profiles, scaling
+  // points, the console phase, the JVM servers' baselines run again, the report.
+  const batchSize = sinkBatchSize(cfg);
+  const batchLoops = batchSize > 1 ? 1 : 0;
   const steps =
-    only === 'console' ? 1 + 1 : 4 + 4 + 2 + plan.profiles.length + plan.scaling.length + 1 + 2 + 1;
+    only === 'console'
+      ? 1 + 1
+      : 4 + batchLoops + 4 + 2 + plan.profiles.length + plan.scaling.length + 1 + 2 + batchLoops + 1;
   const progress = new Progress(steps);
   const consolePhase = () => {
     const { pairs, usersPerRound } = plan.console;
@@ -400,7 +436,7 @@ async function main(): Promise<number> {
         targets: consoleTargets(phase),
       };
     } else {
-      const firstRound = await runBaselines(cfg, plan, progress, recordBytes, 'start');
+      const firstRound = await runBaselines(cfg, plan, progress, recordBytes, 'start', batchSize);
       const cpu = () => readCpu(sampler, { split: offlineThreads, pid: () => offlinePid });
       const { stages, fetchBaseline } = await runStages(cfg, plan, progress, onOffline, cpu);
 
@@ -466,13 +502,18 @@ async function main(): Promise<number> {
       // The ratios use the better of the two rounds of each server's raw tool.
       const baselines = withBestRounds(
         firstRound,
-        await runBaselines(cfg, plan, progress, recordBytes, 'end'),
+        await runBaselines(cfg, plan, progress, recordBytes, 'end', batchSize),
       );
       baselines.push(fetchBaseline);
       for (const stage of stages) {
         const base = baselines.find((b) => b.id === stage.baseline);
         if (base && base.perSecond > 0) stage.ratio = stage.perSecond / base.perSecond;
       }
+      // The sink beside the raw loop that writes its own batches too; its `ratio` (and the target) stays
+      // against the single-row loop.
+      const sinkStage = stages.find((s) => s.id === 'sink');
+      const batchRatio = sinkStage && batchRatioOf(sinkStage, baselines);
+      if (sinkStage && batchRatio) sinkStage.batchRatio = batchRatio;
       const serialLimit = serialLimitOf(baselines, endToEnd);
       measured = {
         baselines,

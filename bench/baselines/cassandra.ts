@@ -1,19 +1,28 @@
 /**
- * The raw Cassandra baseline: the driver's own `concurrent.executeConcurrent` running the prepared INSERT
- * that sink-users runs (`insertUserCql`), on the same rows, through the same kind of client. It is the
- * fastest this machine's Cassandra takes `created_users` rows from Node.js with nothing around the writes,
- * the yardstick for the sink.
+ * The raw Cassandra baselines: the driver's own `concurrent.executeConcurrent` running the prepared INSERT
+ * that sink-users runs (`insertUserCql`), on the same rows, through the same kind of client
+ * (`cassandra-insert`). It is the fastest this machine's Cassandra takes `created_users` rows from Node.js
+ * one row per statement with nothing around the writes, the yardstick for the sink. With `batchSize` above 1
+ * the same loop writes the rows as unlogged batches of that many (`cassandra-batch`), as the sink does with
+ * `CASSANDRA_BATCH_SIZE`, so the sink can also be set beside a raw loop that writes the way it writes.
  */
 import { randomUUID } from 'node:crypto';
 import cassandra from 'cassandra-driver';
 import { z } from 'zod';
+import { keyspacesMaxBatch } from '../../functions/lib/settings.ts';
 import { type CreatedUserRow, insertUserCql, rowValues } from '../../functions/lib/users-created.ts';
-import type { Baseline } from '../lib/results.ts';
+import { planBatches } from '../../functions/sink-users/sink.ts';
+import type { Baseline, Stage } from '../lib/results.ts';
 import { BaselineOptionsError, CassandraBaselineError } from './errors.ts';
 
+/** The ids of the two loops: one row per statement, and unlogged batches. */
+export const cassandraBaselineIds = { insert: 'cassandra-insert', batch: 'cassandra-batch' } as const;
+
 export const cassandraBaselineDefaults = {
-  /** In-flight inserts; the driver's default is 100. */
+  /** In-flight statements (rows, or batches); the driver's default is 100. */
   concurrency: 128,
+  /** Rows per statement: 1, each row on its own (`cassandra-insert`). */
+  batchSize: 1,
   /** Warm-up rows: 2% of the rows, at least 200, never more than the rows. */
   warmupFraction: 0.02,
   minWarmupRows: 200,
@@ -27,6 +36,8 @@ const optionsSchema = z.object({
     .array(z.custom<CreatedUserRow>((row) => typeof row === 'object' && row !== null && 'id' in row))
     .min(1),
   concurrency: z.number().int().positive().default(cassandraBaselineDefaults.concurrency),
+  /** Rows per unlogged batch, at most Keyspaces' limit as for the sink; 1: one row per statement. */
+  batchSize: z.number().int().min(1).max(keyspacesMaxBatch).default(cassandraBaselineDefaults.batchSize),
   /** Rows written first, under fresh ids, and left out of the rate; {@link warmupCount} by default. */
   warmupRows: z.number().int().nonnegative().optional(),
 });
@@ -36,7 +47,9 @@ export type CassandraInsertBaselineOptions = z.input<typeof optionsSchema>;
 
 /**
  * Inserts `rows` into `created_users` of the client's keyspace with `executeConcurrent`, at most
- * `concurrency` in flight, and times it.
+ * `concurrency` in flight, and times it; with `batchSize` above 1, as unlogged batches of that many rows
+ * (`client.batch`, prepared, grouped as the sink groups them by `planBatches`), at most `concurrency`
+ * batches in flight.
  *
  * Every insert is prepared (executeConcurrent always prepares) and runs with the client's own query options,
  * so a client from `createCassandraClient` writes at LOCAL_QUORUM, idempotent, as the sink does. Before the
@@ -45,30 +58,39 @@ export type CassandraInsertBaselineOptions = z.input<typeof optionsSchema>;
  * `details.warmupRows` says how many, for a caller that counts rows afterwards.
  *
  * @param options.client - a connected or unconnected client whose keyspace holds `created_users`
- * @returns baseline `cassandra-insert`; `recordBytes` is the mean size of a row's bound values
+ * @returns baseline `cassandra-insert`, or `cassandra-batch` with `batchSize` above 1; `records` counts rows
+ *   either way, and `recordBytes` is the mean size of a row's bound values
  * @throws {@link BaselineOptionsError} for invalid options, or a client without a keyspace
  * @throws {@link CassandraBaselineError} when any insert fails (warm-up or timed), with the first failure as
  *   its cause
  */
 export async function cassandraInsertBaseline(options: CassandraInsertBaselineOptions): Promise<Baseline> {
   const parsed = optionsSchema.safeParse(options);
-  if (!parsed.success) throw new BaselineOptionsError('cassandra-insert', parsed.error.issues);
-  const { client, rows, concurrency } = parsed.data;
+  const id =
+    options.batchSize !== undefined && options.batchSize > 1
+      ? cassandraBaselineIds.batch
+      : cassandraBaselineIds.insert;
+  if (!parsed.success) throw new BaselineOptionsError(id, parsed.error.issues);
+  const { client, rows, concurrency, batchSize } = parsed.data;
   if (!client.keyspace) {
-    throw new BaselineOptionsError('cassandra-insert', [
+    throw new BaselineOptionsError(id, [
       { path: ['client'], message: 'the client has no keyspace; created_users is not qualified' },
     ]);
   }
   const warmup = warmupRowsFor(rows, parsed.data.warmupRows ?? warmupCount(rows.length), () => randomUUID());
 
-  if (warmup.length > 0) await insertAll(client, warmup, concurrency, 'warm-up');
+  const write = batchSize > 1 ? batchAll : insertAll;
+  if (warmup.length > 0) await write(client, warmup, { concurrency, batchSize, phase: 'warm-up' });
   const started = performance.now();
-  const executed = await insertAll(client, rows, concurrency, 'timed');
+  const executed = await write(client, rows, { concurrency, batchSize, phase: 'timed' });
   const seconds = (performance.now() - started) / 1000;
 
   return {
-    id: 'cassandra-insert',
-    name: `cassandra executeConcurrent prepared INSERT (concurrency ${concurrency})`,
+    id,
+    name:
+      batchSize > 1
+        ? `cassandra unlogged batches of ${batchSize} of the prepared INSERT (concurrency ${concurrency} batches)`
+        : `cassandra executeConcurrent prepared INSERT (concurrency ${concurrency})`,
     records: executed,
     recordBytes: Math.round(rows.reduce((sum, row) => sum + boundBytes(row), 0) / rows.length),
     seconds,
@@ -77,19 +99,28 @@ export async function cassandraInsertBaseline(options: CassandraInsertBaselineOp
       keyspace: client.keyspace,
       table: 'created_users',
       concurrency,
+      batchSize,
       warmupRows: warmup.length,
       consistency: consistencyOf(client),
-      statement: 'insertUserCql (prepared, one row per statement)',
+      statement:
+        batchSize > 1
+          ? `insertUserCql (prepared, unlogged batches of ${batchSize} rows)`
+          : 'insertUserCql (prepared, one row per statement)',
     },
   };
+}
+
+interface WriteOptions {
+  concurrency: number;
+  batchSize: number;
+  phase: string;
 }
 
 /** Runs the INSERT for every row; resolves with how many succeeded, or throws if any failed. */
 async function insertAll(
   client: cassandra.Client,
   rows: readonly CreatedUserRow[],
-  concurrency: number,
-  phase: string,
+  { concurrency, phase }: WriteOptions,
 ): Promise<number> {
   const result = await cassandra.concurrent.executeConcurrent(client, insertUserCql, rows.map(rowValues), {
     concurrencyLevel: concurrency,
@@ -97,16 +128,64 @@ async function insertAll(
     raiseOnFirstError: false,
     maxErrors: cassandraBaselineDefaults.maxErrors,
   });
-  const failed = result.errors.length;
-  if (failed > 0) {
-    const first = result.errors[0];
-    throw new CassandraBaselineError(
-      `${phase} inserts into created_users failed (${failed}${failed >= cassandraBaselineDefaults.maxErrors ? '+' : ''} ` +
-        `of ${rows.length}): ${first instanceof Error ? first.message : String(first)}`,
-      { code: 'CASSANDRA_BASELINE_INSERT', cause: first },
-    );
-  }
+  throwIfFailed(result.errors, { phase, what: 'inserts', of: rows.length });
   return result.totalExecuted;
+}
+
+/**
+ * Writes the rows as unlogged batches of `batchSize`, at most `concurrency` batches in flight; resolves with
+ * how many rows were written, or throws if any batch failed. The driver's `executeConcurrent` runs single
+ * statements only, hence the small pool: `concurrency` workers each taking the next batch until none is left.
+ */
+async function batchAll(
+  client: cassandra.Client,
+  rows: readonly CreatedUserRow[],
+  { concurrency, batchSize, phase }: WriteOptions,
+): Promise<number> {
+  const groups = planBatches(rows.length, batchSize);
+  const errors: unknown[] = [];
+  let failed = 0;
+  let written = 0;
+  let next = 0;
+  const worker = async () => {
+    for (let g = next++; g < groups.length; g = next++) {
+      const group = groups[g] as number[];
+      const queries = group.map((i) => ({
+        query: insertUserCql,
+        params: rowValues(rows[i] as CreatedUserRow),
+      }));
+      try {
+        await client.batch(queries, { prepare: true, logged: false });
+        written += group.length;
+      } catch (error) {
+        // Carry on, as executeConcurrent does with raiseOnFirstError off, so the message says how many failed.
+        failed++;
+        if (errors.length < cassandraBaselineDefaults.maxErrors) errors.push(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, groups.length) }, worker));
+  throwIfFailed(errors, { phase, what: 'batches', of: groups.length, failed });
+  return written;
+}
+
+/**
+ * Throws a {@link CassandraBaselineError} when there are `errors` (the first `maxErrors` failures), with the
+ * first as its cause; `failed` is the full count when it is known, else the message says "N+".
+ */
+function throwIfFailed(
+  errors: readonly unknown[],
+  { phase, what, of, failed }: { phase: string; what: string; of: number; failed?: number },
+): void {
+  if (errors.length === 0) return;
+  const first = errors[0];
+  const count =
+    failed ?? `${errors.length}${errors.length >= cassandraBaselineDefaults.maxErrors ? '+' : ''}`;
+  throw new CassandraBaselineError(
+    `${phase} ${what} into created_users failed (${count} of ${of}): ` +
+      `${first instanceof Error ? first.message : String(first)}`,
+    { code: 'CASSANDRA_BASELINE_INSERT', cause: first },
+  );
 }
 
 /** Warm-up rows for `rows` rows: 2% of them, at least 200, never more than there are. */
@@ -157,4 +236,17 @@ function consistencyOf(client: cassandra.Client): string {
   if (consistency === undefined) return 'unknown';
   const name = Object.entries(cassandra.types.consistencies).find(([, value]) => value === consistency)?.[0];
   return name ?? String(consistency);
+}
+
+/**
+ * A stage's rate ÷ the batched loop's (`cassandra-batch`), with the loop's batch size; undefined when the
+ * run has no such loop (the sink wrote single rows) or it measured no rate.
+ */
+export function batchRatioOf(stage: Stage, baselines: readonly Baseline[]): Stage['batchRatio'] {
+  const batched = baselines.find((b) => b.id === cassandraBaselineIds.batch);
+  const batchSize = batched?.details.batchSize;
+  if (batched === undefined || batched.perSecond <= 0 || typeof batchSize !== 'number' || batchSize < 2) {
+    return undefined;
+  }
+  return { baseline: batched.id, batchSize, ratio: stage.perSecond / batched.perSecond };
 }

@@ -13,7 +13,7 @@ const seconds = z.number().finite().nonnegative();
 
 /** A raw tool's throughput, measured in this run. */
 export const baselineSchema = z.object({
-  /** `kafka-producer`, `kafka-consumer`, `cassandra-insert`, `postgres-bulk`. */
+  /** `kafka-producer`, `kafka-consumer`, `cassandra-insert`, `cassandra-batch`, `postgres-bulk`. */
   id: z.string(),
   /** What ran, e.g. "kafka ProducerPerformance (acks=all)". */
   name: z.string(),
@@ -56,6 +56,20 @@ export const stageSchema = z.object({
   /** The id of the baseline it is compared with; absent for a stage without a raw equivalent. */
   baseline: z.string().optional(),
   ratio: z.number().finite().nonnegative().optional(),
+  /**
+   * The sink's, when it writes unlogged batches: its rate ÷ the raw loop writing the same batches
+   * (`cassandra-batch`), shown beside `ratio`, which stays against the single-row loop. Absent when the sink
+   * writes single rows, and from runs recorded before it existed.
+   */
+  batchRatio: z
+    .object({
+      /** The id of the batched baseline. */
+      baseline: z.string(),
+      /** Rows per unlogged batch, the sink's and the baseline's. */
+      batchSize: z.number().int().min(2),
+      ratio: z.number().finite().nonnegative(),
+    })
+    .optional(),
   details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
   /** The sink's: CPU per 1000 users while it drained the stage's records. */
   cpu: cpuBreakdownSchema.optional(),

@@ -21,6 +21,7 @@ describe('historyEntry', () => {
         'kafka-producer': 140_845.07,
         'kafka-consumer': 227_272.73,
         'cassandra-insert': 17_241.38,
+        'cassandra-batch': 27_777.78,
         'postgres-bulk': 62_500,
       },
       targets: {

@@ -112,6 +112,23 @@ describe('renderMarkdown', () => {
     );
   });
 
+  it('sets the sink beside the raw loop writing its own batches, under the stages table', () => {
+    const md = renderMarkdown(sampleResults(), []);
+
+    const section = md.slice(md.indexOf('## Stages vs raw baselines'), md.indexOf('### Baselines'));
+    expect(section).toContain(
+      "\n\n`sink` ÷ the raw loop writing the sink's own unlogged batches of 10 (`cassandra-batch`, 27,778 rows/s): **0.50×**\n\n",
+    );
+    expect(section.indexOf('`sink` ÷')).toBeGreaterThan(section.indexOf('| sink-users'));
+  });
+
+  it('has no batched line for a sink that writes single rows, or a run recorded before it existed', () => {
+    const results = sampleResults();
+    for (const stage of results.stages) delete stage.batchRatio;
+
+    expect(renderMarkdown(results, [])).not.toContain('÷ the raw loop writing');
+  });
+
   it('puts the Spark peer beside the sink: its steady rate, first batch, rows and the ratio', () => {
     const md = renderMarkdown(sampleResults(), []);
 
