@@ -184,6 +184,53 @@ describe('pacedSummary', () => {
     expect(later.lag).toEqual([{ partition: 0, lag: 0 }]);
   });
 
+  it('reads again a count that was under way when the pipeline went quiet, as it may have missed the last writes', async () => {
+    let now = 0;
+    let high = 4;
+    let cassandraReads = 0;
+    let finishScan: (() => void) | undefined;
+    const src = sources({ query: async () => ({ rows: [{ pending: '0', dead: '0' }] }) });
+    src.pg = {
+      query: async (sql: string) => ({
+        rows: [sql.includes('FROM outbox') ? { pending: '0', published: '7', dead: '0' } : { n: '7' }],
+      }),
+    } as never;
+    src.admin = {
+      fetchTopicOffsets: async () => [{ partition: 0, offset: String(high), high: String(high), low: '0' }],
+      fetchOffsets: async () => [{ topic: 't', partitions: [{ partition: 0, offset: '4' }] }],
+    } as unknown as Admin;
+    // The second scan hangs until the test lets it finish: it starts while users flow and ends after.
+    src.cql = {
+      execute: async () => {
+        cassandraReads++;
+        if (cassandraReads === 2) await new Promise<void>((resolve) => (finishScan = resolve));
+        return { rowLength: cassandraReads, pageState: null };
+      },
+    } as unknown as cassandra.Client;
+    const read = pacedSummary(src, { share: 0.01, waitMs: 1, now: () => now });
+    const readings = async (count: number, stepMs: number) => {
+      for (let s = 0; s < count; s++) {
+        now += stepMs;
+        await read();
+      }
+    };
+    await read();
+    high = 10; // users flow; the count is due again at once (it took no time), and hangs
+    await readings(3, 10);
+    expect(cassandraReads).toBe(2);
+    high = 4; // quiet, while the scan is still under way
+    await readings(3, 10);
+    finishScan?.(); // it ends after the quiet moment, but began before it: about 60 ms, so 6 s at 1%
+    await readings(1, 10);
+    expect((await read()).readAt.cassandraRows).toBe(70);
+    await readings(10, 1000);
+
+    // Paced alone, the 60 ms scan would rest 36 s (a sixth of 1%); read again within 10 s, the count is new.
+    expect(cassandraReads).toBeGreaterThan(2);
+    const last = await read();
+    expect(last.cassandraRows).toBe(cassandraReads);
+  });
+
   it('leaves out a stage whose read fails, without its time', async () => {
     const bus = {
       query: async () => {

@@ -168,9 +168,9 @@ export function pacedSummary(src: SummarySources, pacing: SummaryPacing = {}): (
       readAt[stage] = t.at;
     });
     const settledAt = settling.observe(values, readAt);
-    stageReads.forEach((stage, i) => {
-      if (settledAt !== undefined && (readAt[stage] ?? 0) < settledAt) paced[i]?.catchUp();
-    });
+    if (settledAt !== undefined) {
+      for (const p of paced) if (!p.startedSince(settledAt)) p.catchUp();
+    }
     return { ...summaryOf(src.fetched(), values), readAt };
   };
 }
@@ -182,7 +182,8 @@ const flowReads = ['bus', 'outbox', 'lag'] as const satisfies readonly StageRead
  * When the pipeline last went quiet. While users flow, a slow count is read seldom (its rest grows with the
  * time it took, which the load stretches: a 1,800-row scan that took 300 ms at full load rests three minutes
  * at a sixth of 1%), so its figure lags behind. Once nothing waits on the bus, in the outbox or on Kafka,
- * there is no throughput left to protect, and every figure read before that moment is brought up to date:
+ * there is no throughput left to protect, and every figure whose read started before that moment (a scan
+ * already under way may have missed the last writes) is brought up to date:
  * {@link PacedRead.catchUp}, still within the whole share, once per quiet spell.
  */
 class Settling {

@@ -83,6 +83,14 @@ export class PacedRead<T> {
     );
   }
 
+  /**
+   * Whether the last successful read started at or after `time`: only such a read can have seen everything
+   * that happened before it (a read ends after it looked).
+   */
+  startedSince(time: number): boolean {
+    return this.#last !== undefined && this.#lastRead !== undefined && this.#lastRead.started >= time;
+  }
+
   async #start(): Promise<void> {
     const share = this.#readBefore ? this.#share : this.#firstShare;
     this.#readBefore = true;
