@@ -65,6 +65,26 @@ describe('collectSummary', () => {
   });
 });
 
+/**
+ * Sources with nothing pending on the bus or in the outbox, whose sink group has committed offset 4 of a
+ * topic ending at `topic.high`: users flow while it is above 4, and the pipeline is quiet at 4.
+ */
+function flowingSources(topic: { high: number }) {
+  const src = sources({ query: async () => ({ rows: [{ pending: '0', dead: '0' }] }) });
+  src.pg = {
+    query: async (sql: string) => ({
+      rows: [sql.includes('FROM outbox') ? { pending: '0', published: '7', dead: '0' } : { n: '7' }],
+    }),
+  } as never;
+  src.admin = {
+    fetchTopicOffsets: async () => [
+      { partition: 0, offset: String(topic.high), high: String(topic.high), low: '0' },
+    ],
+    fetchOffsets: async () => [{ topic: 't', partitions: [{ partition: 0, offset: '4' }] }],
+  } as unknown as Admin;
+  return src;
+}
+
 describe('pacedSummary', () => {
   it('counts a large table again only when its share of the time allows, and serves the last count between', async () => {
     let now = 0;
@@ -135,19 +155,9 @@ describe('pacedSummary', () => {
 
   it('brings the figures read while users flowed up to date once the pipeline goes quiet, once', async () => {
     let now = 0;
-    let high = 4;
     let cassandraReads = 0;
-    const src = sources({ query: async () => ({ rows: [{ pending: '0', dead: '0' }] }) });
-    src.pg = {
-      query: async (sql: string) => ({
-        rows: [sql.includes('FROM outbox') ? { pending: '0', published: '7', dead: '0' } : { n: '7' }],
-      }),
-    } as never;
-    // The sink's group has committed offset 4; the topic's end moves while users flow.
-    src.admin = {
-      fetchTopicOffsets: async () => [{ partition: 0, offset: String(high), high: String(high), low: '0' }],
-      fetchOffsets: async () => [{ topic: 't', partitions: [{ partition: 0, offset: '4' }] }],
-    } as unknown as Admin;
+    const topic = { high: 4 };
+    const src = flowingSources(topic);
     // Under load Cassandra's count takes 300 ms (after the other reads have ended, so only it is slow): a
     // sixth of 1% rests it 180 s.
     src.cql = {
@@ -166,13 +176,13 @@ describe('pacedSummary', () => {
       }
     };
     await read();
-    high = 10; // users flow: 6 records wait
+    topic.high = 10; // users flow: 6 records wait
     await readings(40);
     const whileFlowing = cassandraReads;
     await readings(35); // still flowing: no count is due
     expect(cassandraReads).toBe(whileFlowing);
 
-    high = 4; // (the test's stand-in for the group catching up) nothing waits any more
+    topic.high = 4; // (the test's stand-in for the group catching up) nothing waits any more
     await readings(35); // within 1% of the 300 ms count: 30 s after it
     const afterQuiet = cassandraReads;
     await readings(60); // quiet on: paced as before, no second catch-up
@@ -186,19 +196,10 @@ describe('pacedSummary', () => {
 
   it('reads again a count that was under way when the pipeline went quiet, as it may have missed the last writes', async () => {
     let now = 0;
-    let high = 4;
     let cassandraReads = 0;
     let finishScan: (() => void) | undefined;
-    const src = sources({ query: async () => ({ rows: [{ pending: '0', dead: '0' }] }) });
-    src.pg = {
-      query: async (sql: string) => ({
-        rows: [sql.includes('FROM outbox') ? { pending: '0', published: '7', dead: '0' } : { n: '7' }],
-      }),
-    } as never;
-    src.admin = {
-      fetchTopicOffsets: async () => [{ partition: 0, offset: String(high), high: String(high), low: '0' }],
-      fetchOffsets: async () => [{ topic: 't', partitions: [{ partition: 0, offset: '4' }] }],
-    } as unknown as Admin;
+    const topic = { high: 4 };
+    const src = flowingSources(topic);
     // The second scan hangs until the test lets it finish: it starts while users flow and ends after.
     src.cql = {
       execute: async () => {
@@ -215,10 +216,10 @@ describe('pacedSummary', () => {
       }
     };
     await read();
-    high = 10; // users flow; the count is due again at once (it took no time), and hangs
+    topic.high = 10; // users flow; the count is due again at once (it took no time), and hangs
     await readings(3, 10);
     expect(cassandraReads).toBe(2);
-    high = 4; // quiet, while the scan is still under way
+    topic.high = 4; // quiet, while the scan is still under way
     await readings(3, 10);
     finishScan?.(); // it ends after the quiet moment, but began before it: about 60 ms, so 6 s at 1%
     await readings(1, 10);
