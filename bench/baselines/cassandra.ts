@@ -11,7 +11,7 @@ import cassandra from 'cassandra-driver';
 import { z } from 'zod';
 import { keyspacesMaxBatch } from '../../functions/lib/settings.ts';
 import { type CreatedUserRow, insertUserCql, rowValues } from '../../functions/lib/users-created.ts';
-import { planBatches } from '../../functions/sink-users/sink.ts';
+import { planBatches, settleConcurrently } from '../../functions/sink-users/sink.ts';
 import type { Baseline, Stage } from '../lib/results.ts';
 import { BaselineOptionsError, CassandraBaselineError } from './errors.ts';
 
@@ -133,9 +133,9 @@ async function insertAll(
 }
 
 /**
- * Writes the rows as unlogged batches of `batchSize`, at most `concurrency` batches in flight; resolves with
- * how many rows were written, or throws if any batch failed. The driver's `executeConcurrent` runs single
- * statements only, hence the small pool: `concurrency` workers each taking the next batch until none is left.
+ * Writes the rows as unlogged batches of `batchSize`, at most `concurrency` batches in flight (the sink's own
+ * pool, since the driver's `executeConcurrent` runs single statements only); resolves with how many rows were
+ * written, or throws if any batch failed, after trying every batch as executeConcurrent does.
  */
 async function batchAll(
   client: cassandra.Client,
@@ -143,28 +143,19 @@ async function batchAll(
   { concurrency, batchSize, phase }: WriteOptions,
 ): Promise<number> {
   const groups = planBatches(rows.length, batchSize);
-  const errors: unknown[] = [];
-  let failed = 0;
-  let written = 0;
-  let next = 0;
-  const worker = async () => {
-    for (let g = next++; g < groups.length; g = next++) {
-      const group = groups[g] as number[];
-      const queries = group.map((i) => ({
-        query: insertUserCql,
-        params: rowValues(rows[i] as CreatedUserRow),
-      }));
-      try {
-        await client.batch(queries, { prepare: true, logged: false });
-        written += group.length;
-      } catch (error) {
-        // Carry on, as executeConcurrent does with raiseOnFirstError off, so the message says how many failed.
-        failed++;
-        if (errors.length < cassandraBaselineDefaults.maxErrors) errors.push(error);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, groups.length) }, worker));
+  const outcomes = await settleConcurrently(groups, concurrency, (group) =>
+    client.batch(
+      group.map((i) => ({ query: insertUserCql, params: rowValues(rows[i] as CreatedUserRow) })),
+      { prepare: true, logged: false },
+    ),
+  );
+  const failures = outcomes.filter((o): o is Error => o instanceof Error);
+  const errors = failures.slice(0, cassandraBaselineDefaults.maxErrors);
+  const failed = failures.length;
+  const written = groups.reduce(
+    (sum, group, g) => sum + (outcomes[g] instanceof Error ? 0 : group.length),
+    0,
+  );
   throwIfFailed(errors, { phase, what: 'batches', of: groups.length, failed });
   return written;
 }

@@ -200,8 +200,11 @@ export interface SinkWriteOptions {
   writeAttempts?: number;
 }
 
-/** Runs `work` on every item with at most `limit` in flight; collects each result or the Error it failed with. */
-async function settleConcurrently<T, R>(
+/**
+ * Runs `work` on every item with at most `limit` in flight; collects each result or the Error it failed with,
+ * by the item's position. (The benchmark's batched raw loop uses it too, so both write with the same pool.)
+ */
+export async function settleConcurrently<T, R>(
   items: readonly T[],
   limit: number,
   work: (item: T) => Promise<R>,

@@ -88,7 +88,8 @@ export class PacedRead<T> {
    * that happened before it (a read ends after it looked).
    */
   startedSince(time: number): boolean {
-    return this.#last !== undefined && this.#lastRead !== undefined && this.#lastRead.started >= time;
+    // Cleared with the value when a read fails, so it describes the read the value came from.
+    return this.#lastRead !== undefined && this.#lastRead.started >= time;
   }
 
   async #start(): Promise<void> {
