@@ -19,10 +19,10 @@ describe('parseBenchArgs', () => {
   });
 
   it('runs the console phase with as many ABBA pairs as asked, and refuses a count that is not one', () => {
-    const args = parseBenchArgs(['--only', 'console', '--pairs', '8', '--out', '/tmp/b']);
+    const args = parseBenchArgs(['--only', 'console', '--pairs', '12', '--out', '/tmp/b']);
 
-    expect(args.plan.console).toEqual({ ...fullPlan.console, pairs: 8 });
-    expect(fullPlan.console.pairs).toBe(4);
+    expect(args.plan.console).toEqual({ ...fullPlan.console, pairs: 12 });
+    expect(fullPlan.console.pairs).toBe(8);
     for (const bad of ['0', '2.5', 'many']) {
       expect(() => parseBenchArgs(['--pairs', bad])).toThrow(
         /--pairs .*: give the console phase's ABBA pairs/,
@@ -41,8 +41,8 @@ describe('parseBenchArgs', () => {
 });
 
 describe('the plans', () => {
-  it('run the console phase in ABBA pairs: four at full size, one in a quick run', () => {
-    expect(fullPlan.console).toEqual({ pairs: 4, usersPerRound: 30_000, fillUsers: 200_000 });
+  it('run the console phase in ABBA pairs: eight at full size, one in a quick run', () => {
+    expect(fullPlan.console).toEqual({ pairs: 8, usersPerRound: 30_000, fillUsers: 200_000 });
     expect(quickPlan.console.pairs).toBe(1);
   });
 });
