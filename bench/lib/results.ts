@@ -319,5 +319,12 @@ export const historyEntrySchema = z.object({
   baselines: z.record(z.string(), rate),
   /** Target id → measured value. */
   targets: z.record(z.string(), z.number()),
+  /** The serial limit in users/s, from runs that measured it (older lines have none). */
+  serialLimit: rate.optional(),
+  /**
+   * Stage or end-to-end profile id → CPU ms per 1000 users summed over the watched processes, from runs that
+   * measured it (older lines have none): where a change saved shows over time, not only in one report.
+   */
+  cpuPerThousand: z.record(z.string(), z.number().nonnegative()).optional(),
 });
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;

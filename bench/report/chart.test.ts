@@ -33,12 +33,18 @@ describe('chart data', () => {
   it('pairs each stage with its baseline, and puts the ratio on our bar only', () => {
     const { bars, domain } = stageBars(sampleResults());
 
-    expect(bars).toHaveLength(4 + 3);
+    // Four stages, three with a baseline, then end to end beside the serial limit.
+    expect(bars).toHaveLength(4 + 3 + 2);
     expect(bars.filter((b) => b.series === chartDefaults.ours.label).map((b) => b.ratio)).toEqual([
       '',
       '0.67×',
       '0.55×',
       '0.81×',
+      '0.34×',
+    ]);
+    expect(bars.filter((b) => b.row === 'e2e low-latency vs serial limit')).toMatchObject([
+      { series: chartDefaults.ours.label },
+      { series: chartDefaults.raw.label, perSecond: 11_695.91, ratio: '' },
     ]);
     expect(
       bars.find((b) => b.row === 'store vs postgres-bulk' && b.series === chartDefaults.raw.label),
@@ -93,11 +99,12 @@ describe('renderChartSvg', () => {
     const { svg } = await render(sampleResults());
 
     const bars = marks(svg, 'stage_bars_marks');
-    expect(bars).toHaveLength(4 + 3);
-    expect(bars.filter((b) => b.includes(`series: ${chartDefaults.ours.label}`))).toHaveLength(4);
+    expect(bars).toHaveLength(4 + 3 + 2);
+    expect(bars.filter((b) => b.includes(`series: ${chartDefaults.ours.label}`))).toHaveLength(5);
     expect(svg).toMatch(/<text [^>]*>0\.67×<\/text>/);
     expect(svg).toMatch(/<text [^>]*>0\.55×<\/text>/);
     expect(svg).toMatch(/<text [^>]*>0\.81×<\/text>/);
+    expect(svg).toMatch(/<text [^>]*>0\.34×<\/text>/);
   });
 
   it('draws one scaling line per partition count and three latency bars per profile and load', async () => {

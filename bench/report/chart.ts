@@ -1,7 +1,8 @@
 /**
- * The benchmark's chart (`bench/results/latest.svg`): each stage's users/s next to its raw baseline, the
- * sink's scaling by batch size and partitions, and the end-to-end latency percentiles. The spec is Vega-Lite,
- * built by a pure function so tests can inspect it; Vega renders it to SVG headless (no canvas, no browser).
+ * The benchmark's chart (`bench/results/latest.svg`): each stage's users/s next to its raw baseline and end
+ * to end next to the serial limit, the sink's scaling by batch size and partitions, and the end-to-end latency
+ * percentiles. The spec is Vega-Lite, built by a pure function so tests can inspect it; Vega renders it to SVG
+ * headless (no canvas, no browser).
  */
 import { parse, View, logger as vegaLogger, Warn } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
@@ -68,6 +69,18 @@ export function stageBars(results: Results): { bars: StageBar[]; domain: [number
     if (baseline) {
       raw.push({ row, series: chartDefaults.raw.label, perSecond: baseline.perSecond, ratio: '' });
     }
+  }
+  // End to end beside the serial limit (lib/serial-limit.ts), the ceiling the raw tools set for it together.
+  const limit = results.serialLimit;
+  if (limit?.endToEnd !== undefined) {
+    const row = `e2e ${limit.endToEnd.profile} vs serial limit`;
+    raw.push({
+      row,
+      series: chartDefaults.ours.label,
+      perSecond: limit.endToEnd.perSecond,
+      ratio: formatRatio(limit.endToEnd.fraction),
+    });
+    raw.push({ row, series: chartDefaults.raw.label, perSecond: limit.perSecond, ratio: '' });
   }
   // A decade of headroom keeps the ratio column at the right edge clear of the longest bar's label.
   const domain = logDomain(

@@ -32,7 +32,21 @@ describe('historyEntry', () => {
         'console-cost': 0.9847,
         'console-first-paint': 212.4,
       },
+      serialLimit: 11_695.91,
+      cpuPerThousand: { sink: 405, 'low-latency': 620, 'aws-defaults': 760 },
     });
+  });
+
+  it('leaves out the serial limit and the CPU where the run did not measure them', () => {
+    const results = sampleResults();
+    results.serialLimit = undefined;
+    for (const part of [...results.stages, ...results.endToEnd]) part.cpu = undefined;
+
+    const bare = historyEntry(results);
+
+    expect(bare).not.toHaveProperty('serialLimit');
+    expect(bare).not.toHaveProperty('cpuPerThousand');
+    expect(parseHistory(JSON.stringify(bare), 'h')).toEqual([bare]);
   });
 });
 

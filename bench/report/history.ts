@@ -19,7 +19,17 @@ export function historyEntry(results: Results): HistoryEntry {
     stages: Object.fromEntries(results.stages.map((s) => [s.id, s.perSecond])),
     baselines: Object.fromEntries(results.baselines.map((b) => [b.id, b.perSecond])),
     targets: Object.fromEntries(results.targets.map((t) => [t.id, t.measured])),
+    ...(results.serialLimit === undefined ? {} : { serialLimit: results.serialLimit.perSecond }),
+    ...cpuEntry(results),
   };
+}
+
+/** The CPU per 1000 users of the sink stage and each end-to-end profile, where the run measured it. */
+function cpuEntry(results: Results): Pick<HistoryEntry, 'cpuPerThousand'> {
+  const measured = [...results.stages, ...results.endToEnd].flatMap((part) =>
+    part.cpu === undefined ? [] : [[part.id, part.cpu.totalMsPerThousand] as const],
+  );
+  return measured.length === 0 ? {} : { cpuPerThousand: Object.fromEntries(measured) };
 }
 
 /**
