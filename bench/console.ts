@@ -100,6 +100,11 @@ export interface ConsolePhaseDeps {
   consoleRunning(pid: number | undefined): void;
   /** A line that must stay on screen. */
   warn(message: string): void;
+  /**
+   * Waits for the machine to settle before each round's load (lib/quiet.ts): after the round before it (its
+   * rows flushed and compacted) and, in an on round, after the console's start-up.
+   */
+  settle?(what: string): Promise<void>;
 }
 
 /** Users written per chunk of the fill, so a large fill never holds all its users in memory. */
@@ -156,6 +161,7 @@ export async function runConsolePhase(
           deps.consoleRunning(running.pid);
           viewer = await openViewer(running);
         }
+        await deps.settle?.(`console: ${label}`);
         const start = await readNow(deps.sampler);
         produced += users.length;
         await produceMessages(run.kafka, names.topic, userCreatedMessages(users));

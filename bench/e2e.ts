@@ -99,6 +99,11 @@ export interface ProfileHooks {
   started?(offline: OfflinePipeline): void;
   /** Reads the process sampler; given, the profile carries its CPU per 1000 users over the sustained run. */
   readCpu?(): Promise<CpuReading>;
+  /**
+   * Waits for the machine to settle before each measured load (lib/quiet.ts), so that a load does not share the
+   * cores with the compaction and collection the one before it left behind.
+   */
+  settle?(what: string): Promise<void>;
   warn(message: string): void;
 }
 
@@ -209,6 +214,7 @@ export async function runProfile(
       // A probe gives up as soon as the backlog is clearly growing (more than `probeGiveUpSeconds` of arrivals
       // behind after the warm-up): the answer is known, and every further second only adds to the drain.
       const holdAt = async (rate: number, seconds: number, what: 'probe' | 'sustain'): Promise<Hold> => {
+        await hooks.settle?.(`${spec.id}: before the ${what} at ${Math.round(rate)}/s`);
         hooks.progress(`${spec.id}: ${what} ${Math.round(rate)}/s for ${seconds} s`);
         const samples: Profile['sustained']['samples'] = [];
         const started = performance.now();
@@ -272,6 +278,7 @@ export async function runProfile(
       const latency: Latency[] = [];
       for (const fraction of [0.5, 0.8]) {
         const offered = sustained.perSecond * fraction;
+        await hooks.settle?.(`${spec.id}: before the latency run at ${fraction * 100}%`);
         hooks.progress(`${spec.id}: latency at ${fraction * 100}% (${Math.round(offered)}/s)`);
         const load = await runOpenLoop({
           pool: run.pool,

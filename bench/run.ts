@@ -50,6 +50,7 @@ import {
   startOffline,
   waitForConsumed,
 } from './lib/pipeline.ts';
+import { waitForQuiet } from './lib/quiet.ts';
 import {
   type Baseline,
   type Profile,
@@ -399,6 +400,17 @@ async function main(): Promise<number> {
       ? 1 + 1
       : 4 + batchLoops + 4 + 2 + plan.profiles.length + plan.scaling.length + 1 + 2 + batchLoops + 1;
   const progress = new Progress(steps);
+  // Before each measured load of the profiles and each round of the console phase (lib/quiet.ts).
+  const settle = async (what: string) => {
+    progress.detail(`${what}: waiting for the machine to settle`);
+    const settled = await waitForQuiet();
+    if (!settled.quiet) {
+      progress.log(
+        `warning: ${what}: the machine was still ${Math.round(settled.busy * 100)}% busy after ` +
+          `${Math.round(settled.waitedMs / 1000)} s; measuring anyway`,
+      );
+    }
+  };
   const consolePhase = () => {
     const { pairs, usersPerRound } = plan.console;
     progress.phase(
@@ -411,6 +423,7 @@ async function main(): Promise<number> {
       consoleRunning: (pid) => {
         consolePid = pid;
       },
+      settle,
       warn: (m) => progress.log(`warning: ${m}`),
     });
   };
@@ -490,6 +503,7 @@ async function main(): Promise<number> {
               progress: (line) => progress.detail(line),
               started: onOffline,
               readCpu: cpu,
+              settle,
               warn: (m) => progress.log(`warning: ${m}`),
             },
           ),
