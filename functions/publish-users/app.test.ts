@@ -26,6 +26,19 @@ function relay(outbox: FakeOutbox, sender: FakeSender = new FakeSender(), batchS
 
 const roomy = { getRemainingTimeInMillis: () => 60_000 };
 
+/** A logger that keeps the level and the message of each line the handler writes. */
+function recordingLogger() {
+  const lines: Array<{ level: string; message: string; attributes: unknown }> = [];
+  const record = (level: string) => (message: string, attributes?: unknown) => {
+    lines.push({ level, message, attributes });
+  };
+  const log = createLogger('publish-users', { level: 'SILENT', stage: 'local' });
+  log.debug = record('DEBUG');
+  log.info = record('INFO');
+  log.warn = record('WARN');
+  return { log, lines };
+}
+
 describe('publish-users handler', () => {
   it('drains the outbox in batches until a short one, keyed by user id', async () => {
     const rows = messages(5);
@@ -39,6 +52,39 @@ describe('publish-users handler', () => {
     expect(outbox.rows.every((r) => r.state === 'published')).toBe(true);
     expect(sender.keys()).toEqual(rows.map((r) => r.id));
     expect(new Set(sender.requests.map((r) => r.topic))).toEqual(new Set(['users_created_test']));
+  });
+
+  it('writes one INFO line per invocation, with the trigger and the outcome; the batches only at DEBUG', async () => {
+    const { log, lines } = recordingLogger();
+    const handler = createHandler({
+      config: relayConfig(2),
+      logger: log,
+      outbox: new FakeOutbox(messages(5)),
+      sender: new FakeSender(),
+      now: () => new Date(),
+    });
+
+    await handler(sampleEvent, roomy);
+
+    const info = lines.filter((l) => l.level === 'INFO');
+    expect(info).toEqual([
+      {
+        level: 'INFO',
+        message: 'outbox relay finished',
+        attributes: expect.objectContaining({
+          topic: 'users_created_test',
+          trigger: { kind: 'users-stored', batchId: 'sample:1', count: 2 },
+          batches: 3,
+          published: 5,
+          stoppedBecause: 'empty',
+        }),
+      },
+    ]);
+    expect(lines.filter((l) => l.message === 'outbox batch relayed').map((l) => l.level)).toEqual([
+      'DEBUG',
+      'DEBUG',
+      'DEBUG',
+    ]);
   });
 
   it('claims once more after a full last batch, and stops on the empty claim', async () => {
