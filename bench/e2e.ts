@@ -6,8 +6,9 @@
  * 1. **Sustained rate**: an open-loop load while the backlog (users committed to the outbox but not yet
  *    consumed by the sink, whose offsets are committed only after their rows are written) is sampled every
  *    2 s. A rate holds when the backlog's trend stays flat (see {@link isFlat}) and the load kept to its
- *    schedule. Short probes step down from a candidate rate until one holds; then the full duration must hold
- *    too, or it is tried again at 80%.
+ *    schedule. Short probes bracket the highest rate that holds, stepping down from a candidate while they
+ *    fail and up while they hold, then halve the bracket (lib/rate-search.ts); then the full duration must
+ *    hold too, or it is tried again at 80%.
  * 2. **Latency** at 50% and 80% of the sustained rate: each user's time from its outbox commit (as the
  *    generator saw the COMMIT acknowledged) to Cassandra's write time of its row.
  */
@@ -31,6 +32,7 @@ import {
   sinkConsumed,
   startOffline,
 } from './lib/pipeline.ts';
+import { searchRate } from './lib/rate-search.ts';
 import { startRelayTrigger } from './lib/relay-trigger.ts';
 import type { CpuBreakdown, Latency, Profile } from './lib/results.ts';
 import { rowCount, writeTimes } from './lib/seed.ts';
@@ -82,8 +84,13 @@ export interface ProfilePlan {
   /** The first rate tried. */
   candidatePerSecond: number;
   sustainSeconds: number;
-  /** Short runs before the long one, each offering 70% of the one before, until one holds. */
+  /**
+   * Short runs before the long one that bracket the highest rate that holds: each offers 70% of the one
+   * before while they fail, or 1/0.7 times it while they hold (lib/rate-search.ts).
+   */
   probes: number;
+  /** Short runs that then halve that bracket. */
+  refineProbes: number;
   probeSeconds: number;
   /** Full-length attempts at most; each after the first offers 80% of the one before. */
   attempts: number;
@@ -201,8 +208,8 @@ export async function runProfile(
         }
       };
 
-      // 1. The sustained rate: short probes step down from the candidate until one holds, then the profile's
-      // full duration confirms it (stepping down again if it does not hold).
+      // 1. The sustained rate: short probes find the highest rate that holds, then the profile's full duration
+      // confirms it (stepping down if it does not hold).
       const attempts: Profile['sustained']['attempts'] = [];
       type Hold = {
         perSecond: number;
@@ -259,11 +266,16 @@ export async function runProfile(
         return { perSecond: achieved, slope: verdict.slopePerSecond, flat, samples, cpu };
       };
 
-      let rate = plan.candidatePerSecond;
-      for (let probe = 0; probe < plan.probes; probe++) {
-        if ((await holdAt(rate, plan.probeSeconds, 'probe')).flat) break;
-        rate *= 0.7;
-      }
+      const search = await searchRate(
+        {
+          candidate: plan.candidatePerSecond,
+          bracketProbes: plan.probes,
+          refineProbes: plan.refineProbes,
+          step: 0.7,
+        },
+        async (probeRate) => (await holdAt(probeRate, plan.probeSeconds, 'probe')).flat,
+      );
+      let rate = search.rate;
       let held: Hold | undefined;
       let last: Hold | undefined;
       for (let a = 0; a < plan.attempts && held === undefined; a++) {

@@ -23,7 +23,9 @@ export interface Plan {
    */
   sparkRecordsPerBatch: number;
   profiles: readonly ProfileSpec[];
+  /** Probes that bracket the highest rate the end-to-end profiles hold, and probes that then halve it. */
   probes: number;
+  refineProbes: number;
   probeSeconds: number;
   sustainSeconds: number;
   sustainAttempts: number;
@@ -45,6 +47,7 @@ export const fullPlan: Plan = {
   sparkRecordsPerBatch: 4000,
   profiles,
   probes: 5,
+  refineProbes: 2,
   probeSeconds: 15,
   sustainSeconds: 120,
   sustainAttempts: 2,
@@ -74,6 +77,7 @@ export const quickPlan: Plan = {
   sparkRecordsPerBatch: 500,
   profiles: profiles.slice(0, 1),
   probes: 0,
+  refineProbes: 0,
   probeSeconds: 0,
   sustainSeconds: 15,
   sustainAttempts: 1,

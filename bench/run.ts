@@ -492,6 +492,7 @@ async function main(): Promise<number> {
             {
               candidatePerSecond: candidate,
               probes: plan.probes,
+              refineProbes: plan.refineProbes,
               probeSeconds: plan.probeSeconds,
               sustainSeconds: plan.sustainSeconds,
               attempts: plan.sustainAttempts,
