@@ -47,11 +47,13 @@ export async function searchRate(
     rate = highestHeld === undefined ? rate * search.step : rate / search.step;
   }
   if (highestHeld !== undefined && lowestFailed !== undefined) {
+    let [low, high] = [highestHeld, lowestFailed];
     for (let i = 0; i < search.refineProbes; i++) {
-      const middle = (highestHeld + lowestFailed) / 2;
-      if (await run(middle)) highestHeld = middle;
-      else lowestFailed = middle;
+      const middle = (low + high) / 2;
+      if (await run(middle)) low = middle;
+      else high = middle;
     }
+    highestHeld = low;
   }
   // No probe held: one step under the lowest tried (the candidate itself when there were no probes).
   if (highestHeld === undefined) return { rate, held: false, probes };

@@ -29,9 +29,11 @@ const roomy = { getRemainingTimeInMillis: () => 60_000 };
 /** A logger that keeps the level and the message of each line the handler writes. */
 function recordingLogger() {
   const lines: Array<{ level: string; message: string; attributes: unknown }> = [];
-  const record = (level: string) => (message: string, attributes?: unknown) => {
-    lines.push({ level, message, attributes });
-  };
+  const record =
+    (level: string) =>
+    (message: unknown, ...attributes: unknown[]) => {
+      lines.push({ level, message: String(message), attributes: attributes[0] });
+    };
   const log = createLogger('publish-users', { level: 'SILENT', stage: 'local' });
   log.debug = record('DEBUG');
   log.info = record('INFO');
