@@ -31,6 +31,11 @@ export interface Plan {
   sustainAttempts: number;
   latencySeconds: number;
   warmupSeconds: number;
+  /**
+   * The longest wait for the machine to settle before a measured load (lib/quiet.ts). Short in a quick run: a
+   * smoke test checks that the phases run, not how fast, and must not wait a minute before each of them.
+   */
+  settleSeconds: number;
   scaling: ReadonlyArray<{ partitions: number; batchSize: number }>;
   scalingUsers: number;
   console: ConsolePlan;
@@ -53,6 +58,7 @@ export const fullPlan: Plan = {
   sustainAttempts: 2,
   latencySeconds: 20,
   warmupSeconds: 15,
+  settleSeconds: 60,
   // Partitions at batch 1000, and batch sizes at 6 partitions (the topic's own count).
   scaling: [
     { partitions: 1, batchSize: 1000 },
@@ -83,6 +89,7 @@ export const quickPlan: Plan = {
   sustainAttempts: 1,
   latencySeconds: 8,
   warmupSeconds: 4,
+  settleSeconds: 5,
   scaling: [{ partitions: 2, batchSize: 1000 }],
   scalingUsers: 3_000,
   console: { pairs: 1, usersPerRound: 3_000, fillUsers: 10_000 },

@@ -50,7 +50,7 @@ import {
   startOffline,
   waitForConsumed,
 } from './lib/pipeline.ts';
-import { waitForQuiet } from './lib/quiet.ts';
+import { quietDefaults, waitForQuiet } from './lib/quiet.ts';
 import {
   type Baseline,
   type Profile,
@@ -403,7 +403,7 @@ async function main(): Promise<number> {
   // Before each measured load of the profiles and each round of the console phase (lib/quiet.ts).
   const settle = async (what: string) => {
     progress.detail(`${what}: waiting for the machine to settle`);
-    const settled = await waitForQuiet();
+    const settled = await waitForQuiet({ ...quietDefaults, timeoutMs: plan.settleSeconds * 1000 });
     if (!settled.quiet) {
       progress.log(
         `warning: ${what}: the machine was still ${Math.round(settled.busy * 100)}% busy after ` +

@@ -12,7 +12,7 @@ import { machineBusyMs } from './machine.ts';
 export const quietDefaults = {
   /** Quiet: the machine's cores together busy less than this fraction of the time (0.15: 30% of one of two). */
   busyBelow: 0.15,
-  /** For this long in a row. */
+  /** Over the last this long. */
   forMs: 3_000,
   /** How often the machine's CPU is read. */
   stepMs: 500,
@@ -26,7 +26,7 @@ export type QuietOptions = typeof quietDefaults;
 export interface QuietResult {
   quiet: boolean;
   waitedMs: number;
-  /** The busy fraction of the last step read: under `busyBelow` when quiet. */
+  /** The busy fraction over the last window read: under `busyBelow` when quiet. */
   busy: number;
 }
 
@@ -45,26 +45,31 @@ const machine: QuietDeps = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
-/** Resolves once the machine has been quiet for `forMs` in a row, or after `timeoutMs`. */
+/**
+ * Resolves once the machine's cores together were busy less than `busyBelow` of the time over the last `forMs`,
+ * or after `timeoutMs`. An average over the window, not every step under it: light periodic work (a console's
+ * reading, a scrape) may take a short step over the threshold without the machine being busy.
+ */
 export async function waitForQuiet(
   options: QuietOptions = quietDefaults,
   deps: QuietDeps = machine,
 ): Promise<QuietResult> {
   const start = deps.now();
-  let quietSince: number | undefined;
+  const samples = [{ at: start, busyMs: deps.busyMs() }];
   let busy = 1;
-  let before = { at: start, busyMs: deps.busyMs() };
   for (;;) {
     await deps.sleep(options.stepMs);
-    const after = { at: deps.now(), busyMs: deps.busyMs() };
-    const span = (after.at - before.at) * deps.cores;
-    busy = span > 0 ? Math.max(0, after.busyMs - before.busyMs) / span : busy;
-    if (busy < options.busyBelow) quietSince ??= before.at;
-    else quietSince = undefined;
-    before = after;
-    const waitedMs = after.at - start;
-    if (quietSince !== undefined && after.at - quietSince >= options.forMs)
-      return { quiet: true, waitedMs, busy };
+    const latest = { at: deps.now(), busyMs: deps.busyMs() };
+    samples.push(latest);
+    // Keep the newest sample that is at least `forMs` old as the window's start.
+    while (samples.length > 2 && latest.at - (samples[1] as (typeof samples)[number]).at >= options.forMs) {
+      samples.shift();
+    }
+    const first = samples[0] as (typeof samples)[number];
+    const span = latest.at - first.at;
+    if (span > 0) busy = Math.max(0, latest.busyMs - first.busyMs) / (span * deps.cores);
+    const waitedMs = latest.at - start;
+    if (span >= options.forMs && busy < options.busyBelow) return { quiet: true, waitedMs, busy };
     if (waitedMs >= options.timeoutMs) return { quiet: false, waitedMs, busy };
   }
 }
