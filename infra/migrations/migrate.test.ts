@@ -8,6 +8,7 @@ import {
   parseTargets,
   ServerUnreachableError,
 } from './migrate.ts';
+import { autovacuumWarning } from './postgres.ts';
 
 describe('parseTargets', () => {
   it('accepts a comma-separated subset, dropping repeats', () => {
@@ -98,5 +99,13 @@ describe('MigrationFailedError', () => {
       true,
     );
     expect(new MigrationFailedError([{ target: 'kafka', error: down }], { changed: false }).cause).toBe(down);
+  });
+});
+
+describe('autovacuumWarning', () => {
+  it('warns, naming the setting and the manual way out, only when the server has autovacuum off', () => {
+    expect(autovacuumWarning('off')).toMatch(/autovacuum is off.*autovacuum = on.*VACUUM outbox/);
+    expect(autovacuumWarning('on')).toBeUndefined();
+    expect(autovacuumWarning(undefined)).toBeUndefined();
   });
 });
