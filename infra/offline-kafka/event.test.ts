@@ -17,6 +17,7 @@ import {
   partitionKey,
   RecordTooLargeForPayloadError,
   recordJsonBytes,
+  type SourceRecord,
   toEventRecord,
 } from './event.ts';
 import { awsLimits } from './options.ts';
@@ -285,6 +286,20 @@ describe('nextBatchLength', () => {
 
     expect(nextBatchLength(records, 100, threeExactly, base)).toBe(3);
     expect(nextBatchLength(records, 100, threeExactly - 1, base)).toBe(2);
+  });
+
+  it('sizes the records with the size given, once each, so a cache of the sizes is used as it is', () => {
+    const records = sourceRecords(5);
+    const threeExactly = bytesOf(buildEvent(selfManaged, records.slice(0, 3)));
+    const asked: SourceRecord[] = [];
+    const cached = (record: SourceRecord) => {
+      asked.push(record);
+      return recordJsonBytes(record);
+    };
+
+    expect(nextBatchLength(records, 100, threeExactly, base, cached)).toBe(3);
+    expect(asked.slice(0, 3)).toEqual(records.slice(0, 3));
+    expect(new Set(asked).size).toBe(asked.length);
   });
 
   it('keeps the real 6 MB payload limit with records of about 1 MB', () => {

@@ -562,7 +562,7 @@ class PartitionWorker {
     try {
       batch = this.buffer.slice(
         0,
-        nextBatchLength(this.buffer, this.source.batchSize, awsLimits.payloadBytes, base),
+        nextBatchLength(this.buffer, this.source.batchSize, awsLimits.payloadBytes, base, sizeOf),
       );
     } catch (error) {
       if (!(error instanceof RecordTooLargeForPayloadError)) throw error;
