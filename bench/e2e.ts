@@ -185,8 +185,8 @@ export async function runProfile(
       announce?.(ids);
     };
 
-    const { rows } = await run.pool.query<{ autovacuum: string }>('SHOW autovacuum');
-    const autovacuum = rows[0]?.autovacuum !== 'off';
+    const setting = await run.pool.query<{ autovacuum: string }>('SHOW autovacuum');
+    const autovacuum = setting.rows[0]?.autovacuum !== 'off';
     if (!autovacuum) {
       hooks.warn(
         `${spec.id}: autovacuum is off on this PostgreSQL server; the profile vacuums its outbox after each load`,
