@@ -103,6 +103,26 @@ describe('MigrationFailedError', () => {
 });
 
 describe('autovacuumWarning', () => {
+  it('is printed under the postgres line of the summary', () => {
+    const warning = autovacuumWarning('off') as string;
+    const lines = formatSummary({
+      changed: false,
+      postgres: {
+        endpoint: '127.0.0.1:5432',
+        database: 'pipeline',
+        databaseCreated: false,
+        applied: [],
+        present: [],
+        warnings: [warning],
+      },
+    });
+
+    expect(lines).toEqual([
+      'postgres   database pipeline at 127.0.0.1:5432: up to date',
+      `postgres   warning: ${warning}`,
+    ]);
+  });
+
   it('warns, naming the setting and the manual way out, only when the server has autovacuum off', () => {
     expect(autovacuumWarning('off')).toMatch(/autovacuum is off.*autovacuum = on.*VACUUM outbox/);
     expect(autovacuumWarning('on')).toBeUndefined();

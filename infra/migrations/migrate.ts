@@ -228,7 +228,7 @@ export function parseTargets(list: string): MigrationTarget[] {
   return targets;
 }
 
-/** One line per target, for a terminal. */
+/** One line per target, and one per warning after its target's, for a terminal. */
 export function formatSummary(summary: MigrationSummary): string[] {
   const lines: string[] = [];
   const files = (applied: ReadonlyArray<{ version: number; name: string }>) =>
@@ -253,6 +253,7 @@ export function formatSummary(summary: MigrationSummary): string[] {
       postgres.applied,
       postgres.present,
     );
+    for (const warning of postgres.warnings ?? []) lines.push(`postgres   warning: ${warning}`);
   }
   if (cassandra) {
     versioned(

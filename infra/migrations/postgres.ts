@@ -50,6 +50,8 @@ export interface PostgresSummary {
   databaseCreated: boolean;
   applied: AppliedMigration[];
   present: MigrationRef[];
+  /** What is wrong with the server for the pipeline, though nothing failed (see {@link autovacuumWarning}). */
+  warnings?: string[];
 }
 
 const networkCodes = new Set([
@@ -108,13 +110,13 @@ export async function migratePostgres(options: PostgresMigrationOptions): Promis
     }
     const { rows } = await client.query<{ autovacuum: string }>('SHOW autovacuum');
     const warning = autovacuumWarning(rows[0]?.autovacuum);
-    if (warning !== undefined) log(warning);
     return {
       endpoint: endpointOf(endpoint),
       database: endpoint.database,
       databaseCreated,
       applied,
       present: plan.present.map(refOf),
+      ...(warning === undefined ? {} : { warnings: [warning] }),
     };
   } finally {
     // Ending the session is what releases the session-level advisory lock.
@@ -132,7 +134,7 @@ export async function migratePostgres(options: PostgresMigrationOptions): Promis
 export function autovacuumWarning(setting: string | undefined): string | undefined {
   if (setting !== 'off') return undefined;
   return (
-    "warning: autovacuum is off on this PostgreSQL server, so the outbox's dead rows (one per relayed user) " +
+    "autovacuum is off on this PostgreSQL server, so the outbox's dead rows (one per relayed user) " +
     "are never cleared and the relay's claims slow down as they pile up: set autovacuum = on in the server's " +
     'configuration, or run VACUUM outbox now and then'
   );

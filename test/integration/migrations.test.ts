@@ -551,6 +551,20 @@ describe('npm run migrate', () => {
     expect(result.stdout).toContain('database created; applied 0001_users_raw');
   });
 
+  it("warns under the postgres line exactly when the server's autovacuum is off", async () => {
+    const names = isolatedNames('cliav');
+    const setting = await withPg('postgres', async (client) => {
+      const { rows } = await client.query<{ autovacuum: string }>('SHOW autovacuum');
+      return rows[0]?.autovacuum;
+    });
+
+    const result = await cli(['--only', 'postgres', '--database', names.database]);
+
+    expect(result.code).toBe(0);
+    const warned = result.stdout.includes('postgres   warning: autovacuum is off on this PostgreSQL server');
+    expect(warned, `autovacuum is ${setting}`).toBe(setting === 'off');
+  });
+
   it('exits 1 naming the unreachable server and suggesting npm run stack:up', async () => {
     const port = await closedPort();
 
