@@ -42,7 +42,7 @@ describe('chart data', () => {
       '0.81×',
       '0.34×',
     ]);
-    expect(bars.filter((b) => b.row === 'e2e low-latency vs serial limit')).toMatchObject([
+    expect(bars.filter((b) => b.row === 'e2e vs serial limit')).toMatchObject([
       { series: chartDefaults.ours.label },
       { series: chartDefaults.raw.label, perSecond: 11_695.91, ratio: '' },
     ]);

@@ -73,7 +73,7 @@ export function stageBars(results: Results): { bars: StageBar[]; domain: [number
   // End to end beside the serial limit (lib/serial-limit.ts), the ceiling the raw tools set for it together.
   const limit = results.serialLimit;
   if (limit?.endToEnd !== undefined) {
-    const row = `e2e ${limit.endToEnd.profile} vs serial limit`;
+    const row = 'e2e vs serial limit';
     raw.push({
       row,
       series: chartDefaults.ours.label,
