@@ -1,10 +1,10 @@
 /**
  * Waiting for the machine to settle before a measured load. A load leaves work behind it once the pipeline has
  * drained: Cassandra flushes its memtables and compacts what the load wrote (on this 2-core machine, a
- * compaction thread is half the machine), and the JVMs and V8 collect and compile. A latency run started
- * straight after a two-minute sustained run shares the cores with that catching-up, which no steady load of its
- * own size would cause, so each measured load starts once the whole machine has been quiet for a moment, or
- * after a bounded wait, saying how busy it still was.
+ * compaction thread is half the machine), and the JVMs and V8 collect and compile. A load started straight
+ * after another may share the cores with that catching-up, which no steady load of its own size would cause,
+ * so each measured load starts once the whole machine has been quiet for a moment, or after a bounded wait,
+ * saying how busy it still was.
  */
 import { cpus } from 'node:os';
 import { machineBusyMs } from './machine.ts';
