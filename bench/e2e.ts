@@ -20,6 +20,7 @@ import type { StorableUser } from '../functions/store-users/core.ts';
 import type { StackConfig } from '../infra/local/config.ts';
 import { resolvePostgres, stackConnection } from '../infra/local/endpoints.ts';
 import { localEventBusEndpoint } from '../infra/local/function-env.ts';
+import { readAutovacuum } from '../infra/migrations/postgres.ts';
 import { functionConfig } from './lib/config.ts';
 import { type CpuReading, cpuBreakdown } from './lib/cpu.ts';
 import { runOpenLoop } from './lib/generator.ts';
@@ -185,8 +186,7 @@ export async function runProfile(
       announce?.(ids);
     };
 
-    const setting = await run.pool.query<{ autovacuum: string }>('SHOW autovacuum');
-    const autovacuum = setting.rows[0]?.autovacuum !== 'off';
+    const autovacuum = (await readAutovacuum(run.pool)) !== 'off';
     if (!autovacuum) {
       hooks.warn(
         `${spec.id}: autovacuum is off on this PostgreSQL server; the profile vacuums its outbox after each load`,

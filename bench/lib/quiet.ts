@@ -55,17 +55,15 @@ export async function waitForQuiet(
   deps: QuietDeps = machine,
 ): Promise<QuietResult> {
   const start = deps.now();
-  const samples = [{ at: start, busyMs: deps.busyMs() }];
+  const samples: Array<{ at: number; busyMs: number }> = [{ at: start, busyMs: deps.busyMs() }];
   let busy = 1;
   for (;;) {
     await deps.sleep(options.stepMs);
     const latest = { at: deps.now(), busyMs: deps.busyMs() };
     samples.push(latest);
     // Keep the newest sample that is at least `forMs` old as the window's start.
-    while (samples.length > 2 && latest.at - (samples[1] as (typeof samples)[number]).at >= options.forMs) {
-      samples.shift();
-    }
-    const first = samples[0] as (typeof samples)[number];
+    while (samples.length > 2 && latest.at - (samples[1]?.at ?? latest.at) >= options.forMs) samples.shift();
+    const first = samples[0] ?? latest;
     const span = latest.at - first.at;
     if (span > 0) busy = Math.max(0, latest.busyMs - first.busyMs) / (span * deps.cores);
     const waitedMs = latest.at - start;
