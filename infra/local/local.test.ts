@@ -84,6 +84,15 @@ describe('helpers', () => {
     expect(newKafkaClusterId()).not.toBe(id);
   });
 
+  it('never starts a Kafka cluster id with "-", which the storage tool would read as an option', () => {
+    // 0xf8 encodes to "-" as the first base64url character; the second draw starts with 0x00, "A".
+    const draws = [Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0)];
+    const id = newKafkaClusterId(() => draws.shift() ?? Buffer.alloc(16, 1));
+    expect(Buffer.alloc(16, 0xf8).toString('base64url')).toMatch(/^-/);
+    expect(id).toBe(Buffer.alloc(16, 0).toString('base64url'));
+    expect(draws).toEqual([]);
+  });
+
   it('renders an aligned table and human sizes', () => {
     expect(renderTable(['a', 'bb'], [['xyz', '1']])).toBe('a    bb\n---  --\nxyz  1');
     expect(formatBytes(1.5 * 1024 ** 3)).toBe('1.50 GiB');

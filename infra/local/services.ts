@@ -101,9 +101,18 @@ function checkStateVersion(service: string, serviceDir: string, dataDir: string,
 
 const hasEntries = (dir: string) => existsSync(dir) && readdirSync(dir).length > 0;
 
-/** Kafka ids are 16 random bytes in URL-safe base64 without padding, as `kafka-storage random-uuid` prints. */
-export function newKafkaClusterId(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * Kafka ids are 16 random bytes in URL-safe base64 without padding, as `kafka-storage random-uuid` prints.
+ * Like Kafka's own `Uuid.randomUuid`, it never starts with `-`: the storage tool's argument parser reads
+ * `-t -abc…` as a missing value followed by an unknown option, and one fresh stack in 64 failed to format.
+ *
+ * @param random - the source of the 16 bytes (tests give a fixed one)
+ */
+export function newKafkaClusterId(random: (size: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /** Parses `key=value` lines (Java properties without escapes, which is all meta.properties uses). */
