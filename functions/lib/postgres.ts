@@ -137,12 +137,15 @@ export function postgresError(what: string, error: unknown): PipelineError {
 /**
  * Runs `work` in one transaction on a pooled connection: COMMIT when it resolves, ROLLBACK when it throws.
  *
+ * @param begin - the statement that opens the transaction; `BEGIN` followed by `SET LOCAL` settings, in one
+ *   string without parameters, opens it with those settings in a single round trip
  * @throws the error of `work`, or a typed error from {@link postgresError} for a failure of the database
  */
 export async function inTransaction<T>(
   pool: pg.Pool,
   what: string,
   work: (client: pg.PoolClient) => Promise<T>,
+  begin = 'BEGIN',
 ): Promise<T> {
   let client: pg.PoolClient;
   try {
@@ -152,7 +155,7 @@ export async function inTransaction<T>(
   }
   let broken = false;
   try {
-    await client.query('BEGIN');
+    await client.query(begin);
     const result = await work(client);
     await client.query('COMMIT');
     return result;

@@ -2,7 +2,7 @@
  * Where store-users keeps users: `users_raw` plus the transactional outbox, written together.
  */
 import type pg from 'pg';
-import { inTransaction } from './postgres.ts';
+import { postgresError } from './postgres.ts';
 
 /** A batch to store; each user's payload and outbox message are JSON text. */
 export interface UserBatch {
@@ -45,8 +45,10 @@ export function createUserStore(pool: pg.Pool): UserStore {
   return {
     async insertWithOutbox(batch) {
       if (batch.users.length === 0) return [];
-      return inTransaction(pool, `store batch ${batch.batchId}`, async (client) => {
-        const result = await client.query<{ id: string }>(insertSql, [
+      // One statement is one transaction on its own (both inserts commit or neither does): a BEGIN and COMMIT
+      // around it would only add two round trips to every batch.
+      try {
+        const result = await pool.query<{ id: string }>(insertSql, [
           batch.users.map((u) => u.id),
           batch.users.map((u) => u.payload),
           batch.users.map((u) => u.message),
@@ -54,7 +56,9 @@ export function createUserStore(pool: pg.Pool): UserStore {
           batch.fetchedAt,
         ]);
         return result.rows.map((row) => row.id);
-      });
+      } catch (error) {
+        throw postgresError(`store batch ${batch.batchId}`, error);
+      }
     },
   };
 }

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { config } from '../../functions/lib/config.ts';
 import { createKafka, createRecordSender, type RecordSender } from '../../functions/lib/kafka.ts';
 import { createLogger } from '../../functions/lib/logger.ts';
-import { createOutbox } from '../../functions/lib/outbox.ts';
-import { createPool } from '../../functions/lib/postgres.ts';
+import { beginClaimSql, createOutbox } from '../../functions/lib/outbox.ts';
+import { createPool, inTransaction } from '../../functions/lib/postgres.ts';
 import type { Config } from '../../functions/lib/settings.ts';
 import { userCreated } from '../../functions/lib/users-created.ts';
 import { createHandler, type RelayContext } from '../../functions/publish-users/app.ts';
@@ -192,6 +192,29 @@ describe('publish-users relay', () => {
     );
     const state = await outboxState();
     expect([...state.values()].every((row) => row.published && !row.dead && row.attempts === 1)).toBe(true);
+  });
+
+  it('claims with seq and bitmap scans off, in the claim transaction only (one round trip with its BEGIN)', async () => {
+    // One connection, so the query after the transaction runs on the session that ran the claim's BEGIN.
+    const pool = new pg.Pool({
+      host: endpoint.host,
+      port: endpoint.port,
+      user: endpoint.user,
+      database,
+      max: 1,
+    });
+    pools.push(pool);
+    const show = 'SELECT current_setting($1) AS seq, current_setting($2) AS bitmap';
+    const names = ['enable_seqscan', 'enable_bitmapscan'];
+    const inside = await inTransaction(
+      pool,
+      'claim settings',
+      (client) => client.query(show, names),
+      beginClaimSql,
+    );
+    expect(inside.rows[0]).toEqual({ seq: 'off', bitmap: 'off' });
+    // The same pooled connection afterwards: SET LOCAL ended with the transaction.
+    expect((await pool.query(show, names)).rows[0]).toEqual({ seq: 'on', bitmap: 'on' });
   });
 
   it('lets two relays run at once without claiming any row twice', async () => {
