@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { batchInputSql } from '../../functions/lib/users-store.ts';
 import { benchUsers, storableUsers } from '../lib/users.ts';
 import { BaselineOptionsError } from './errors.ts';
 import { chunk, postgresBulkBaseline, scratchTables, unnestInsertSql, userBytes } from './postgres.ts';
@@ -35,14 +36,14 @@ describe('chunk', () => {
 });
 
 describe('unnestInsertSql', () => {
-  it('writes both scratch tables from one unnest, without conflict handling', () => {
+  it("writes both scratch tables from the store's batch input, without conflict handling", () => {
     // Act
     const sql = unnestInsertSql(scratchTables('bench_'));
 
     // Assert
     expect(sql).toContain('INSERT INTO bench_users_raw (id, payload, batch_id, fetched_at)');
     expect(sql).toContain('INSERT INTO bench_outbox (id, aggregatetype, aggregateid, type, payload)');
-    expect(sql).toContain('unnest($1::uuid[], $2::jsonb[], $3::jsonb[])');
+    expect(sql).toContain(batchInputSql);
     expect(sql).not.toMatch(/ON CONFLICT|RETURNING|published_at/);
   });
 

@@ -9,6 +9,7 @@
  */
 import pg from 'pg';
 import { z } from 'zod';
+import { batchInputSql, jsonArrayText } from '../../functions/lib/users-store.ts';
 import type { StorableUser } from '../../functions/store-users/core.ts';
 import type { Baseline } from '../lib/results.ts';
 import { benchBatch } from '../lib/users.ts';
@@ -53,7 +54,8 @@ export function scratchTables(prefix: string): { usersRaw: string; outbox: strin
 }
 
 /**
- * One chunk's statement: both tables from one UNNEST of the chunk's arrays, in one statement, so one round
+ * One chunk's statement: both tables from the chunk's rows as the store reads its batch (`batchInputSql`: an
+ * UNNEST of the ids zipped with the payloads and messages of two JSON arrays), in one statement, so one round
  * trip and one transaction per chunk. Plain inserts: the scratch tables start empty and the ids are
  * unique, so there is nothing to skip and nothing to return. The outbox columns are filled as the store
  * fills them; with `published`, the outbox rows are also marked published now, as the relay leaves them
@@ -66,14 +68,27 @@ export function unnestInsertSql(
 ): string {
   const published = opts.published === true;
   return `
-WITH input AS (
-  SELECT * FROM unnest($1::uuid[], $2::jsonb[], $3::jsonb[]) AS t(id, payload, message)
-), raw AS (
+WITH input AS (${batchInputSql}), raw AS (
   INSERT INTO ${tables.usersRaw} (id, payload, batch_id, fetched_at)
   SELECT id, payload, $4, $5::timestamptz FROM input
 )
 INSERT INTO ${tables.outbox} (id, aggregatetype, aggregateid, type, payload${published ? ', published_at' : ''})
 SELECT id, 'user', id::text, 'UserCreated', message${published ? ', now()' : ''} FROM input`;
+}
+
+/** The parameters of {@link unnestInsertSql} for one chunk, as the store passes its own (see `batchInputSql`). */
+export function unnestInsertParams(
+  part: readonly StorableUser[],
+  batchId: string,
+  fetchedAt: string,
+): [string[], string, string, string, string] {
+  return [
+    part.map((u) => u.id),
+    jsonArrayText(part.map((u) => u.payload)),
+    jsonArrayText(part.map((u) => u.message)),
+    batchId,
+    fetchedAt,
+  ];
 }
 
 /** Splits `items` into consecutive chunks of at most `size`. */
@@ -131,13 +146,7 @@ async function measure(
     const chunks = chunk(users, chunkSize);
     const started = performance.now();
     for (const part of chunks) {
-      await query(client, 'insert a chunk', sql, [
-        part.map((u) => u.id),
-        part.map((u) => u.payload),
-        part.map((u) => u.message),
-        batchId,
-        fetchedAt,
-      ]);
+      await query(client, 'insert a chunk', sql, unnestInsertParams(part, batchId, fetchedAt));
     }
     const seconds = (performance.now() - started) / 1000;
     outcome = {
@@ -156,7 +165,7 @@ async function measure(
           rowsWritten: users.length * 2,
           tables: `${tables.usersRaw}, ${tables.outbox} (LIKE users_raw, outbox INCLUDING ALL)`,
           statement:
-            'one INSERT … SELECT FROM unnest into both tables per chunk; no ON CONFLICT, no RETURNING',
+            'one INSERT … SELECT into both tables per chunk, from unnest of the ids zipped with jsonb_array_elements of the payloads and messages (as the store); no ON CONFLICT, no RETURNING',
           copy: 'not measured: pg-copy-streams is not installed',
         },
       },

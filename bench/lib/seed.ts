@@ -13,7 +13,7 @@ import { cassandraErrorCode, classifyCassandraError } from '../../functions/sink
 import type { StorableUser } from '../../functions/store-users/core.ts';
 import { errorText } from '../../lib/errors.ts';
 import type { Kafka } from '../../lib/kafkajs.ts';
-import { chunk, unnestInsertSql } from '../baselines/postgres.ts';
+import { chunk, unnestInsertParams, unnestInsertSql } from '../baselines/postgres.ts';
 import { benchBatch } from './users.ts';
 
 /** The Kafka record publish-users would send for `message`. */
@@ -68,13 +68,7 @@ export async function storeRelayed(
 ): Promise<void> {
   const sql = unnestInsertSql({ usersRaw: 'users_raw', outbox: 'outbox' }, { published: true });
   for (const part of chunk(users, chunkSize)) {
-    await pool.query(sql, [
-      part.map((u) => u.id),
-      part.map((u) => u.payload),
-      part.map((u) => u.message),
-      benchBatch.batchId,
-      benchBatch.fetchedAt,
-    ]);
+    await pool.query(sql, unnestInsertParams(part, benchBatch.batchId, benchBatch.fetchedAt));
   }
 }
 

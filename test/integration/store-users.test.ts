@@ -160,6 +160,32 @@ describe('store-users', () => {
     expect(outbox).toHaveLength(2);
   });
 
+  it('fails a whole batch, storing nothing, when a text is not exactly one JSON value', async () => {
+    // The store zips the ids with JSON arrays of the texts: "1, 2" would be two elements and shift every row
+    // after it. The row left without a message breaks NOT NULL, so nothing of the batch is stored.
+    const ids = idsOf(freshUsers(3));
+    const store = createUserStore(pool);
+    const users = ids.map((id) => ({ id, payload: JSON.stringify({ id }), message: JSON.stringify({ id }) }));
+    const shifted = users.map((u, i) => (i === 0 ? { ...u, message: '{"a": 1}, {"b": 2}' } : u));
+
+    await expect(
+      store.insertWithOutbox({ batchId: 'shifted', fetchedAt: '2026-12-06T00:00:00Z', users: shifted }),
+    ).rejects.toMatchObject({ code: 'POSTGRES_23502', retryable: false });
+    expect(await rowsFor(ids)).toEqual({ raw: [], outbox: [] });
+
+    // The same batch with well-formed texts is stored whole, each payload with its own id.
+    expect(
+      await store.insertWithOutbox({ batchId: 'aligned', fetchedAt: '2026-12-06T00:00:00Z', users }),
+    ).toEqual(ids);
+    const { raw, outbox } = await rowsFor(ids);
+    expect(raw.map((r) => [r.id, (r.payload as unknown as { id: string }).id]).sort()).toEqual(
+      ids.map((id) => [id, id]).sort(),
+    );
+    expect(outbox.map((o) => [o.id, (o.payload as { id: string }).id]).sort()).toEqual(
+      ids.map((id) => [id, id]).sort(),
+    );
+  });
+
   it('stores SQL injection strings verbatim and leaves the tables intact', async () => {
     const [user] = freshUsers(1);
     if (!user) throw new Error('no user');
