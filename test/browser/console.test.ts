@@ -542,6 +542,14 @@ describe('the console in chromium, on a private run under npm start', () => {
 
     secondSeededAt = new Date();
     await invokeFunction('fetch-users', second);
+    // The latency of the users that flow, live, watched while they flow: the page shows the last minute's
+    // samples, and the sampler notes users as the relay publishes them, so where the drain outlasts a minute
+    // (a loaded CI machine once took 100 s), this seed's samples had left the window before the counts settled.
+    const latencyShown = expect
+      .poll(() => page.locator('dl.latency dd').first().textContent(), { ...poll, timeout: 240_000 })
+      .toMatch(/^[\d.,]+ (ms|s)$/);
+    // Awaited below, after the counts; this only keeps an early failure from being reported as unhandled.
+    latencyShown.catch(() => undefined);
 
     const total = first.total + second.total;
     await expect
@@ -570,10 +578,8 @@ describe('the console in chromium, on a private run under npm start', () => {
     // The count moved in steps the page followed live, and the rate said so while it did.
     expect(rates.some((r) => r > 0)).toBe(true);
     await expect(page.getByText('Live', { exact: true }).count()).resolves.toBe(1);
-    // The latency of the users that just flowed, live; then the docs' picture of the view at work.
-    await expect
-      .poll(() => page.locator('dl.latency dd').first().textContent(), poll)
-      .toMatch(/^[\d.,]+ (ms|s)$/);
+    // The latency shown while they flowed; then the docs' picture of the view at work.
+    await latencyShown;
     const saved = await saveScreenshot(page, 'pipeline', 1200);
     expect(saved.filter((path) => !isPng(path))).toEqual([]);
   });
