@@ -9,7 +9,7 @@
  */
 import pg from 'pg';
 import { z } from 'zod';
-import { batchInputSql, jsonArrayText } from '../../functions/lib/users-store.ts';
+import { batchInputParams, batchInputSql } from '../../functions/lib/users-store.ts';
 import type { StorableUser } from '../../functions/store-users/core.ts';
 import type { Baseline } from '../lib/results.ts';
 import { benchBatch } from '../lib/users.ts';
@@ -76,19 +76,13 @@ INSERT INTO ${tables.outbox} (id, aggregatetype, aggregateid, type, payload${pub
 SELECT id, 'user', id::text, 'UserCreated', message${published ? ', now()' : ''} FROM input`;
 }
 
-/** The parameters of {@link unnestInsertSql} for one chunk, as the store passes its own (see `batchInputSql`). */
+/** The parameters of {@link unnestInsertSql} for one chunk: the store's batch input, then the batch's id and time. */
 export function unnestInsertParams(
   part: readonly StorableUser[],
   batchId: string,
   fetchedAt: string,
 ): [string[], string, string, string, string] {
-  return [
-    part.map((u) => u.id),
-    jsonArrayText(part.map((u) => u.payload)),
-    jsonArrayText(part.map((u) => u.message)),
-    batchId,
-    fetchedAt,
-  ];
+  return [...batchInputParams(part), batchId, fetchedAt];
 }
 
 /** Splits `items` into consecutive chunks of at most `size`. */

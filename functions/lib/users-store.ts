@@ -26,7 +26,7 @@ export interface UserStore {
 
 /**
  * The rows of a batch, from three parameters: `$1` the ids (`uuid[]`), `$2` the payloads and `$3` the messages,
- * each a JSON array of the texts in the same order ({@link jsonArrayText}), zipped by `ROWS FROM`.
+ * each a JSON array of the texts in the same order ({@link batchInputParams}), zipped by `ROWS FROM`.
  *
  * A JSON array rather than `jsonb[]`: as an array literal, pg escapes every quote of every payload and the
  * server unescapes them again, which took a quarter of the store's CPU per user, client and server together
@@ -36,9 +36,17 @@ export interface UserStore {
 export const batchInputSql =
   'SELECT * FROM ROWS FROM (unnest($1::uuid[]), jsonb_array_elements($2::jsonb), jsonb_array_elements($3::jsonb)) AS t(id, payload, message)';
 
-/** The parameter of {@link batchInputSql} for texts that are each one JSON value: they are joined as they are. */
-export function jsonArrayText(texts: readonly string[]): string {
-  return `[${texts.join(',')}]`;
+/**
+ * The three parameters of {@link batchInputSql} for users whose payload and message are each one JSON value:
+ * the texts are joined into their arrays as they are, never parsed or escaped.
+ */
+export function batchInputParams(users: UserBatch['users']): [string[], string, string] {
+  const jsonArray = (texts: string[]) => `[${texts.join(',')}]`;
+  return [
+    users.map((u) => u.id),
+    jsonArray(users.map((u) => u.payload)),
+    jsonArray(users.map((u) => u.message)),
+  ];
 }
 
 // One round trip for the whole batch. The outbox row's id is the user id, since a user has exactly one
@@ -64,9 +72,7 @@ export function createUserStore(pool: pg.Pool): UserStore {
       // around it would only add two round trips to every batch.
       try {
         const result = await pool.query<{ id: string }>(insertSql, [
-          batch.users.map((u) => u.id),
-          jsonArrayText(batch.users.map((u) => u.payload)),
-          jsonArrayText(batch.users.map((u) => u.message)),
+          ...batchInputParams(batch.users),
           batch.batchId,
           batch.fetchedAt,
         ]);

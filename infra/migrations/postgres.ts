@@ -123,6 +123,12 @@ export async function migratePostgres(options: PostgresMigrationOptions): Promis
   }
 }
 
+/** The server's `autovacuum` setting (`on` or `off`), which the outbox's own autovacuum settings depend on. */
+export async function readAutovacuum(db: Pick<Client, 'query'>): Promise<string | undefined> {
+  const { rows } = await db.query<{ autovacuum: string }>('SHOW autovacuum');
+  return rows[0]?.autovacuum;
+}
+
 /**
  * The warning for a server whose autovacuum is off (a server-wide setting: no table can turn it back on), or
  * undefined. The outbox is a queue: the relay's UPDATE of each row leaves a dead row version behind, and
@@ -130,12 +136,6 @@ export async function migratePostgres(options: PostgresMigrationOptions): Promis
  * and every claim walks them: measured here, the benchmark's one-row poll of the outbox took 9.7 ms (1,627
  * buffers read) with 366,000 dead rows.
  */
-/** The server's `autovacuum` setting (`on` or `off`), which the outbox's own autovacuum settings depend on. */
-export async function readAutovacuum(db: Pick<Client, 'query'>): Promise<string | undefined> {
-  const { rows } = await db.query<{ autovacuum: string }>('SHOW autovacuum');
-  return rows[0]?.autovacuum;
-}
-
 export function autovacuumWarning(setting: string | undefined): string | undefined {
   if (setting !== 'off') return undefined;
   return (
