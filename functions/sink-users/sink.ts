@@ -234,8 +234,9 @@ export async function settleConcurrently<T, R>(
  * coordinator waits on every partition of it, and one bad row fails it. It was still measured worth it: on
  * the local node a request's fixed cost (its framing, and the commit-log sync it waits on) was most of a
  * row's, so batches of 10 about doubled the sink's rate and halved Cassandra's CPU per row (the raw driver
- * loop gained as much; bench/results/optimizations.md). 10 is the most partitions Cassandra batches without
- * a warning (`unlogged_batch_across_partitions_warn_threshold`); Keyspaces takes up to 30. A batch refused
+ * loop gained as much; bench/results/optimizations.md). Keyspaces takes up to 30 rows; a self-managed
+ * Cassandra warns, with its default settings, from 5 KiB or 10 partitions and refuses from 50 KiB (the local
+ * stack's node is set as Keyspaces is, see infra/local/config.ts). A batch refused
  * for a row's values is written again row by row, so only the bad row is dead-lettered. Logged batches are
  * never used: Keyspaces does not support them as Cassandra does, and the upserts are idempotent, so
  * atomicity buys nothing.

@@ -16,6 +16,7 @@ import { settingsDocumentation } from '../../lib/settings-docs.ts';
 import {
   cassandra,
   eventBusBackoff,
+  limits,
   ports,
   postgresDatabase,
   registryDatabase,
@@ -441,6 +442,13 @@ start_native_transport: true
 # 10 s) acknowledges first, and a SIGKILL of the node then loses up to 10 s of acknowledged writes, since
 # replay stops at the last sync. Concurrent writes share a sync.
 commitlog_sync: batch
+# Batches as Amazon Keyspaces takes them: up to ${limits.keyspacesMaxBatch} rows, whatever their partitions (the sink's
+# unlogged batches, CASSANDRA_BATCH_SIZE). Cassandra's defaults warn from 5 KiB and 10 partitions and refuse from
+# 50 KiB: each of the sink's batches of 10 rows (about 14 KiB) drew a warning, logged by the node and sent back
+# to the driver, 100 a second under load, and a batch of 30 long rows would be refused here but not on Keyspaces.
+batch_size_warn_threshold: 256KiB
+batch_size_fail_threshold: 1024KiB
+unlogged_batch_across_partitions_warn_threshold: ${limits.keyspacesMaxBatch}
 data_file_directories:
   - ${join(dataRoot, 'data')}
 commitlog_directory: ${join(dataRoot, 'commitlog')}

@@ -71,6 +71,16 @@ describe('generated server configuration', () => {
     expect(yaml).not.toMatch(/^commitlog_sync_period:/m);
   });
 
+  it('takes the batches Keyspaces takes without a warning: 30 partitions, well over 30 rows of created_users', () => {
+    const yaml = cassandraYaml(cfg, '/tmp/state/cassandra');
+
+    expect(yaml).toMatch(/^unlogged_batch_across_partitions_warn_threshold: 30$/m);
+    const kib = (key: string) => Number(new RegExp(`^${key}: (\\d+)KiB$`, 'm').exec(yaml)?.[1]);
+    // A created_users row of the fixtures is about 1.4 KiB; Cassandra's defaults are 5 and 50 KiB.
+    expect(kib('batch_size_warn_threshold')).toBeGreaterThanOrEqual(30 * 4);
+    expect(kib('batch_size_fail_threshold')).toBeGreaterThan(kib('batch_size_warn_threshold'));
+  });
+
   it('rejects an invalid setting with its name', () => {
     expect(() => loadStackConfig({ CASSANDRA_PORT: 'nine' })).toThrow(/CASSANDRA_PORT/);
     expect(() => loadStackConfig({ KAFKA_HEAP: 'lots' })).toThrow(/KAFKA_HEAP/);
