@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { limits } from '../../lib/topology.ts';
 import { cassandraYaml, kafkaServerProperties, loadStackConfig } from './config.ts';
 import { foldMavenLine } from './jars.ts';
 import { newKafkaClusterId, parseProperties } from './services.ts';
@@ -71,13 +72,14 @@ describe('generated server configuration', () => {
     expect(yaml).not.toMatch(/^commitlog_sync_period:/m);
   });
 
-  it('takes the batches Keyspaces takes without a warning: 30 partitions, well over 30 rows of created_users', () => {
+  it('takes the batches Keyspaces takes without a warning: as many partitions, and rows of up to 4 KiB', () => {
     const yaml = cassandraYaml(cfg, '/tmp/state/cassandra');
+    const rows = limits.keyspacesMaxBatch;
 
-    expect(yaml).toMatch(/^unlogged_batch_across_partitions_warn_threshold: 30$/m);
+    expect(yaml).toMatch(new RegExp(`^unlogged_batch_across_partitions_warn_threshold: ${rows}$`, 'm'));
     const kib = (key: string) => Number(new RegExp(`^${key}: (\\d+)KiB$`, 'm').exec(yaml)?.[1]);
     // A created_users row of the fixtures is about 1.4 KiB; Cassandra's defaults are 5 and 50 KiB.
-    expect(kib('batch_size_warn_threshold')).toBeGreaterThanOrEqual(30 * 4);
+    expect(kib('batch_size_warn_threshold')).toBeGreaterThanOrEqual(rows * 4);
     expect(kib('batch_size_fail_threshold')).toBeGreaterThan(kib('batch_size_warn_threshold'));
   });
 
