@@ -236,10 +236,9 @@ export async function settleConcurrently<T, R>(
  * row's, so batches of 10 about doubled the sink's rate and halved Cassandra's CPU per row (the raw driver
  * loop gained as much; bench/results/optimizations.md). Keyspaces takes up to 30 rows; a self-managed
  * Cassandra warns, with its default settings, from 5 KiB or 10 partitions and refuses from 50 KiB (the local
- * stack's node is set as Keyspaces is, see infra/local/config.ts). A batch refused
- * for a row's values is written again row by row, so only the bad row is dead-lettered. Logged batches are
- * never used: Keyspaces does not support them as Cassandra does, and the upserts are idempotent, so
- * atomicity buys nothing.
+ * stack's node is set as Keyspaces is, see infra/local/config.ts). A batch refused for a row's values is
+ * written again row by row, so only the bad row is dead-lettered. Logged batches are never used: Keyspaces
+ * does not support them as Cassandra does, and the upserts are idempotent, so atomicity buys nothing.
  *
  * Rows or batches that fail with {@link isThrottling} are tried again, up to `writeAttempts` in all, after a
  * jittered exponential backoff; what still fails goes to {@link upsertOutcome}, which fails the call.
