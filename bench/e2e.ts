@@ -8,7 +8,7 @@
  *    2 s. A rate holds when the backlog's trend stays flat (see {@link isFlat}) and the load kept to its
  *    schedule. Short probes bracket the highest rate that holds, stepping down from a candidate while they
  *    fail and up while they hold, then halve the bracket (lib/rate-search.ts); then the full duration must
- *    hold too, or it is tried again at 80%.
+ *    hold too, or it is tried again a little under what the pipeline drained meanwhile (`nextSustainRate`).
  * 2. **Latency** at 50% and 80% of the sustained rate: each user's time from its outbox commit (as the
  *    generator saw the COMMIT acknowledged) to Cassandra's write time of its row.
  */
@@ -33,7 +33,7 @@ import {
   sinkConsumed,
   startOffline,
 } from './lib/pipeline.ts';
-import { searchRate } from './lib/rate-search.ts';
+import { nextSustainRate, searchRate } from './lib/rate-search.ts';
 import { startRelayTrigger } from './lib/relay-trigger.ts';
 import type { CpuBreakdown, Latency, Profile } from './lib/results.ts';
 import { rowCount, writeTimes } from './lib/seed.ts';
@@ -93,7 +93,10 @@ export interface ProfilePlan {
   /** Short runs that then halve that bracket. */
   refineProbes: number;
   probeSeconds: number;
-  /** Full-length attempts at most; each after the first offers 80% of the one before. */
+  /**
+   * Full-length attempts at most; each after the first offers a little under what the pipeline drained during
+   * the one before (`nextSustainRate` in lib/rate-search.ts).
+   */
   attempts: number;
   latencySeconds: number;
   /** Samples from the first this-many seconds are left out of the trend (warm-up). */
@@ -293,7 +296,7 @@ export async function runProfile(
       for (let a = 0; a < plan.attempts && held === undefined; a++) {
         last = await holdAt(rate, plan.sustainSeconds, 'sustain');
         if (last.flat) held = last;
-        else rate *= 0.8;
+        else rate = nextSustainRate({ offered: rate, achieved: last.perSecond, slopePerSecond: last.slope });
       }
       const sustained = held ?? last;
       if (sustained === undefined) throw new Error(`${spec.id}: no sustained attempt ran`);

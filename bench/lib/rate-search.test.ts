@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type RateSearch, searchRate } from './rate-search.ts';
+import { nextSustainRate, type RateSearch, searchRate } from './rate-search.ts';
 
 const search: RateSearch = { candidate: 1000, bracketProbes: 5, refineProbes: 2, step: 0.7 };
 
@@ -53,5 +53,25 @@ describe('searchRate', () => {
     const result = await searchRate({ ...search, bracketProbes: 0 }, upTo(10));
 
     expect(result).toEqual({ rate: 1000, held: false, probes: [] });
+  });
+});
+
+describe('nextSustainRate', () => {
+  it('offers 95% of what the pipeline drained while the backlog grew', () => {
+    // The run that prompted it: 2,755 offered, the backlog growing by 160 users/s, so 2,595 drained.
+    expect(nextSustainRate({ offered: 2755, achieved: 2755, slopePerSecond: 160 })).toBeCloseTo(0.95 * 2595);
+  });
+
+  it('always asks for less than the rate that failed, even when the backlog did not grow', () => {
+    // Failed for ending too far behind, or a generator that fell behind: nothing drained less than arrived.
+    expect(nextSustainRate({ offered: 2000, achieved: 2000, slopePerSecond: -30 })).toBe(1900);
+  });
+
+  it('never drops below 60% of the rate that failed', () => {
+    expect(nextSustainRate({ offered: 2000, achieved: 2000, slopePerSecond: 1500 })).toBe(1200);
+  });
+
+  it('takes the drained rate from what was committed, when the generator fell behind its schedule', () => {
+    expect(nextSustainRate({ offered: 2000, achieved: 1800, slopePerSecond: 100 })).toBeCloseTo(0.95 * 1700);
   });
 });

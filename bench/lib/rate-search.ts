@@ -3,7 +3,8 @@
  * only says "held" or "not": the search first brackets the answer between a rate that held and one that did
  * not, stepping down from the candidate while probes fail and up while they hold, then halves the bracket.
  * Stepping only down, as the benchmark did before, reported the first rate under the candidate that held: a
- * candidate that held was never raised, and one that failed dropped the answer by up to 30%.
+ * candidate that held was never raised, and one that failed dropped the answer by up to 30%. When the long run
+ * then fails, {@link nextSustainRate} picks the rate of the next one from what the pipeline drained meanwhile.
  */
 
 export interface RateSearch {
@@ -58,4 +59,37 @@ export async function searchRate(
   // No probe held: one step under the lowest tried (the candidate itself when there were no probes).
   if (highestHeld === undefined) return { rate, held: false, probes };
   return { rate: highestHeld, held: true, probes };
+}
+
+/** A sustained attempt that did not hold, as {@link nextSustainRate} reads it. */
+export interface FailedAttempt {
+  /** The rate the load offered. */
+  offered: number;
+  /** Users committed per second over the attempt. */
+  achieved: number;
+  /** The backlog's trend over the attempt, in users per second (positive: it grew). */
+  slopePerSecond: number;
+}
+
+/** Bounds of {@link nextSustainRate}, as fractions of the rate that failed. */
+export const sustainRetry = {
+  /** The next attempt offers this share of what the pipeline drained during the failed one. */
+  margin: 0.95,
+  /** At most this share of the failed rate, so the next attempt always asks for less. */
+  ceiling: 0.95,
+  /** At least this share, so one disturbed attempt cannot drag the answer far down. */
+  floor: 0.6,
+};
+
+/**
+ * The rate the next sustained attempt offers after one that did not hold. During the failed attempt the
+ * pipeline drained what was committed less the backlog's growth, so that is what it carries when it is the
+ * bottleneck; the next attempt offers a little under it. A fixed step down (80%, as before) gave away up to a
+ * fifth: a run whose probes held at 2,755 users/s failed its two minutes there with the backlog growing by
+ * 160 users/s (2,595 drained), and the rate reported was the 2,204 that held next.
+ */
+export function nextSustainRate(failed: FailedAttempt, bounds = sustainRetry): number {
+  const drained = failed.achieved - Math.max(0, failed.slopePerSecond);
+  const next = bounds.margin * drained;
+  return Math.min(bounds.ceiling * failed.offered, Math.max(bounds.floor * failed.offered, next));
 }
