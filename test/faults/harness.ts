@@ -16,6 +16,8 @@ import type cassandra from 'cassandra-driver';
 import type { Admin } from 'kafkajs';
 import pg from 'pg';
 import { expect } from 'vitest';
+import { createUserStore } from '../../functions/lib/users-store.ts';
+import { prepareUsers } from '../../functions/store-users/core.ts';
 import { collectSummary, type PipelineSummary } from '../../infra/console/counts.ts';
 import { invokeFunction } from '../../infra/dev/offline.ts';
 import { readyStack } from '../../infra/dev/ready.ts';
@@ -31,7 +33,7 @@ import { repoRoot } from '../../lib/paths.ts';
 import { type FunctionName, ports, sinkGroupId } from '../../lib/topology.ts';
 import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.ts';
 import { readAll } from '../helpers/kafka-events.ts';
-import { seededIds } from '../helpers/pipeline.ts';
+import { freshUsers, seededIds } from '../helpers/pipeline.ts';
 import { type GroupProcess, type PipelineRun, pipelineRun, startGroup } from '../helpers/process.ts';
 import {
   cassandraClient,
@@ -260,6 +262,19 @@ export class FaultRun {
     const ids = seededIds(`${this.names.keyspace}-${seed}`, total);
     this.record(ids);
     await this.invoke('fetch-users', { seed: `${this.names.keyspace}-${seed}`, total }, ports);
+    return ids;
+  }
+
+  /**
+   * Stores `count` fresh users straight into `users_raw` and the outbox with store-users' own SQL, as a batch
+   * that no `UsersStored` event announces: only a relay that runs anyway (a case's own, the sweep) publishes
+   * them. Records and returns their ids.
+   */
+  async storeUnannounced(batchId: string, count: number): Promise<string[]> {
+    const batch = { batchId, fetchedAt: new Date().toISOString() };
+    const prepared = prepareUsers(freshUsers(count), batch, batchId);
+    const ids = await createUserStore(this.db).insertWithOutbox({ ...batch, users: prepared.users });
+    this.record(ids);
     return ids;
   }
 
