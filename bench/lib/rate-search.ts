@@ -71,13 +71,14 @@ export interface FailedAttempt {
   slopePerSecond: number;
 }
 
-/** Bounds of {@link nextSustainRate}, as fractions of the rate that failed. */
+/** Shares {@link nextSustainRate} works with. */
 export const sustainRetry = {
-  /** The next attempt offers this share of what the pipeline drained during the failed one. */
+  /**
+   * The next attempt offers this share of what the pipeline drained during the failed one; since nothing drains
+   * more than was offered, that is always less than the rate that failed.
+   */
   margin: 0.95,
-  /** At most this share of the failed rate, so the next attempt always asks for less. */
-  ceiling: 0.95,
-  /** At least this share, so one disturbed attempt cannot drag the answer far down. */
+  /** At least this share of the failed rate, so one disturbed attempt cannot drag the answer far down. */
   floor: 0.6,
 };
 
@@ -89,7 +90,6 @@ export const sustainRetry = {
  * 160 users/s (2,595 drained), and the rate reported was the 2,204 that held next.
  */
 export function nextSustainRate(failed: FailedAttempt, bounds = sustainRetry): number {
-  const drained = failed.achieved - Math.max(0, failed.slopePerSecond);
-  const next = bounds.margin * drained;
-  return Math.min(bounds.ceiling * failed.offered, Math.max(bounds.floor * failed.offered, next));
+  const drained = Math.min(failed.achieved, failed.offered) - Math.max(0, failed.slopePerSecond);
+  return Math.max(bounds.floor * failed.offered, bounds.margin * drained);
 }
