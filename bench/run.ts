@@ -22,6 +22,7 @@ import cliProgress from 'cli-progress';
 import { createCassandraClient } from '../functions/lib/cassandra.ts';
 import { readyStack } from '../infra/dev/ready.ts';
 import { loadStackConfig, type StackConfig } from '../infra/local/config.ts';
+import { flushCassandra } from '../infra/local/services.ts';
 import { status } from '../infra/local/stack.ts';
 import { repoRoot } from '../lib/paths.ts';
 import { batchRatioOf, cassandraInsertBaseline } from './baselines/cassandra.ts';
@@ -400,8 +401,16 @@ async function main(): Promise<number> {
       ? 1 + 1
       : 4 + batchLoops + 4 + 2 + plan.profiles.length + plan.scaling.length + 1 + 2 + batchLoops + 1;
   const progress = new Progress(steps);
-  // Before each measured load of the profiles and each round of the console phase (lib/quiet.ts).
+  // Before each measured load of the profiles and each round of the console phase (lib/quiet.ts): the node's
+  // memtables written out, then the machine quiet.
   const settle = async (what: string) => {
+    progress.detail(`${what}: flushing Cassandra's memtables`);
+    await flushCassandra(cfg).catch((e: unknown) =>
+      progress.log(
+        `warning: ${what}: Cassandra's memtables were not flushed (${e instanceof Error ? e.message : String(e)}); ` +
+          'measuring anyway',
+      ),
+    );
     progress.detail(`${what}: waiting for the machine to settle`);
     const settled = await waitForQuiet({ ...quietDefaults, timeoutMs: plan.settleSeconds * 1000 });
     if (!settled.quiet) {

@@ -291,6 +291,33 @@ const LOGBACK = `<configuration scan="false">
 </configuration>
 `;
 
+/**
+ * Writes every memtable of the local node to sstables (`nodetool flush`, over the node's JMX port, which it opens
+ * on 127.0.0.1 only). The benchmark calls it before each measured load, so that no load inherits the flush the
+ * rows of the load before it have made due (see bench/lib/quiet.ts).
+ */
+export async function flushCassandra(cfg: StackConfig): Promise<void> {
+  const jdk = await findCassandraJava(await findJava(cfg.javaHome), cfg.cassandra.javaHome);
+  const jars = await ensureJars(cfg.jarsDir, 'cassandra', 'cassandra.pom.xml');
+  const dir = join(cfg.stateDir, 'cassandra');
+  const { host, jmxPort } = cfg.cassandra;
+  await runTool(`nodetool flush on Cassandra's JMX port ${host}:${jmxPort}`, jdk.java, [
+    ...CASSANDRA_JDK17_OPTIONS,
+    // The node's own logging configuration: without it the tool logs at DEBUG.
+    `-Dlogback.configurationFile=${join(dir, 'logback.xml')}`,
+    // NodeTool keeps a history of its commands under user.home/.cassandra; the stack's state folder holds it.
+    `-Duser.home=${dir}`,
+    '-cp',
+    `${jars}/*`,
+    'org.apache.cassandra.tools.NodeTool',
+    '-h',
+    host,
+    '-p',
+    String(jmxPort),
+    'flush',
+  ]);
+}
+
 function cassandra(cfg: StackConfig): Service {
   const dir = join(cfg.stateDir, 'cassandra');
   const dataDir = join(dir, 'data');

@@ -4,10 +4,14 @@
  * registry's own API is tested in registry.test.ts.
  */
 import { execFile } from 'node:child_process';
-import { createServer, type Server } from 'node:net';
+import { readdirSync } from 'node:fs';
+import { type AddressInfo, createServer, type Server } from 'node:net';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StackError } from '../../infra/local/errors.ts';
 import { isAlive } from '../../infra/local/proc.ts';
+import { flushCassandra } from '../../infra/local/services.ts';
 import { status, up } from '../../infra/local/stack.ts';
 import { repoRoot } from '../../lib/paths.ts';
 import {
@@ -101,6 +105,42 @@ describe('local stack', () => {
       await sql.end();
       await cql.shutdown();
     }
+  });
+
+  it("flushCassandra writes the node's memtables to sstables, and names the port when the node is not there", async () => {
+    const cql = cassandraClient(cfg, keyspace);
+    const table = uniqueName('it_flush');
+    try {
+      await cql.execute(`CREATE TABLE ${table} (k text PRIMARY KEY, v text)`);
+      await cql.execute(`INSERT INTO ${table} (k, v) VALUES (?, ?)`, ['flushed', 'on disk'], {
+        prepare: true,
+      });
+
+      await flushCassandra(cfg);
+
+      // A new table's rows stay in its memtable (and the commit log) until a flush writes an sstable.
+      const tableDirs = readdirSync(join(cfg.stateDir, 'cassandra', 'data', keyspace)).filter((d) =>
+        d.startsWith(`${table}-`),
+      );
+      const dataFiles = tableDirs.flatMap((d) =>
+        readdirSync(join(cfg.stateDir, 'cassandra', 'data', keyspace, d)).filter((f) =>
+          f.endsWith('-Data.db'),
+        ),
+      );
+      expect(dataFiles.length).toBeGreaterThan(0);
+      const row = await cql.execute(`SELECT v FROM ${table} WHERE k = ?`, ['flushed'], { prepare: true });
+      expect(row.first()?.get('v')).toBe('on disk');
+    } finally {
+      await cql.execute(`DROP TABLE IF EXISTS ${table}`);
+      await cql.shutdown();
+    }
+
+    const closed = await listen(0);
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    const refused = flushCassandra({ ...cfg, cassandra: { ...cfg.cassandra, jmxPort: port } });
+    await expect(refused).rejects.toBeInstanceOf(StackError);
+    await expect(refused).rejects.toThrow(`nodetool flush on Cassandra's JMX port 127.0.0.1:${port} failed`);
   });
 
   it('reports every service healthy, with Kafka, Cassandra and the registry within the 3 GB memory budget', async () => {
