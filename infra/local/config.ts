@@ -465,8 +465,8 @@ concurrent_compactors: 1
 # A table's memtable is flushed when the pool is a third full (memtable_cleanup_threshold, with two flush
 # writers): about 95,000 of the sink's rows in 512 MiB, where 128 MiB flushed every 24,000 (8 s at 3,000 users/s)
 # and set off a compaction of four sstables every fourth flush, each taking one of a laptop's few cores while
-# the pipeline waited for it. Fewer, larger flushes compact less in all. A quarter of the heap is Cassandra's
-# own default.
+# the pipeline waited for it. Fewer, larger flushes compact less in all. 512 MiB is a third of the 1.5 GB heap
+# (Cassandra's default is a quarter); bench/results/optimizations.md has the runs that chose it.
 memtable_heap_space: 512MiB
 memtable_offheap_space: 128MiB
 # Local tests create and drop many tables; snapshots on drop would only fill the disk.
