@@ -299,7 +299,7 @@ const LOGBACK = `<configuration scan="false">
 export async function flushCassandra(cfg: StackConfig): Promise<void> {
   const jdk = await findCassandraJava(await findJava(cfg.javaHome), cfg.cassandra.javaHome);
   const jars = await ensureJars(cfg.jarsDir, 'cassandra', 'cassandra.pom.xml');
-  const dir = join(cfg.stateDir, 'cassandra');
+  const { dir } = cassandra(cfg);
   const { host, jmxPort } = cfg.cassandra;
   await runTool(`nodetool flush on Cassandra's JMX port ${host}:${jmxPort}`, jdk.java, [
     ...CASSANDRA_JDK17_OPTIONS,

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StackError } from '../../infra/local/errors.ts';
 import { isAlive } from '../../infra/local/proc.ts';
-import { flushCassandra } from '../../infra/local/services.ts';
+import { flushCassandra, services } from '../../infra/local/services.ts';
 import { status, up } from '../../infra/local/stack.ts';
 import { repoRoot } from '../../lib/paths.ts';
 import {
@@ -119,13 +119,10 @@ describe('local stack', () => {
       await flushCassandra(cfg);
 
       // A new table's rows stay in its memtable (and the commit log) until a flush writes an sstable.
-      const tableDirs = readdirSync(join(cfg.stateDir, 'cassandra', 'data', keyspace)).filter((d) =>
-        d.startsWith(`${table}-`),
-      );
+      const keyspaceDir = join(services(cfg).cassandra.dataDir, keyspace);
+      const tableDirs = readdirSync(keyspaceDir).filter((d) => d.startsWith(`${table}-`));
       const dataFiles = tableDirs.flatMap((d) =>
-        readdirSync(join(cfg.stateDir, 'cassandra', 'data', keyspace, d)).filter((f) =>
-          f.endsWith('-Data.db'),
-        ),
+        readdirSync(join(keyspaceDir, d)).filter((f) => f.endsWith('-Data.db')),
       );
       expect(dataFiles.length).toBeGreaterThan(0);
       const row = await cql.execute(`SELECT v FROM ${table} WHERE k = ?`, ['flushed'], { prepare: true });
