@@ -22,7 +22,7 @@ import cliProgress from 'cli-progress';
 import { createCassandraClient } from '../functions/lib/cassandra.ts';
 import { readyStack } from '../infra/dev/ready.ts';
 import { loadStackConfig, type StackConfig } from '../infra/local/config.ts';
-import { flushCassandra } from '../infra/local/services.ts';
+import { cassandraFlusher } from '../infra/local/services.ts';
 import { status } from '../infra/local/stack.ts';
 import { repoRoot } from '../lib/paths.ts';
 import { batchRatioOf, cassandraInsertBaseline } from './baselines/cassandra.ts';
@@ -403,9 +403,10 @@ async function main(): Promise<number> {
   const progress = new Progress(steps);
   // Before each measured load of the profiles and each round of the console phase (lib/quiet.ts): the node's
   // memtables written out, then the machine quiet.
+  const flushCassandra = cassandraFlusher(cfg);
   const settle = async (what: string) => {
     progress.detail(`${what}: flushing Cassandra's memtables`);
-    await flushCassandra(cfg).catch((e: unknown) =>
+    await flushCassandra().catch((e: unknown) =>
       progress.log(
         `warning: ${what}: Cassandra's memtables were not flushed (${e instanceof Error ? e.message : String(e)}); ` +
           'measuring anyway',

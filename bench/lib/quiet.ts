@@ -4,7 +4,7 @@
  * compaction thread is half the machine), and the JVMs and V8 collect and compile. A load started straight
  * after another may share the cores with that catching-up, which no steady load of its own size would cause,
  * so each measured load starts once the whole machine has been quiet for a moment, or after a bounded wait,
- * saying how busy it still was. The benchmark first has the node write out its memtables (`flushCassandra`,
+ * saying how busy it still was. The benchmark first has the node write out its memtables (`cassandraFlusher`,
  * from bench/run.ts): rows a load left in them are a flush made due by that load, which would otherwise land,
  * with the compaction it sets off, in whichever load comes next; the wait then covers that compaction.
  */

@@ -292,30 +292,42 @@ const LOGBACK = `<configuration scan="false">
 `;
 
 /**
- * Writes every memtable of the local node to sstables (`nodetool flush`, over the node's JMX port, which it opens
- * on 127.0.0.1 only). The benchmark calls it before each measured load, so that no load inherits the flush the
- * rows of the load before it have made due (see bench/lib/quiet.ts).
+ * A function that writes every memtable of the local node to sstables (`nodetool flush`, over the node's JMX
+ * port, which it opens on 127.0.0.1 only). The benchmark calls it before each measured load, so that no load
+ * inherits the flush the rows of the load before it have made due (see bench/lib/quiet.ts). The JDK and the
+ * jars are resolved at the first call and kept: a benchmark run flushes about 40 times, and each resolution
+ * probes the JDKs again (45 ms). A call whose resolution failed leaves the next to try again.
  */
-export async function flushCassandra(cfg: StackConfig): Promise<void> {
-  const jdk = await findCassandraJava(await findJava(cfg.javaHome), cfg.cassandra.javaHome);
-  const jars = await ensureJars(cfg.jarsDir, 'cassandra', 'cassandra.pom.xml');
+export function cassandraFlusher(cfg: StackConfig): () => Promise<void> {
+  let tool: Promise<{ java: string; jars: string }> | undefined;
+  const resolveTool = async () => {
+    const jdk = await findCassandraJava(await findJava(cfg.javaHome), cfg.cassandra.javaHome);
+    return { java: jdk.java, jars: await ensureJars(cfg.jarsDir, 'cassandra', 'cassandra.pom.xml') };
+  };
   const { dir } = cassandra(cfg);
   const { host, jmxPort } = cfg.cassandra;
-  await runTool(`nodetool flush on Cassandra's JMX port ${host}:${jmxPort}`, jdk.java, [
-    ...CASSANDRA_JDK17_OPTIONS,
-    // The node's own logging configuration: without it the tool logs at DEBUG.
-    `-Dlogback.configurationFile=${join(dir, 'logback.xml')}`,
-    // NodeTool keeps a history of its commands under user.home/.cassandra; the stack's state folder holds it.
-    `-Duser.home=${dir}`,
-    '-cp',
-    `${jars}/*`,
-    'org.apache.cassandra.tools.NodeTool',
-    '-h',
-    host,
-    '-p',
-    String(jmxPort),
-    'flush',
-  ]);
+  return async () => {
+    tool ??= resolveTool().catch((e: unknown) => {
+      tool = undefined;
+      throw e;
+    });
+    const { java, jars } = await tool;
+    await runTool(`nodetool flush on Cassandra's JMX port ${host}:${jmxPort}`, java, [
+      ...CASSANDRA_JDK17_OPTIONS,
+      // The node's own logging configuration: without it the tool logs at DEBUG.
+      `-Dlogback.configurationFile=${join(dir, 'logback.xml')}`,
+      // NodeTool keeps a history of its commands under user.home/.cassandra; the stack's state folder holds it.
+      `-Duser.home=${dir}`,
+      '-cp',
+      `${jars}/*`,
+      'org.apache.cassandra.tools.NodeTool',
+      '-h',
+      host,
+      '-p',
+      String(jmxPort),
+      'flush',
+    ]);
+  };
 }
 
 function cassandra(cfg: StackConfig): Service {
