@@ -318,6 +318,17 @@ export class FaultRun {
     return ids.filter((id) => present.has(id)).length;
   }
 
+  /**
+   * Outbox rows neither published nor dead, now: one PostgreSQL count, cheap enough to poll every few
+   * milliseconds where {@link summary} (which also scans Cassandra) takes a few hundred.
+   */
+  async outboxPending(): Promise<number> {
+    const { rows } = await this.db.query<{ n: string }>(
+      'SELECT count(*) AS n FROM outbox WHERE published_at IS NULL AND dead_at IS NULL',
+    );
+    return Number(rows[0]?.n);
+  }
+
   /** Every stage, as `npm start`'s summary reads it, with the PostgreSQL reads on the real server. */
   summary(): Promise<PipelineSummary> {
     return collectSummary({

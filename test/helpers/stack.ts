@@ -56,11 +56,12 @@ export function postgresClient(cfg = stackConfig()): pg.Client {
   return new pg.Client(stackConnection(ep));
 }
 
-/** Polls `probe` until it returns a value, failing after `timeoutMs` with `what` in the message. */
+/** Polls `probe` every `intervalMs` until it returns a value, failing after `timeoutMs` with `what` in the message. */
 export async function eventually<T>(
   what: string,
   probe: () => Promise<T | undefined>,
   timeoutMs = 60_000,
+  intervalMs = 250,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -74,7 +75,7 @@ export async function eventually<T>(
     if (Date.now() > deadline) {
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 
