@@ -299,15 +299,11 @@ const LOGBACK = `<configuration scan="false">
  * probes the JDKs again (45 ms). A call whose resolution failed leaves the next to try again.
  */
 export function cassandraFlusher(cfg: StackConfig): () => Promise<void> {
-  let tool: Promise<{ java: string; jars: string }> | undefined;
-  const resolveTool = async () => {
-    const jdk = await findCassandraJava(await findJava(cfg.javaHome), cfg.cassandra.javaHome);
-    return { java: jdk.java, jars: await ensureJars(cfg.jarsDir, 'cassandra', 'cassandra.pom.xml') };
-  };
+  let tool: Promise<CassandraToolchain> | undefined;
   const { dir } = cassandra(cfg);
   const { host, jmxPort } = cfg.cassandra;
   return async () => {
-    tool ??= resolveTool().catch((e: unknown) => {
+    tool ??= cassandraToolchain(cfg).catch((e: unknown) => {
       tool = undefined;
       throw e;
     });
@@ -328,6 +324,19 @@ export function cassandraFlusher(cfg: StackConfig): () => Promise<void> {
       'flush',
     ]);
   };
+}
+
+interface CassandraToolchain {
+  /** The java binary of a JDK Cassandra runs on. */
+  java: string;
+  /** The folder of Cassandra's jars, resolved from Maven Central when missing. */
+  jars: string;
+}
+
+/** What the node and its tools run with: the JDK Cassandra supports and its jars. */
+async function cassandraToolchain(cfg: StackConfig): Promise<CassandraToolchain> {
+  const jdk = await findCassandraJava(await findJava(cfg.javaHome), cfg.cassandra.javaHome);
+  return { java: jdk.java, jars: await ensureJars(cfg.jarsDir, 'cassandra', 'cassandra.pom.xml') };
 }
 
 function cassandra(cfg: StackConfig): Service {
@@ -361,8 +370,7 @@ function cassandra(cfg: StackConfig): Service {
     ],
     version,
     async prepare() {
-      const jdk = await findCassandraJava(await findJava(cfg.javaHome), cfg.cassandra.javaHome);
-      const jars = await ensureJars(cfg.jarsDir, 'cassandra', 'cassandra.pom.xml');
+      const { java, jars } = await cassandraToolchain(cfg);
       const cold = !hasEntries(dataDir);
       if (cold) {
         for (const sub of ['data', 'commitlog', 'saved_caches', 'hints', 'cdc_raw']) {
@@ -402,7 +410,7 @@ function cassandra(cfg: StackConfig): Service {
         `${jars}/*`,
         'org.apache.cassandra.service.CassandraDaemon',
       ];
-      return { command: jdk.java, args, cold };
+      return { command: java, args, cold };
     },
     health: () => cassandraHealth(cfg.cassandra.host, cfg.cassandra.port, cfg.cassandra.localDataCenter),
   };
