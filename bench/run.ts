@@ -51,7 +51,7 @@ import {
   startOffline,
   waitForConsumed,
 } from './lib/pipeline.ts';
-import { quietDefaults, waitForQuiet } from './lib/quiet.ts';
+import { type QuietResult, quietDefaults, waitForQuiet } from './lib/quiet.ts';
 import {
   type Baseline,
   type Profile,
@@ -62,6 +62,7 @@ import {
 } from './lib/results.ts';
 import { produceMessages, relayRecord, waitForRows, writeTimes } from './lib/seed.ts';
 import { serialLimitOf } from './lib/serial-limit.ts';
+import { describeSpeed, probeSpeed, type SpeedReading, speedSpread } from './lib/speed.ts';
 import { consoleTargets, pipelineTargets } from './lib/targets.ts';
 import {
   benchUsers,
@@ -404,6 +405,16 @@ async function main(): Promise<number> {
   // Before each measured load of the profiles and each round of the console phase (lib/quiet.ts): the node's
   // memtables written out, then the machine quiet.
   const flushCassandra = cassandraFlusher(cfg);
+  // The machine's speed (lib/speed.ts), read only once it is quiet (a busy machine would read as a slow one):
+  // before each group of phases and before each measured load.
+  const machineSpeed: SpeedReading[] = [];
+  const readSpeed = (phase: string, settled: QuietResult) => {
+    if (settled.quiet) machineSpeed.push({ phase, probeMs: probeSpeed() });
+  };
+  const readSpeedBefore = async (phase: string) => {
+    progress.detail(`${phase}: waiting for the machine to settle`);
+    readSpeed(phase, await waitForQuiet({ ...quietDefaults, timeoutMs: plan.settleSeconds * 1000 }));
+  };
   const settle = async (what: string) => {
     progress.detail(`${what}: flushing Cassandra's memtables`);
     await flushCassandra().catch((e: unknown) =>
@@ -420,6 +431,7 @@ async function main(): Promise<number> {
           `${Math.round(settled.waitedMs / 1000)} s; measuring anyway`,
       );
     }
+    readSpeed(what, settled);
   };
   const consolePhase = () => {
     const { pairs, usersPerRound } = plan.console;
@@ -459,7 +471,9 @@ async function main(): Promise<number> {
         targets: consoleTargets(phase),
       };
     } else {
+      await readSpeedBefore('baselines');
       const firstRound = await runBaselines(cfg, plan, progress, recordBytes, 'start', batchSize);
+      await readSpeedBefore('stages');
       const cpu = () => readCpu(sampler, { split: offlineThreads, pid: () => offlinePid });
       const { stages, fetchBaseline } = await runStages(cfg, plan, progress, onOffline, cpu);
 
@@ -525,10 +539,9 @@ async function main(): Promise<number> {
       const phase = await consolePhase();
 
       // The ratios use the better of the two rounds of each server's raw tool.
-      const baselines = withBestRounds(
-        firstRound,
-        await runBaselines(cfg, plan, progress, recordBytes, 'end', batchSize),
-      );
+      await readSpeedBefore('baselines again');
+      const lastRound = await runBaselines(cfg, plan, progress, recordBytes, 'end', batchSize);
+      const baselines = withBestRounds(firstRound, lastRound);
       baselines.push(fetchBaseline);
       for (const stage of stages) {
         const base = baselines.find((b) => b.id === stage.baseline);
@@ -566,6 +579,7 @@ async function main(): Promise<number> {
       git: gitInfo(),
       machine: machineInfo(),
       tools: toolVersions(cfg, rows),
+      machineSpeed,
       recordBytes,
       ...measured,
       processes: sampler.stop(),
@@ -583,6 +597,12 @@ async function main(): Promise<number> {
             ? ''
             : `; end to end (${e2e.profile} profile) ${Math.round(e2e.perSecond)} users/s, ${e2e.fraction.toFixed(2)} of it`),
       );
+    }
+    const spread = speedSpread(machineSpeed);
+    if (spread !== undefined) {
+      const { line, warning } = describeSpeed(spread);
+      console.log(`  ${line}`);
+      if (warning !== undefined) console.log(`  warning: ${warning}`);
     }
     for (const t of results.targets) {
       const v = t.unit === 'x' ? `${t.measured.toFixed(2)}×` : `${Math.round(t.measured)} ms`;

@@ -288,6 +288,11 @@ export const resultsSchema = z.object({
     memoryGiB: z.number().positive(),
     os: z.string(),
   }),
+  /**
+   * The speed probe's readings over the run (lib/speed.ts), in order: whether the machine kept its speed between
+   * the phases the ratios compare. Optional, so runs recorded before it stay valid under version 1.
+   */
+  machineSpeed: z.array(z.object({ phase: z.string(), probeMs: z.number().positive() })).optional(),
   /** Tool name → version, e.g. `kafka: 4.3.1`, `node: v20.20.2`. */
   tools: z.record(z.string(), z.string()),
   /** Bytes of one `users_created` record value, as the baselines use. */

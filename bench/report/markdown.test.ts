@@ -47,6 +47,43 @@ describe('renderMarkdown', () => {
     expect(tools).toBe('Tools: node v20.20.2 · kafka 4.1.0 · cassandra 5.0.4 · postgres 17.5 · java 21.0.7.');
   });
 
+  it("states the machine's speed over the run, and warns when it moved", () => {
+    const steady = renderMarkdown(
+      {
+        ...sampleResults(),
+        machineSpeed: [
+          { phase: 'baselines', probeMs: 60 },
+          { phase: 'stages', probeMs: 63 },
+        ],
+      },
+      [],
+    );
+    expect(steady.split('\n')[4]).toBe(
+      'Tools: node v20.20.2 · kafka 4.1.0 · cassandra 5.0.4 · postgres 17.5 · java 21.0.7.\\',
+    );
+    expect(steady.split('\n')[5]).toBe(
+      'Machine speed: the probe took 60 to 63 ms over 2 readings (spread 5%).',
+    );
+    expect(steady).not.toContain('**Warning:**');
+
+    const drifting = renderMarkdown(
+      {
+        ...sampleResults(),
+        machineSpeed: [
+          { phase: 'baselines', probeMs: 60 },
+          { phase: 'end to end', probeMs: 81 },
+        ],
+      },
+      [],
+    );
+    expect(drifting).toContain(
+      "Machine speed: the probe took 60 to 81 ms over 2 readings (spread 35%).\n\n> **Warning:** the machine's speed moved by 35% during the run",
+    );
+
+    // Runs recorded before the probe have no readings, and no line.
+    expect(renderMarkdown(sampleResults(), [])).not.toContain('Machine speed');
+  });
+
   it('flags a run with uncommitted changes', () => {
     const md = renderMarkdown(sampleQuickResults(), []);
 

@@ -15,6 +15,7 @@ import type {
   SparkPeer,
   Target,
 } from '../lib/results.ts';
+import { describeSpeed, speedSpread } from '../lib/speed.ts';
 import {
   formatCount,
   formatDuration,
@@ -91,8 +92,12 @@ function header(results: Results): string {
   if (results.label !== '') lines.push(`Label: ${cell(results.label)}.`);
   const tools = Object.entries(results.tools).map(([tool, version]) => `${tool} ${version}`);
   if (tools.length > 0) lines.push(`Tools: ${cell(tools.join(' · '))}.`);
+  const spread = speedSpread(results.machineSpeed ?? []);
+  const speed = spread === undefined ? undefined : describeSpeed(spread);
+  if (speed !== undefined) lines.push(`${cell(speed.line)}.`);
   // Markdown joins adjacent lines into one paragraph; a trailing backslash keeps each on its own line.
-  return `# Benchmark ${formatInstant(results.startedAt)}\n\n${lines.join('\\\n')}`;
+  const head = `# Benchmark ${formatInstant(results.startedAt)}\n\n${lines.join('\\\n')}`;
+  return speed?.warning === undefined ? head : `${head}\n\n> **Warning:** ${speed.warning}.`;
 }
 
 function targetsSection(targets: readonly Target[]): string {

@@ -137,6 +137,14 @@ describe('npm run bench -- --quick', () => {
         expect.stringMatching(/^spark job/),
       ]),
     );
+    // The machine's speed is read only when it is quiet, so a busy smoke run may hold no reading; those it
+    // holds name where in the run they were taken, and the report states them.
+    const readings = results.machineSpeed ?? [];
+    for (const reading of readings) {
+      expect(reading.probeMs).toBeGreaterThan(0);
+      expect(reading.phase).not.toBe('');
+    }
+    expect(files.md.includes('Machine speed: the probe took')).toBe(readings.length > 0);
 
     const history = (await readFile(join(out, 'history.jsonl'), 'utf8')).trim().split('\n');
     expect(history).toHaveLength(1);
