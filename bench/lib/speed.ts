@@ -6,7 +6,7 @@
  * limit), so a reader needs to know whether the machine kept its speed between them.
  *
  * The probe is a fixed piece of work of the kind the pipeline does (JSON text written and parsed, short-lived
- * objects for the collector), timed on the wall clock, the fastest of a few repeats so one interruption does
+ * objects for the collector), timed on the wall clock, the fastest of several short repeats so an interruption does
  * not count. The benchmark takes a reading once the machine is quiet before each group of phases and each
  * measured load; the spread of the readings says how much the machine's speed moved.
  */
