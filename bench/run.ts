@@ -51,7 +51,7 @@ import {
   startOffline,
   waitForConsumed,
 } from './lib/pipeline.ts';
-import { type QuietResult, quietDefaults, waitForQuiet } from './lib/quiet.ts';
+import { quietDefaults, waitForQuiet } from './lib/quiet.ts';
 import {
   type Baseline,
   type Profile,
@@ -408,12 +408,16 @@ async function main(): Promise<number> {
   // The machine's speed (lib/speed.ts), read only once it is quiet (a busy machine would read as a slow one):
   // before each group of phases and before each measured load.
   const machineSpeed: SpeedReading[] = [];
-  const readSpeed = (phase: string, settled: QuietResult) => {
-    if (settled.quiet) machineSpeed.push({ phase, probeMs: probeSpeed() });
-  };
-  const readSpeedBefore = async (phase: string) => {
-    progress.detail(`${phase}: waiting for the machine to settle`);
-    readSpeed(phase, await waitForQuiet({ ...quietDefaults, timeoutMs: plan.settleSeconds * 1000 }));
+  const waitForQuietAndReadSpeed = async (what: string) => {
+    progress.detail(`${what}: waiting for the machine to settle`);
+    const settled = await waitForQuiet({ ...quietDefaults, timeoutMs: plan.settleSeconds * 1000 });
+    if (settled.quiet) machineSpeed.push({ phase: what, probeMs: probeSpeed() });
+    else {
+      progress.log(
+        `warning: ${what}: the machine was still ${Math.round(settled.busy * 100)}% busy after ` +
+          `${Math.round(settled.waitedMs / 1000)} s; measuring anyway`,
+      );
+    }
   };
   const settle = async (what: string) => {
     progress.detail(`${what}: flushing Cassandra's memtables`);
@@ -423,15 +427,7 @@ async function main(): Promise<number> {
           'measuring anyway',
       ),
     );
-    progress.detail(`${what}: waiting for the machine to settle`);
-    const settled = await waitForQuiet({ ...quietDefaults, timeoutMs: plan.settleSeconds * 1000 });
-    if (!settled.quiet) {
-      progress.log(
-        `warning: ${what}: the machine was still ${Math.round(settled.busy * 100)}% busy after ` +
-          `${Math.round(settled.waitedMs / 1000)} s; measuring anyway`,
-      );
-    }
-    readSpeed(what, settled);
+    await waitForQuietAndReadSpeed(what);
   };
   const consolePhase = () => {
     const { pairs, usersPerRound } = plan.console;
@@ -471,9 +467,9 @@ async function main(): Promise<number> {
         targets: consoleTargets(phase),
       };
     } else {
-      await readSpeedBefore('baselines');
+      await waitForQuietAndReadSpeed('baselines');
       const firstRound = await runBaselines(cfg, plan, progress, recordBytes, 'start', batchSize);
-      await readSpeedBefore('stages');
+      await waitForQuietAndReadSpeed('stages');
       const cpu = () => readCpu(sampler, { split: offlineThreads, pid: () => offlinePid });
       const { stages, fetchBaseline } = await runStages(cfg, plan, progress, onOffline, cpu);
 
@@ -539,7 +535,7 @@ async function main(): Promise<number> {
       const phase = await consolePhase();
 
       // The ratios use the better of the two rounds of each server's raw tool.
-      await readSpeedBefore('baselines again');
+      await waitForQuietAndReadSpeed('baselines again');
       const lastRound = await runBaselines(cfg, plan, progress, recordBytes, 'end', batchSize);
       const baselines = withBestRounds(firstRound, lastRound);
       baselines.push(fetchBaseline);
