@@ -290,9 +290,19 @@ export const resultsSchema = z.object({
   }),
   /**
    * The speed probe's readings over the run (lib/speed.ts), in order: whether the machine kept its speed between
-   * the phases the ratios compare. Optional, so runs recorded before it stay valid under version 1.
+   * the phases the ratios compare. Optional, so runs recorded before it stay valid under version 1; so is each
+   * reading's wait, which came later.
    */
-  machineSpeed: z.array(z.object({ phase: z.string(), probeMs: z.number().positive() })).optional(),
+  machineSpeed: z
+    .array(
+      z.object({
+        phase: z.string(),
+        probeMs: z.number().positive(),
+        /** Seconds the benchmark waited for the machine to run at its speed again before this reading. */
+        waitedSeconds: z.number().positive().optional(),
+      }),
+    )
+    .optional(),
   /** Tool name → version, e.g. `kafka: 4.3.1`, `node: v20.20.2`. */
   tools: z.record(z.string(), z.string()),
   /** Bytes of one `users_created` record value, as the baselines use. */

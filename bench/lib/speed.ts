@@ -8,13 +8,16 @@
  * The probe is a fixed piece of work of the kind the pipeline does (JSON text written and parsed, short-lived
  * objects for the collector), timed on the wall clock, the fastest of several short repeats so an interruption does
  * not count. The benchmark takes a reading once the machine is quiet before each group of phases and each
- * measured load; the spread of the readings says how much the machine's speed moved.
+ * measured load, and waits there while the machine runs slower than it has in this run ({@link waitForSpeed});
+ * the spread of the readings it measured after says how much the machine's speed still moved.
  */
 
-/** A reading of the probe: where in the run, and how long the fixed work took. */
+/** A reading of the probe: where in the run, how long the fixed work took, and how long the gate waited for it. */
 export interface SpeedReading {
   phase: string;
   probeMs: number;
+  /** Seconds {@link waitForSpeed} waited for the machine to run at its speed again; absent when it did not. */
+  waitedSeconds?: number;
 }
 
 /** The spread of a run's readings: the slowest over the fastest, less 1 (0.3: the slowest took 30% longer). */
@@ -23,6 +26,9 @@ export interface SpeedSpread {
   slowestMs: number;
   spread: number;
   readings: number;
+  /** Readings the gate waited for ({@link waitForSpeed}), and its waits added up. */
+  waits: number;
+  waitedSeconds: number;
 }
 
 // Many short repeats rather than a few long ones: a quiet machine still has some work on its other core (the
@@ -38,6 +44,14 @@ export const speedDefaults = {
    * 8% a steady machine showed, under the 30% more CPU per user a slowed one spent.
    */
   warnAbove: 0.15,
+  /**
+   * Before a measured phase, a reading more than this much slower than the run's fastest makes the benchmark
+   * wait and read again ({@link waitForSpeed}): the same bound as the warning, so that a run whose phases all
+   * passed the gate stays under it.
+   */
+  gateAbove: 0.15,
+  /** How long the gate sleeps between readings. */
+  gateStepMs: 2_000,
 };
 
 // About 60 KB of JSON: 200 user-like records with strings, numbers and nesting, fixed so every reading does
@@ -84,7 +98,15 @@ export function speedSpread(readings: readonly SpeedReading[]): SpeedSpread | un
   const times = readings.map((r) => r.probeMs);
   const fastestMs = Math.min(...times);
   const slowestMs = Math.max(...times);
-  return { fastestMs, slowestMs, spread: slowestMs / fastestMs - 1, readings: readings.length };
+  const waited = readings.filter((r) => (r.waitedSeconds ?? 0) > 0);
+  return {
+    fastestMs,
+    slowestMs,
+    spread: slowestMs / fastestMs - 1,
+    readings: readings.length,
+    waits: waited.length,
+    waitedSeconds: waited.reduce((sum, r) => sum + (r.waitedSeconds ?? 0), 0),
+  };
 }
 
 /**
@@ -97,9 +119,14 @@ export function describeSpeed(
 ): { line: string; warning?: string } {
   const ms = (v: number) => v.toFixed(0);
   const percent = Math.round(spread.spread * 100);
+  const waits =
+    spread.waits === 0
+      ? ''
+      : `, after waiting ${spread.waits} ${spread.waits === 1 ? 'time' : 'times'} ` +
+        `(${Math.round(spread.waitedSeconds)} s in all) for the machine to run at its speed again`;
   const line =
     `Machine speed: the probe took ${ms(spread.fastestMs)} to ${ms(spread.slowestMs)} ms over ` +
-    `${spread.readings} ${spread.readings === 1 ? 'reading' : 'readings'} (spread ${percent}%)`;
+    `${spread.readings} ${spread.readings === 1 ? 'reading' : 'readings'} (spread ${percent}%)${waits}`;
   if (spread.spread <= warnAbove) return { line };
   return {
     line,
@@ -107,4 +134,56 @@ export function describeSpeed(
       `the machine's speed moved by ${percent}% during the run, so ratios between phases measured at different ` +
       'times (a stage against a raw round, end to end against the serial limit) are suspect: run it again',
   };
+}
+
+/** How {@link waitForSpeed} ended. */
+export interface SpeedGateResult {
+  /** The last reading. */
+  probeMs: number;
+  /** Whether it was within `gateAbove` of the reference; false: the wait timed out with the machine still slow. */
+  steady: boolean;
+  /** What it was set against: the run's fastest, or the gate's own fastest when that was faster or first. */
+  referenceMs: number;
+  /** How long the gate slept before taking the last reading: 0 when the first one passed. */
+  waitedMs: number;
+}
+
+/** What the gate reads: the probe, the time and a sleep. */
+export interface SpeedGateDeps {
+  probe(): number;
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const realGateDeps: SpeedGateDeps = {
+  probe: () => probeSpeed(),
+  now: () => performance.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/**
+ * Waits until the machine runs at its speed: a reading within `gateAbove` of `fastestMs` (the run's fastest
+ * so far), or after `timeoutMs`. A slowed machine measured beside a phase measured at full speed is what made the
+ * same code read 0.83 and 0.45 of the serial limit in two runs (lib/speed.ts's first paragraph), and on this
+ * machine slow spells last seconds to minutes, so a short wait before each measured phase sets most of them at
+ * the same speed. With no run reading yet, the first one has nothing to be set against: the gate reads again
+ * after a step and sets the second against it (that also keeps a cold first call from becoming the reference).
+ */
+export async function waitForSpeed(
+  fastestMs: number | undefined,
+  options: { gateAbove: number; gateStepMs: number; timeoutMs: number },
+  deps: SpeedGateDeps = realGateDeps,
+): Promise<SpeedGateResult> {
+  const start = deps.now();
+  let reference = fastestMs;
+  for (;;) {
+    const waitedMs = deps.now() - start;
+    const probeMs = deps.probe();
+    if (reference !== undefined && probeMs <= reference * (1 + options.gateAbove)) {
+      return { probeMs, steady: true, referenceMs: reference, waitedMs };
+    }
+    reference = Math.min(reference ?? probeMs, probeMs);
+    if (waitedMs >= options.timeoutMs) return { probeMs, steady: false, referenceMs: reference, waitedMs };
+    await deps.sleep(options.gateStepMs);
+  }
 }

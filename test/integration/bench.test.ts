@@ -145,6 +145,9 @@ describe('npm run bench -- --quick', () => {
       expect(reading.phase).not.toBe('');
     }
     expect(files.md.includes('Machine speed: the probe took')).toBe(readings.length > 0);
+    expect(files.md.includes('for the machine to run at its speed again')).toBe(
+      readings.some((r) => r.waitedSeconds !== undefined),
+    );
 
     const history = (await readFile(join(out, 'history.jsonl'), 'utf8')).trim().split('\n');
     expect(history).toHaveLength(1);
