@@ -24,7 +24,7 @@ import { readAutovacuum } from '../infra/migrations/postgres.ts';
 import { functionConfig } from './lib/config.ts';
 import { type CpuReading, cpuBreakdown } from './lib/cpu.ts';
 import { runOpenLoop } from './lib/generator.ts';
-import { isFlat, latencySummary, perSecond } from './lib/measure.ts';
+import { hopLatency, isFlat, latencySummary, perSecond } from './lib/measure.ts';
 import {
   dropRun,
   type OfflinePipeline,
@@ -36,7 +36,7 @@ import {
 import { nextSustainRate, searchRate } from './lib/rate-search.ts';
 import { startRelayTrigger } from './lib/relay-trigger.ts';
 import type { CpuBreakdown, Latency, Profile } from './lib/results.ts';
-import { rowCount, writeTimes } from './lib/seed.ts';
+import { recordTimes, rowCount, writeTimes } from './lib/seed.ts';
 
 export interface ProfileSpec {
   id: 'low-latency' | 'aws-defaults';
@@ -307,6 +307,7 @@ export async function runProfile(
         const offered = sustained.perSecond * fraction;
         await hooks.settle?.(`${spec.id}: before the latency run at ${fraction * 100}%`);
         hooks.progress(`${spec.id}: latency at ${fraction * 100}% (${Math.round(offered)}/s)`);
+        const offsetsBefore = await admin.fetchTopicOffsets(names.topic);
         const load = await runOpenLoop({
           pool: run.pool,
           templates,
@@ -326,12 +327,23 @@ export async function runProfile(
             `${spec.id}: ${values.length} of ${load.committed} committed users have a Cassandra row`,
           );
         }
+        // Where the time went: the records this run's relay sent, read back for their timestamps.
+        const kafkaAt = await recordTimes(
+          run.kafka,
+          names.topic,
+          offsetsBefore,
+          await admin.fetchTopicOffsets(names.topic),
+        );
+        if (kafkaAt === undefined)
+          hooks.warn(`${spec.id}: the ${fraction * 100}% run's records were not all read back; no hop split`);
+        const hops = kafkaAt && hopLatency(load.commits, kafkaAt, written);
         latency.push({
           loadFraction: fraction,
           offeredPerSecond: offered,
           achievedPerSecond: perSecond(load.committed, load.seconds),
           count: values.length,
           ...latencySummary(values),
+          ...(hops === undefined ? {} : { hops }),
         });
       }
 

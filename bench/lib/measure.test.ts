@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { bestOfRounds, isFlat, latencySummary, percentile, perSecond, slope, spanRate } from './measure.ts';
+import {
+  bestOfRounds,
+  hopLatency,
+  isFlat,
+  latencySummary,
+  percentile,
+  perSecond,
+  slope,
+  spanRate,
+} from './measure.ts';
 import type { Baseline } from './results.ts';
 
 describe('percentile', () => {
@@ -97,5 +106,55 @@ describe('bestOfRounds', () => {
     expect(() => bestOfRounds([round(1), round(2, 'kafka-producer')])).toThrow(
       /different baselines \(cassandra-insert, kafka-producer\)/,
     );
+  });
+});
+
+describe('hopLatency', () => {
+  it("splits each user's path at its record's Kafka timestamp", () => {
+    const commits = new Map([
+      ['a', 1_000],
+      ['b', 2_000],
+    ]);
+    const kafkaAt = new Map([
+      ['a', 1_010],
+      ['b', 2_030],
+    ]);
+    // Write times in µs: a's row 50 ms after its record, b's 20 ms.
+    const written = new Map([
+      ['a', 1_060_000],
+      ['b', 2_050_000],
+    ]);
+    const hops = hopLatency(commits, kafkaAt, written);
+    expect(hops?.users).toBe(2);
+    expect(hops?.toKafka.p99).toBe(30);
+    expect(hops?.toRow.p99).toBe(50);
+    expect(hops?.toKafka.p50).toBeGreaterThanOrEqual(10);
+    expect(hops?.toKafka.p50).toBeLessThanOrEqual(30);
+  });
+
+  it('leaves out users missing a time, clamps a hop that reads below 0, and is undefined with nobody left', () => {
+    const commits = new Map([
+      ['a', 1_000],
+      ['b', 2_000],
+      ['c', 3_000],
+    ]);
+    // b has no record, c no row; a's record reads 5 ms before its commit (a clock step).
+    const hops = hopLatency(
+      commits,
+      new Map([
+        ['a', 995],
+        ['c', 3_010],
+      ]),
+      new Map([
+        ['a', 1_020_000],
+        ['b', 2_100_000],
+      ]),
+    );
+    expect(hops).toEqual({
+      users: 1,
+      toKafka: { p50: 0, p95: 0, p99: 0 },
+      toRow: { p50: 25, p95: 25, p99: 25 },
+    });
+    expect(hopLatency(commits, new Map(), new Map())).toBeUndefined();
   });
 });

@@ -25,6 +25,45 @@ export function latencySummary(values: readonly number[]): {
   };
 }
 
+/** p50, p95 and p99 of one hop, in ms. */
+export interface HopSummary {
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+/**
+ * Each user's path split at its Kafka record's timestamp: outbox commit → Kafka (the relay's claim and send), and
+ * Kafka → its row's write time (the event source's fetch and window, the sink's invocation, the write). Users
+ * missing either time are left out; a clock step between the two can make a hop read below 0, so it is clamped.
+ *
+ * @param commits user id → outbox commit, ms
+ * @param kafkaAt user id → record timestamp, ms
+ * @param writtenMicros user id → the row's `WRITETIME`, µs
+ * @returns undefined when no user has all three times
+ */
+export function hopLatency(
+  commits: ReadonlyMap<string, number>,
+  kafkaAt: ReadonlyMap<string, number>,
+  writtenMicros: ReadonlyMap<string, number>,
+): { toKafka: HopSummary; toRow: HopSummary; users: number } | undefined {
+  const toKafka: number[] = [];
+  const toRow: number[] = [];
+  for (const [id, committedAt] of commits) {
+    const sent = kafkaAt.get(id);
+    const written = writtenMicros.get(id);
+    if (sent === undefined || written === undefined) continue;
+    toKafka.push(Math.max(0, sent - committedAt));
+    toRow.push(Math.max(0, written / 1000 - sent));
+  }
+  if (toKafka.length === 0) return undefined;
+  const hop = (values: number[]): HopSummary => {
+    const { p50, p95, p99 } = latencySummary(values);
+    return { p50, p95, p99 };
+  };
+  return { toKafka: hop(toKafka), toRow: hop(toRow), users: toKafka.length };
+}
+
 /** Least-squares slope of y over x; 0 with fewer than two distinct x. */
 export function slope(points: ReadonlyArray<{ x: number; y: number }>): number {
   const n = points.length;

@@ -77,6 +77,12 @@ export const stageSchema = z.object({
 export type Stage = z.infer<typeof stageSchema>;
 
 /** Latency percentiles in milliseconds. */
+const hopSchema = z.object({
+  p50: z.number().nonnegative(),
+  p95: z.number().nonnegative(),
+  p99: z.number().nonnegative(),
+});
+
 export const latencySchema = z.object({
   /** Fraction of the sustained rate offered, e.g. 0.5. */
   loadFraction: z.number().positive(),
@@ -87,6 +93,18 @@ export const latencySchema = z.object({
   p95: z.number().nonnegative(),
   p99: z.number().nonnegative(),
   max: z.number().nonnegative(),
+  /**
+   * The same users' path split at their Kafka record's timestamp (lib/measure.ts `hopLatency`): commit → Kafka
+   * and Kafka → row, each p50/p95/p99 in ms. Optional: runs recorded before it, and a run whose records could
+   * not all be read back, have none.
+   */
+  hops: z
+    .object({
+      users: z.number().int().positive(),
+      toKafka: hopSchema,
+      toRow: hopSchema,
+    })
+    .optional(),
 });
 export type Latency = z.infer<typeof latencySchema>;
 

@@ -3,6 +3,7 @@
  * relay's own record builder, so they are byte for byte what publish-users sends), users stored and already
  * relayed in PostgreSQL, the Cassandra rows with their write times, and waiting for a row count.
  */
+import { randomUUID } from 'node:crypto';
 import cassandra from 'cassandra-driver';
 import type pg from 'pg';
 import { TransientError } from '../../functions/lib/errors.ts';
@@ -128,6 +129,72 @@ export async function writeTimes(cql: cassandra.Client): Promise<Map<string, num
     }
   });
   return times;
+}
+
+/** A partition's offset, as kafkajs' admin gives it (`fetchTopicOffsets`: `offset` is the next one to be written). */
+export interface PartitionOffset {
+  partition: number;
+  offset: string;
+}
+
+/**
+ * Each record's key and timestamp (ms, the relay's producer sets it when it sends) between two sets of offsets:
+ * from `from` up to, not including, `to`. A key the relay sent twice keeps its first timestamp. Reads with a
+ * group of its own, so the sink's committed offsets are untouched.
+ *
+ * @returns undefined when the records are not all read within `timeoutMs`
+ */
+export async function recordTimes(
+  kafka: Kafka,
+  topic: string,
+  from: readonly PartitionOffset[],
+  to: readonly PartitionOffset[],
+  timeoutMs = 60_000,
+): Promise<Map<string, number> | undefined> {
+  const ends = new Map<number, bigint>();
+  for (const end of to) {
+    const start = from.find((f) => f.partition === end.partition)?.offset ?? '0';
+    if (BigInt(end.offset) > BigInt(start)) ends.set(end.partition, BigInt(end.offset));
+  }
+  const times = new Map<string, number>();
+  if (ends.size === 0) return times;
+  const consumer = kafka.consumer({ groupId: `bench-record-times-${randomUUID()}` });
+  await consumer.connect();
+  try {
+    let allRead: () => void = () => {};
+    const read = new Promise<void>((resolve) => {
+      allRead = resolve;
+    });
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachBatch: async ({ batch }) => {
+        const end = ends.get(batch.partition);
+        if (end === undefined) return;
+        for (const m of batch.messages) {
+          const key = m.key?.toString();
+          if (BigInt(m.offset) < end && key !== undefined && !times.has(key))
+            times.set(key, Number(m.timestamp));
+        }
+        if (BigInt(batch.lastOffset()) >= end - 1n) {
+          ends.delete(batch.partition);
+          if (ends.size === 0) allRead();
+        }
+      },
+    });
+    for (const f of from)
+      if (ends.has(f.partition)) consumer.seek({ topic, partition: f.partition, offset: f.offset });
+    let timer: NodeJS.Timeout | undefined;
+    const inTime = await Promise.race([
+      read.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    return inTime ? times : undefined;
+  } finally {
+    await consumer.disconnect();
+  }
 }
 
 /** The number of `created_users` rows, counted over pages of ids (see {@link eachPage}). */

@@ -311,4 +311,14 @@ describe('renderMarkdown: the machine (issue 17)', () => {
 
     expect(renderMarkdown(results, [])).not.toContain(cpuHeading);
   });
+
+  it("splits a latency run at the records' Kafka timestamps when it has the split, and says nothing otherwise", () => {
+    const md = renderMarkdown(sampleResults(), []);
+    expect(md).toContain(
+      "Split at each record's Kafka timestamp (p50/p95/p99): at 50%, commit → Kafka 12/40/72 ms and Kafka → row 33/70/119 ms.",
+    );
+    const without = sampleResults();
+    for (const profile of without.endToEnd) for (const l of profile.latency) delete l.hops;
+    expect(renderMarkdown(without, [])).not.toContain('Split at each record');
+  });
 });

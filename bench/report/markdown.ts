@@ -274,10 +274,22 @@ function profileSection(profile: Profile): string {
             formatMs(l.max),
           ]),
         );
+  const split = (h: { p50: number; p95: number; p99: number }) =>
+    `${[h.p50, h.p95, h.p99].map(formatCount).join('/')} ms`;
+  const hops = profile.latency.flatMap((l) =>
+    l.hops === undefined
+      ? []
+      : [
+          `at ${formatLoad(l.loadFraction)}, commit → Kafka ${split(l.hops.toKafka)} and Kafka → row ${split(l.hops.toRow)}`,
+        ],
+  );
+  const hopsLine =
+    hops.length === 0 ? [] : [`Split at each record's Kafka timestamp (p50/p95/p99): ${hops.join('; ')}.`];
   return [
     `### ${cell(profile.name)} (\`${cell(profile.id)}\`)`,
     `${settingsLine}\\\n${sustainedLine}`,
     latency,
+    ...hopsLine,
   ].join('\n\n');
 }
 

@@ -238,6 +238,11 @@ export function sampleResults(): Results {
             p95: 104.4,
             p99: 176.5,
             max: 611.0,
+            hops: {
+              users: 60_000,
+              toKafka: { p50: 12.4, p95: 40.1, p99: 71.9 },
+              toRow: { p50: 33.0, p95: 70.2, p99: 118.6 },
+            },
           },
           {
             loadFraction: 0.9,

@@ -95,7 +95,12 @@ describe('npm run bench -- --quick', () => {
     for (const l of profile?.latency ?? []) {
       expect(l.count).toBeGreaterThan(0);
       expect(l.p50).toBeLessThanOrEqual(l.p99);
+      // The hop split reads back exactly the records this run's relay sent: one per committed user.
+      expect(l.hops?.users).toBe(l.count);
+      expect(l.hops?.toKafka.p50).toBeLessThanOrEqual(l.p99);
+      expect(l.hops?.toRow.p50).toBeLessThanOrEqual(l.p99);
     }
+    expect(files.md).toContain("Split at each record's Kafka timestamp");
     expect(results.scaling).toHaveLength(1);
     expect(results.scaling[0]?.users).toBe(3000);
     // The console phase: one pair of rounds, every user of each written, the console's CPU taken in the on
