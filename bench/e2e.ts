@@ -10,7 +10,8 @@
  *    fail and up while they hold, then halve the bracket (lib/rate-search.ts); then the full duration must
  *    hold too, or it is tried again a little under what the pipeline drained meanwhile (`nextSustainRate`).
  * 2. **Latency** at 50% and 80% of the sustained rate: each user's time from its outbox commit (as the
- *    generator saw the COMMIT acknowledged) to Cassandra's write time of its row.
+ *    generator saw the COMMIT acknowledged) to Cassandra's write time of its row, and the same path split at
+ *    the timestamp of its Kafka record (commit → Kafka, Kafka → row).
  */
 
 import { cpus } from 'node:os';
