@@ -1,7 +1,7 @@
 /** The benchmark's arithmetic: rates, percentiles, lag trends. Pure. */
 
 import { percentile } from '../../lib/stats.ts';
-import type { Baseline } from './results.ts';
+import type { Baseline, HopSummary } from './results.ts';
 
 export { percentile };
 
@@ -23,13 +23,6 @@ export function latencySummary(values: readonly number[]): {
     p99: percentile(values, 99),
     max: percentile(values, 100),
   };
-}
-
-/** p50, p95 and p99 of one hop, in ms. */
-export interface HopSummary {
-  p50: number;
-  p95: number;
-  p99: number;
 }
 
 /**

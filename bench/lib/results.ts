@@ -76,13 +76,15 @@ export const stageSchema = z.object({
 });
 export type Stage = z.infer<typeof stageSchema>;
 
-/** Latency percentiles in milliseconds. */
+/** One hop of a user's path (lib/measure.ts `hopLatency`): p50, p95 and p99 in milliseconds. */
 const hopSchema = z.object({
   p50: z.number().nonnegative(),
   p95: z.number().nonnegative(),
   p99: z.number().nonnegative(),
 });
+export type HopSummary = z.infer<typeof hopSchema>;
 
+/** Latency percentiles in milliseconds. */
 export const latencySchema = z.object({
   /** Fraction of the sustained rate offered, e.g. 0.5. */
   loadFraction: z.number().positive(),

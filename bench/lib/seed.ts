@@ -161,9 +161,10 @@ export async function recordTimes(
   const consumer = kafka.consumer({ groupId: `bench-record-times-${randomUUID()}` });
   await consumer.connect();
   try {
-    let allRead: () => void = () => {};
-    const read = new Promise<void>((resolve) => {
-      allRead = resolve;
+    // Settled once: true when the last partition is read to its end, false when the timer fires first.
+    let finish: (allRead: boolean) => void = () => {};
+    const done = new Promise<boolean>((resolve) => {
+      finish = resolve;
     });
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
@@ -177,21 +178,16 @@ export async function recordTimes(
         }
         if (BigInt(batch.lastOffset()) >= end - 1n) {
           ends.delete(batch.partition);
-          if (ends.size === 0) allRead();
+          if (ends.size === 0) finish(true);
         }
       },
     });
     for (const f of from)
       if (ends.has(f.partition)) consumer.seek({ topic, partition: f.partition, offset: f.offset });
-    let timer: NodeJS.Timeout | undefined;
-    const inTime = await Promise.race([
-      read.then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      }),
-    ]);
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    const allRead = await done;
     clearTimeout(timer);
-    return inTime ? times : undefined;
+    return allRead ? times : undefined;
   } finally {
     await consumer.disconnect();
   }

@@ -9,6 +9,7 @@ import type {
   ConsolePhase,
   CpuBreakdown,
   HistoryEntry,
+  HopSummary,
   Profile,
   Results,
   SerialLimit,
@@ -274,8 +275,7 @@ function profileSection(profile: Profile): string {
             formatMs(l.max),
           ]),
         );
-  const split = (h: { p50: number; p95: number; p99: number }) =>
-    `${[h.p50, h.p95, h.p99].map(formatCount).join('/')} ms`;
+  const split = (h: HopSummary) => `${[h.p50, h.p95, h.p99].map(formatCount).join('/')} ms`;
   const hops = profile.latency.flatMap((l) =>
     l.hops === undefined
       ? []
