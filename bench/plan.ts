@@ -102,8 +102,22 @@ export const quickPlan: Plan = {
 /** The phases `--only` can run alone. */
 export const onlyPhases = ['console'] as const;
 
+/** What `npm run bench -- --help` prints, and what follows an error in the arguments. */
+export const benchUsage = `usage: npm run bench -- [options]
+  (no options)          the full run, 20 to 40 minutes; the report replaces bench/results/latest.*
+  --quick               the same phases, smaller and shorter (a smoke test, a few minutes)
+  --label TEXT          what changed, kept with the run in the history
+  --out DIR             write the report to DIR instead of bench/results
+  --only ${onlyPhases.join('|')}        run that phase alone (needs --out)
+  --pairs N             the console phase's ABBA pairs, 1 to 50 (default ${fullPlan.console.pairs}, ${quickPlan.console.pairs} with --quick)
+  --help                print this`;
+
+/** What the command line asks for: a run, or the usage. */
+export type Invocation = Args | { help: true };
+
 /** What the command line asks for. */
 export interface Args {
+  help?: false;
   plan: Plan;
   out: string;
   label: string;
@@ -114,20 +128,12 @@ export interface Args {
 /**
  * Reads the command line.
  *
- * @throws {@link BenchArgsError} for an unknown `--only`, and for `--only` without `--out`: a run of one phase
- *   must not replace the recorded full report
+ * @throws {@link BenchArgsError} for an unknown option, a missing value or a stray argument; for an unknown
+ *   `--only`; and for `--only` without `--out`: a run of one phase must not replace the recorded full report
  */
-export function parseBenchArgs(args: readonly string[]): Args {
-  const { values } = parseArgs({
-    args: [...args],
-    options: {
-      quick: { type: 'boolean', default: false },
-      out: { type: 'string' },
-      label: { type: 'string', default: '' },
-      only: { type: 'string' },
-      pairs: { type: 'string' },
-    },
-  });
+export function parseBenchArgs(args: readonly string[]): Invocation {
+  const values = readArgs(args);
+  if (values.help) return { help: true };
   const only = onlyPhases.find((p) => p === values.only);
   if (values.only !== undefined && only === undefined) {
     throw new BenchArgsError(`--only ${values.only}: the phases that run alone are ${onlyPhases.join(', ')}`);
@@ -153,4 +159,23 @@ export function parseBenchArgs(args: readonly string[]): Args {
     label: values.label,
     only,
   };
+}
+
+function readArgs(args: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...args],
+      options: {
+        quick: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        label: { type: 'string', default: '' },
+        only: { type: 'string' },
+        pairs: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (error) {
+    // node:util's parseArgs throws a TypeError whose message already names the option (ERR_PARSE_ARGS_*).
+    throw new BenchArgsError(error instanceof Error ? error.message : String(error), error);
+  }
 }

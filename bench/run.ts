@@ -32,6 +32,7 @@ import { runConsolePhase } from './console.ts';
 import { type ProfileSpec, profiles, runProfile } from './e2e.ts';
 import { functionConfig } from './lib/config.ts';
 import type { CpuReading, ThreadSplit } from './lib/cpu.ts';
+import { BenchArgsError } from './lib/errors.ts';
 import {
   machineInfo,
   ProcessSampler,
@@ -72,7 +73,7 @@ import {
   withFreshIds,
 } from './lib/users.ts';
 import { runSparkPeer } from './peer-spark.ts';
-import { type Plan, parseBenchArgs } from './plan.ts';
+import { benchUsage, type Plan, parseBenchArgs } from './plan.ts';
 import { writeReport } from './report/write.ts';
 import { measureFetch, measureRelay, measureSink, measureStore } from './stages.ts';
 
@@ -334,7 +335,12 @@ async function runScaling(
 }
 
 async function main(): Promise<number> {
-  const { plan, out, label, only } = parseBenchArgs(process.argv.slice(2));
+  const invocation = parseBenchArgs(process.argv.slice(2));
+  if (invocation.help) {
+    console.log(benchUsage);
+    return 0;
+  }
+  const { plan, out, label, only } = invocation;
   const startedAt = new Date();
   const t0 = performance.now();
   const cfg = loadStackConfig();
@@ -639,6 +645,10 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
+    if (error instanceof BenchArgsError) {
+      console.error(`bench: ${error.message}\n${benchUsage}`);
+      process.exit(2);
+    }
     console.error(
       `\nbench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
     );

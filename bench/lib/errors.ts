@@ -30,8 +30,8 @@ export class ConsolePhaseError extends PipelineError {
 export class BenchArgsError extends PipelineError {
   override readonly name: string = 'BenchArgsError';
 
-  constructor(message: string) {
-    super(message, { code: 'BENCH_ARGS_INVALID', retryable: false });
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: 'BENCH_ARGS_INVALID', retryable: false, cause });
   }
 }
 
