@@ -5,6 +5,8 @@
  * caller applies its own retry policy to it.
  */
 import { randomUUID } from 'node:crypto';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { errorText } from './errors.ts';
 
 /** Why an invocation failed, as far as the caller can tell. */
@@ -34,25 +36,31 @@ export interface InvokeRequest {
   timeoutMs?: number;
 }
 
+/**
+ * Keep-alive connections to the Invoke API, one pool per scheme. node:http rather than `fetch`: the local event
+ * sources make hundreds of invocations a second in serverless-offline's main thread, where undici's `fetch`
+ * (WHATWG streams, a Request and a Response object per call) cost about 0.5 to 1 ms more CPU per call than a
+ * plain request (a 60 KB event against a local server, in process). The agent closes an idle socket before
+ * the server's announced keep-alive timeout, so a reused socket is not one the server is closing.
+ */
+const agents = { 'http:': new HttpAgent({ keepAlive: true }), 'https:': new HttpsAgent({ keepAlive: true }) };
+
+/** An answer as read off the wire. */
+interface WireResponse {
+  status: number;
+  header(name: string): string | undefined;
+  text: string;
+}
+
 /** Invokes a function with `RequestResponse` and reports how it went. */
 export async function invokeLambda(request: InvokeRequest): Promise<InvokeOutcome> {
   const url = `${request.endpoint}/2015-03-31/functions/${encodeURIComponent(request.functionName)}/invocations`;
-  let response: Response;
-  let text: string;
+  const signal = request.timeoutMs === undefined ? undefined : AbortSignal.timeout(request.timeoutMs);
+  let response: WireResponse;
   try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-amz-invocation-type': 'RequestResponse',
-        'x-amzn-requestid': randomUUID(),
-      },
-      body: JSON.stringify(request.event),
-      ...(request.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(request.timeoutMs) }),
-    });
-    text = await response.text();
+    response = await post(new URL(url), JSON.stringify(request.event), signal);
   } catch (error) {
-    if (error instanceof Error && error.name === 'TimeoutError') {
+    if (signal?.aborted) {
       return {
         ok: false,
         failure: 'timeout',
@@ -67,17 +75,18 @@ export async function invokeLambda(request: InvokeRequest): Promise<InvokeOutcom
       errorMessage: `cannot reach ${url}: ${errorText(error)}`,
     };
   }
+  const { text } = response;
   const payload = parseJson(text);
   if (response.status !== 200) {
     return {
       ok: false,
       failure: 'http',
       statusCode: response.status,
-      errorType: response.headers.get('x-amzn-errortype') ?? `HTTP${response.status}`,
+      errorType: response.header('x-amzn-errortype') ?? `HTTP${response.status}`,
       errorMessage: text.slice(0, 1000),
     };
   }
-  if (response.headers.get('x-amz-function-error')) {
+  if (response.header('x-amz-function-error')) {
     const field = (name: string): string | undefined => {
       if (typeof payload !== 'object' || payload === null || !(name in payload)) return undefined;
       const value: unknown = Reflect.get(payload, name);
@@ -91,6 +100,48 @@ export async function invokeLambda(request: InvokeRequest): Promise<InvokeOutcom
     };
   }
   return { ok: true, payload };
+}
+
+/** POSTs `body` as JSON and reads the whole answer; rejects when the connection fails or `signal` aborts. */
+function post(url: URL, body: string, signal: AbortSignal | undefined): Promise<WireResponse> {
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(
+      url,
+      {
+        method: 'POST',
+        agent: url.protocol === 'https:' ? agents['https:'] : agents['http:'],
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'x-amz-invocation-type': 'RequestResponse',
+          'x-amzn-requestid': randomUUID(),
+        },
+        ...(signal === undefined ? {} : { signal }),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        // A connection cut or aborted mid-answer closes the stream without a complete answer.
+        res.on('close', () => {
+          if (!res.complete) reject(new Error('the connection closed before the answer was complete'));
+        });
+        res.on('end', () => {
+          resolve({
+            status: res.statusCode ?? 0,
+            header: (name) => {
+              const value = res.headers[name];
+              return Array.isArray(value) ? value.join(', ') : value;
+            },
+            text: Buffer.concat(chunks).toString('utf8'),
+          });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 function parseJson(text: string): unknown {
