@@ -35,6 +35,7 @@ import { perSecond, spanRate } from './lib/measure.ts';
 import { type OfflinePipeline, type RunClients, sinkConsumed, waitForConsumed } from './lib/pipeline.ts';
 import type { Baseline, Stage } from './lib/results.ts';
 import { waitForRows, writeTimes } from './lib/seed.ts';
+import { loopbackBaselineId } from './lib/speed.ts';
 
 /** A publisher standing in for EventBridge (AWS, which is what is mocked): it accepts every event. */
 function acceptingPublisher(): EventPublisher {
@@ -97,7 +98,7 @@ export async function measureFetch(total: number): Promise<{ stage: Stage; basel
     const summary = { published: oursBest.users };
     return {
       baseline: {
-        id: 'http-fetch',
+        id: loopbackBaselineId,
         name: 'HTTP GET + JSON.parse of the same pages',
         records: raw,
         recordBytes: 0,
@@ -111,7 +112,7 @@ export async function measureFetch(total: number): Promise<{ stage: Stage; basel
         users: summary.published,
         seconds,
         perSecond: perSecond(summary.published, seconds),
-        baseline: 'http-fetch',
+        baseline: loopbackBaselineId,
         details: { pageSize, rounds: 2 },
       },
     };

@@ -12,6 +12,14 @@
  * the spread of the readings it measured after says how much the machine's speed still moved.
  */
 
+/**
+ * The raw baseline that tells the kind of machine a run had: HTTP GET and JSON.parse over loopback, mostly the
+ * kernel's and the event loop's work between processes, which the probe below does not do. Recorded runs split
+ * into two kinds by it, and the slow kind spends about twice the CPU per user end to end (the bench README's
+ * "Reading the misses"); the report's history shows it beside each run.
+ */
+export const loopbackBaselineId = 'http-fetch';
+
 /** A reading of the probe: where in the run, how long the fixed work took, and how long the gate waited for it. */
 export interface SpeedReading {
   phase: string;

@@ -219,10 +219,33 @@ describe('renderMarkdown', () => {
     const table = tableAfter(withHistory, '## History');
     expect(withHistory).toContain(`last ${historyLimit} of ${historyLimit + 5} runs, newest first.`);
     expect(table).toHaveLength(2 + historyLimit);
-    expect(table[0]).toContain('| Date | Commit | Mode | Label | fetch users/s | store users/s |');
+    expect(table[0]).toContain(
+      '| Date | Commit | Mode | Label | `http-fetch`/s | `low-latency` CPU ms / 1,000 users | fetch users/s | store users/s |',
+    );
     expect(table[2]).toMatch(/^\| 2026-11-20 09:00 UTC \| `19aaaaa` \| full \| run 19 \|/);
     expect(table[2]).toContain('| 11,900 |');
     expect(table.at(-1)).toContain('run 5');
+  });
+
+  it("sets each run's machine beside it: the loopback baseline and the first profile's CPU per 1,000 users", () => {
+    const [older, newer] = historyOf(2);
+    if (!older || !newer) throw new Error('no entries');
+    const slow = {
+      ...newer,
+      baselines: { ...newer.baselines, 'http-fetch': 15_292.4 },
+      cpuPerThousand: { 'low-latency': 1_160.2, sink: 608 },
+    };
+    const { cpuPerThousand: _, ...unmeasured } = older;
+
+    const md = renderMarkdown(sampleResults(), [unmeasured, slow]);
+
+    const [, , newest, oldest] = tableAfter(md, '## History');
+    expect(newest).toMatch(/\| run \d+ \| 15,292 \| 1,160 \| /);
+    expect(oldest).toMatch(/\| run \d+ \| — \| — \| /);
+    expect(md).toContain(
+      '`http-fetch` (HTTP GET and JSON.parse over loopback) shows the kind of machine a run had',
+    );
+    expect(renderMarkdown(sampleResults(), [slow])).toContain('1 run, newest first.');
   });
 
   it('shows a dash for a number an older run did not measure', () => {

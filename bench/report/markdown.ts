@@ -16,7 +16,7 @@ import type {
   SparkPeer,
   Target,
 } from '../lib/results.ts';
-import { describeSpeed, speedSpread } from '../lib/speed.ts';
+import { describeSpeed, loopbackBaselineId, speedSpread } from '../lib/speed.ts';
 import {
   formatCount,
   formatDuration,
@@ -479,15 +479,17 @@ function historySection(history: readonly HistoryEntry[], results: Results): str
     shown.map((e) => e.targets),
   );
   const units = new Map(results.targets.map((t) => [t.id, t.unit]));
+  // Beside what each run measured, what it ran on: the loopback baseline tells the kind of machine, and the
+  // first profile's CPU per user end to end what the machine charged for the same work.
+  const profileId = results.endToEnd[0]?.id;
   const rows = shown.map((e) => [
     formatInstant(e.startedAt),
     `\`${shortCommit(e.commit)}\``,
     e.mode,
     cell(e.label),
-    ...stageIds.map((id) => {
-      const rate = e.stages[id];
-      return rate === undefined ? none : formatRate(rate);
-    }),
+    optional(e.baselines[loopbackBaselineId], formatRate),
+    ...(profileId === undefined ? [] : [optional(e.cpuPerThousand?.[profileId], formatCount)]),
+    ...stageIds.map((id) => optional(e.stages[id], formatRate)),
     ...targetIds.map((id) => {
       const value = e.targets[id];
       if (value === undefined) return none;
@@ -501,6 +503,10 @@ function historySection(history: readonly HistoryEntry[], results: Results): str
       { title: 'Commit' },
       { title: 'Mode' },
       { title: 'Label' },
+      { title: `\`${loopbackBaselineId}\`/s`, align: 'right' },
+      ...(profileId === undefined
+        ? []
+        : [{ title: `\`${profileId}\` CPU ms / 1,000 users`, align: 'right' } satisfies Column]),
       ...stageIds.map((id): Column => ({ title: `${cell(id)} users/s`, align: 'right' })),
       ...targetIds.map((id): Column => ({ title: cell(id), align: 'right' })),
     ],
@@ -509,8 +515,13 @@ function historySection(history: readonly HistoryEntry[], results: Results): str
   const title =
     history.length > historyLimit
       ? `last ${historyLimit} of ${history.length} runs`
-      : `${history.length} runs`;
-  return `## History\n\n${title}, newest first.\n\n${table}`;
+      : `${history.length} run${history.length === 1 ? '' : 's'}`;
+  return (
+    `## History\n\n${title}, newest first. \`${loopbackBaselineId}\` (HTTP GET and JSON.parse over loopback) ` +
+    'shows the kind of machine a run had, which the speed probe does not see, and the CPU per 1,000 users what it ' +
+    'charged for the same work (the bench README\'s "Reading the misses").\n\n' +
+    table
+  );
 }
 
 /** The keys of `records`, those listed in `first` first and in that order, then the rest as they appear. */
@@ -530,4 +541,9 @@ function renderTable(columns: readonly Column[], rows: readonly string[][]): str
 /** Text made safe for a table cell: a pipe would split the cell and a newline would end the row. */
 function cell(text: string): string {
   return text.replaceAll('|', '\\|').replaceAll(/\r?\n/g, ' ');
+}
+
+/** A value's cell, or {@link none} for a run that did not measure it. */
+function optional(value: number | undefined, format: (value: number) => string): string {
+  return value === undefined ? none : format(value);
 }
