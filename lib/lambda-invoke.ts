@@ -104,13 +104,14 @@ export async function invokeLambda(request: InvokeRequest): Promise<InvokeOutcom
 
 /** POSTs `body` as JSON and reads the whole answer; rejects when the connection fails or `signal` aborts. */
 function post(url: URL, body: string, signal: AbortSignal | undefined): Promise<WireResponse> {
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const [send, agent] =
+    url.protocol === 'https:' ? [httpsRequest, agents['https:']] : [httpRequest, agents['http:']];
   return new Promise((resolve, reject) => {
     const req = send(
       url,
       {
         method: 'POST',
-        agent: url.protocol === 'https:' ? agents['https:'] : agents['http:'],
+        agent,
         headers: {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(body),
