@@ -20,7 +20,19 @@ afterAll(async () => {
   if (out) await rm(out, { recursive: true, force: true });
 });
 
-function runBench(args: string[]): Promise<{ code: number | null; output: string }> {
+/** The test's own limit for the run, under its Vitest timeout, so a run that hangs is stopped and shown. */
+const benchDeadlineMs = 600_000;
+
+/**
+ * Runs the benchmark and collects its output. Past `deadlineMs` it stops the run as Ctrl-C would (SIGINT: the
+ * bench then kills its serverless-offline, console and Spark driver), SIGKILL 10 s later, and resolves with
+ * `timedOut`, so the failure shows where the run was. A Vitest timeout would fail the test without the output
+ * and leave the processes running.
+ */
+function runBench(
+  args: string[],
+  deadlineMs = benchDeadlineMs,
+): Promise<{ code: number | null; output: string; timedOut: boolean }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], {
       cwd: repoRoot,
@@ -34,7 +46,16 @@ function runBench(args: string[]): Promise<{ code: number | null; output: string
     child.stderr.on('data', (c: Buffer) => {
       output += c.toString();
     });
-    child.on('exit', (code) => resolve({ code, output }));
+    let timedOut = false;
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGINT');
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+    }, deadlineMs);
+    child.on('exit', (code) => {
+      clearTimeout(deadline);
+      resolve({ code, output, timedOut });
+    });
   });
 }
 
@@ -44,7 +65,8 @@ describe('npm run bench -- --quick', () => {
   it('writes a complete report whose counts add up', { timeout: 660_000 }, async () => {
     out = await mkdtemp(join(tmpdir(), 'bench-smoke-'));
     const run = await runBench(['--quick', '--out', out, '--label', 'smoke test']);
-    expect(run.code, run.output.slice(-3000)).toBe(0);
+    const stopped = run.timedOut ? `stopped after ${benchDeadlineMs / 1000} s without ending; ` : '';
+    expect(run.code, `${stopped}the run's last output:\n${run.output.slice(-3000)}`).toBe(0);
 
     const { files, problems } = await readOutputs(out);
     expect(problems).toEqual([]);
