@@ -102,6 +102,9 @@ export const quickPlan: Plan = {
 /** The phases `--only` can run alone. */
 export const onlyPhases = ['console'] as const;
 
+/** The console phase's ABBA pairs `--pairs` accepts. */
+const pairsRange = { min: 1, max: 50 };
+
 /** What `npm run bench -- --help` prints, and what follows an error in the arguments. */
 export const benchUsage = `usage: npm run bench -- [options]
   (no options)          the full run, 20 to 40 minutes; the report replaces bench/results/latest.*
@@ -109,7 +112,7 @@ export const benchUsage = `usage: npm run bench -- [options]
   --label TEXT          what changed, kept with the run in the history
   --out DIR             write the report to DIR instead of bench/results
   --only ${onlyPhases.join('|')}        run that phase alone (needs --out)
-  --pairs N             the console phase's ABBA pairs, 1 to 50 (default ${fullPlan.console.pairs}, ${quickPlan.console.pairs} with --quick)
+  --pairs N             the console phase's ABBA pairs, ${pairsRange.min} to ${pairsRange.max} (default ${fullPlan.console.pairs}, ${quickPlan.console.pairs} with --quick)
   --help                print this`;
 
 /** What the command line asks for: a run, or the usage. */
@@ -147,9 +150,9 @@ export function parseBenchArgs(args: readonly string[]): Invocation {
   let pairs = plan.console.pairs;
   if (values.pairs !== undefined) {
     pairs = Number(values.pairs);
-    if (!Number.isInteger(pairs) || pairs < 1 || pairs > 50) {
+    if (!Number.isInteger(pairs) || pairs < pairsRange.min || pairs > pairsRange.max) {
       throw new BenchArgsError(
-        `--pairs ${values.pairs}: give the console phase's ABBA pairs as a whole number, 1 to 50`,
+        `--pairs ${values.pairs}: give the console phase's ABBA pairs as a whole number, ${pairsRange.min} to ${pairsRange.max}`,
       );
     }
   }

@@ -130,8 +130,8 @@ describe('invokeLambda', () => {
   it('takes an answer cut off mid-body as unreachable, never as a shorter payload', async () => {
     const api = await invokeApi((_req, _body, res) => {
       res.writeHead(200, { 'content-length': '100' });
-      res.write('{"written":');
-      setTimeout(() => res.socket?.destroy(), 20);
+      // Cut once the first part is on the wire, so the client has the head and part of the body.
+      res.write('{"written":', () => res.socket?.destroy());
     });
 
     const outcome = await invokeLambda({ endpoint: api.endpoint, functionName, event: {} });

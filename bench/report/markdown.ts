@@ -491,10 +491,10 @@ function historySection(history: readonly HistoryEntry[], results: Results): str
     ...(profileId === undefined ? [] : [optional(e.cpuPerThousand?.[profileId], formatCount)]),
     ...stageIds.map((id) => optional(e.stages[id], formatRate)),
     ...targetIds.map((id) => {
-      const value = e.targets[id];
-      if (value === undefined) return none;
       const unit = units.get(id);
-      return unit === undefined ? formatOneDecimal(value) : formatTargetValue(value, unit);
+      return optional(e.targets[id], (value) =>
+        unit === undefined ? formatOneDecimal(value) : formatTargetValue(value, unit),
+      );
     }),
   ]);
   const table = renderTable(

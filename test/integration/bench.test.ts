@@ -24,15 +24,12 @@ afterAll(async () => {
 const benchDeadlineMs = 600_000;
 
 /**
- * Runs the benchmark and collects its output. Past `deadlineMs` it stops the run as Ctrl-C would (SIGINT: the
- * bench then kills its serverless-offline, console and Spark driver), SIGKILL 10 s later, and resolves with
- * `timedOut`, so the failure shows where the run was. A Vitest timeout would fail the test without the output
- * and leave the processes running.
+ * Runs the benchmark and collects its output. Past {@link benchDeadlineMs} it stops the run as Ctrl-C would
+ * (SIGINT: the bench then kills its serverless-offline, console and Spark driver), SIGKILL 10 s later, and
+ * resolves with `timedOut`, so the failure shows where the run was. A Vitest timeout would fail the test
+ * without the output and leave the processes running.
  */
-function runBench(
-  args: string[],
-  deadlineMs = benchDeadlineMs,
-): Promise<{ code: number | null; output: string; timedOut: boolean }> {
+function runBench(args: string[]): Promise<{ code: number | null; output: string; timedOut: boolean }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], {
       cwd: repoRoot,
@@ -51,7 +48,7 @@ function runBench(
       timedOut = true;
       child.kill('SIGINT');
       setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-    }, deadlineMs);
+    }, benchDeadlineMs);
     child.on('exit', (code) => {
       clearTimeout(deadline);
       resolve({ code, output, timedOut });
@@ -62,7 +59,7 @@ function runBench(
 describe('npm run bench -- --quick', () => {
   // The Spark peer adds about a minute to the quick run; on a fresh clone its first build (mvn package and Spark's
   // runtime jars, which the bench does not time) about two more.
-  it('writes a complete report whose counts add up', { timeout: 660_000 }, async () => {
+  it('writes a complete report whose counts add up', { timeout: benchDeadlineMs + 60_000 }, async () => {
     out = await mkdtemp(join(tmpdir(), 'bench-smoke-'));
     const run = await runBench(['--quick', '--out', out, '--label', 'smoke test']);
     const stopped = run.timedOut ? `stopped after ${benchDeadlineMs / 1000} s without ending; ` : '';
