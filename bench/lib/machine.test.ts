@@ -4,23 +4,29 @@ import { pidsNamed, processTree } from './machine.ts';
 
 const started: ChildProcess[] = [];
 afterEach(() => {
-  for (const child of started.splice(0)) child.kill('SIGKILL');
+  // The shell leads its own process group: the sleeps go with it.
+  for (const child of started.splice(0)) process.kill(-(child.pid as number), 'SIGKILL');
 });
 
 /** A shell that starts two sleeps of its own and waits, so the tree is three levels deep counting this process. */
 async function shellWithTwoSleeps(): Promise<{ shell: number; sleeps: number[] }> {
   const child = spawn('sh', ['-c', 'sleep 30 & sleep 30 & echo started; wait'], {
     stdio: ['ignore', 'pipe', 'ignore'],
+    detached: true,
   });
   started.push(child);
   await new Promise((resolve) => child.stdout?.once('data', resolve));
   const shell = child.pid as number;
+  // A forked child is named sh until it has exec'd sleep; wait for both to carry their name.
+  for (let i = 0; i < 200 && childrenByPgrep(shell, ['-x', 'sleep']).length < 2; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
   return { shell, sleeps: childrenByPgrep(shell) };
 }
 
-/** The oracle: `pgrep -P`, which exits 1 when a process has no children. */
-function childrenByPgrep(pid: number): number[] {
-  const run = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
+/** The oracle: `pgrep -P` (with `more` criteria), which exits 1 when it finds none. */
+function childrenByPgrep(pid: number, more: string[] = []): number[] {
+  const run = spawnSync('pgrep', [...more, '-P', String(pid)], { encoding: 'utf8' });
   return run.stdout
     .split('\n')
     .filter((l) => l.trim())
