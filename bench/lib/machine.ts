@@ -208,6 +208,15 @@ export async function readCpu(
 let clockTicks: number | undefined;
 
 /**
+ * A `/proc/…/stat` line split into the command name and the fields after it (state first, then ppid, …). The
+ * name may itself hold spaces and parentheses, so it ends at the line's last ')'.
+ */
+function parseStat(stat: string): { name: string; fields: string[] } {
+  const close = stat.lastIndexOf(')');
+  return { name: stat.slice(stat.indexOf('(') + 1, close), fields: stat.slice(close + 2).split(' ') };
+}
+
+/**
  * CPU milliseconds the main thread of `pid` has used (user and system), from Linux's `/proc`, as pidusage reads
  * a whole process's; undefined where it cannot be read (another OS, a process gone).
  */
@@ -215,9 +224,8 @@ export function mainThreadCpuMs(pid: number): number | undefined {
   try {
     clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
     const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-    // The fields after the command name, which may itself hold spaces and parentheses: utime and stime are the
-    // 14th and 15th of the line.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, the 14th and 15th fields of the line.
+    const { fields } = parseStat(stat);
     const ticks = Number(fields[11]) + Number(fields[12]);
     return Number.isFinite(ticks) ? (ticks * 1000) / clockTicks : undefined;
   } catch {
@@ -260,10 +268,8 @@ function procTable(): ProcEntry[] | undefined {
     } catch {
       continue; // Exited between the listing and the read.
     }
-    // `pid (comm) state ppid …`: the name may hold spaces and parentheses, so it ends at the last ')'.
-    const close = stat.lastIndexOf(')');
-    const ppid = Number(stat.slice(close + 2).split(' ')[1]);
-    table.push({ pid, ppid, name: stat.slice(stat.indexOf('(') + 1, close) });
+    const { name, fields } = parseStat(stat);
+    table.push({ pid, ppid: Number(fields[1]), name });
   }
   return table;
 }
